@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using CodeActSdk.Tools;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Jint;
+
+/// <summary>
+/// Runs JavaScript (ECMAScript 5.1) in Jint, a pure-managed interpreter, inside the host process. Each session is
+/// its own engine with its own global scope and built-ins; the code reaches only <c>console</c>,
+/// <c>final_answer</c> and the tools bridged in, and is stopped at the time, operation, recursion and memory limits.
+/// </summary>
+/// <remarks>
+/// Thread-safe: create one interpreter and share it. It owns the threads that run sandboxed code and a small pool
+/// of engines built ahead of time; dispose it to release them (sessions already created keep working until the
+/// threads are gone).
+/// </remarks>
+public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
+{
+    private readonly JintInterpreterOptions _options;
+    private readonly SandboxThreads _threads;
+    private readonly ConcurrentQueue<JintSandbox> _warm = new();
+    private int _refilling;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an interpreter with default settings.</summary>
+    public JintInterpreter()
+        : this(new JintInterpreterOptions())
+    {
+    }
+
+    /// <summary>Creates an interpreter with the given settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public JintInterpreter(JintInterpreterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        _threads = new SandboxThreads(options.MaxConcurrentExecutions);
+        Refill();
+    }
+
+    /// <inheritdoc />
+    public CodeLanguage Language { get; } = new(
+        "JavaScript",
+        "ECMAScript 5.1 (the Jint interpreter): use var and function expressions; there are no arrow functions, let/const, classes, template literals, destructuring, spread, for...of, Promise or async/await",
+        ["javascript", "js"],
+        """
+        - Print with console.log(...). The value of the last expression statement is shown too.
+        - Variables and functions you define stay defined in the next steps.
+        - There is no require, import, fetch, file system, process, timers or eval: only the ES5.1 built-ins and the tools below.
+        - When you have the answer, call final_answer(value) in code; it ends the step.
+        """);
+
+    /// <inheritdoc />
+    public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
+
+    /// <inheritdoc />
+    public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        options.Validate();
+        var tools = new ToolBridge(options.Tools);
+        if (!_warm.TryDequeue(out var sandbox))
+        {
+            sandbox = new JintSandbox();
+        }
+
+        Refill();
+        sandbox.Bind(options, tools);
+        return ValueTask.FromResult<IInterpreterSession>(new JintSession(sandbox, _threads));
+    }
+
+    private void Refill()
+    {
+        if (_options.WarmEngines == 0 || _disposed || _warm.Count >= _options.WarmEngines || Interlocked.Exchange(ref _refilling, 1) == 1)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            try
+            {
+                while (!_disposed && _warm.Count < _options.WarmEngines)
+                {
+                    _warm.Enqueue(new JintSandbox());
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _refilling, 0);
+            }
+        }, null);
+    }
+
+    /// <summary>Stops the sandbox threads and drops the engines built ahead of time.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _threads.Dispose();
+        _warm.Clear();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodeActSdk.Sandboxing;
+using Jint;
+using Jint.Native;
+using Jint.Parser;
+using Jint.Runtime;
+
+namespace CodeActSdk.Jint;
+
+/// <summary>One Jint engine serving one REPL-like session; executions run one at a time on a sandbox thread.</summary>
+internal sealed class JintSession : IInterpreterSession
+{
+    private JintSandbox? _sandbox;
+    private readonly SandboxThreads _threads;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private volatile bool _disposed;
+
+    public JintSession(JintSandbox sandbox, SandboxThreads threads)
+    {
+        _sandbox = sandbox;
+        _threads = threads;
+    }
+
+    private JintSandbox Sandbox => _sandbox ?? throw new ObjectDisposedException(nameof(JintSession));
+
+    public string Id { get; } = "jint-" + Guid.NewGuid().ToString("N")[..12];
+
+    public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(started);
+        }
+
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Cancelled(started);
+            }
+
+            var result = await _threads.Run(() => Execute(code, cancellationToken)).ConfigureAwait(false);
+            return result with { Duration = Stopwatch.GetElapsedTime(started) };
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private ExecutionResult Execute(string code, CancellationToken cancellationToken)
+    {
+        var options = Sandbox.Options;
+        using var budget = new ExecutionBudget(options, cancellationToken);
+        Sandbox.Begin(budget);
+        try
+        {
+            if (SourceChecks.Refuse(code) is { } refusal)
+            {
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", refusal));
+            }
+
+            global::Jint.Parser.Ast.Program program;
+            try
+            {
+                program = new JavaScriptParser().Parse(code, new ParserOptions { Tolerant = false });
+            }
+            catch (ParserException e)
+            {
+                return Failed(ExecutionStatus.SyntaxError, SyntaxError(code, e));
+            }
+
+            new GuardInjector(Sandbox.Guard).Inject(program);
+            var completion = Run(program);
+            if (completion.Type == Completion.Throw)
+            {
+                return Failed(ExecutionStatus.RuntimeError, RuntimeError(completion.GetValueOrDefault(), completion.Location));
+            }
+
+            var converter = Sandbox.ValueConverter(options.MaxValueChars);
+            var value = converter.ToJson(completion.GetValueOrDefault(), out var isUndefined);
+            var stdout = Sandbox.Output.Drain();
+            if (converter.Truncated)
+            {
+                stdout += $"\n[the value was truncated to about {options.MaxValueChars:N0} characters of JSON]";
+            }
+
+            return Result(ExecutionStatus.Completed, null, stdout, isUndefined ? null : Element(value));
+        }
+        catch (SandboxStopException stop)
+        {
+            return Stopped(stop.Status, stop.Error);
+        }
+        catch (JavaScriptException e)
+        {
+            return Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location));
+        }
+        catch (RecursionDepthOverflowException e)
+        {
+            return Stopped(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
+                $"Maximum call depth of {options.MaxRecursionDepth} exceeded (in {e.CallExpressionReference}). Use a loop instead of deep recursion.", Line(), Column()));
+        }
+        catch (JsonConversionException e)
+        {
+            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message, Line(), Column()));
+        }
+        catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
+        {
+            return Stopped(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                $"The code tried to allocate more memory than the sandbox allows ({options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB)."));
+        }
+        catch (Exception e) when (e is InsufficientExecutionStackException)
+        {
+            return Stopped(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit", "The code nested too deeply and ran out of stack space."));
+        }
+        catch (Exception e)
+        {
+            // A fault inside the engine (a Jint bug or an input it does not handle) is the code's failure, not the host's.
+            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+                $"The interpreter failed on this code ({e.GetType().Name}: {e.Message}). Rewrite the code more simply.", Line(), Column()));
+        }
+        finally
+        {
+            Sandbox.End();
+            RestoreGlobalScope();
+        }
+    }
+
+    private ExecutionResult Stopped(ExecutionStatus status, ExecutionError? error)
+    {
+        if (status == ExecutionStatus.Completed && Sandbox.HasFinalAnswer)
+        {
+            var stdout = Sandbox.Output.Drain();
+            if (Sandbox.FinalAnswerTruncated)
+            {
+                stdout += $"\n[the final answer was truncated to about {Sandbox.Options.MaxValueChars:N0} characters of JSON]";
+            }
+
+            return Result(ExecutionStatus.Completed, null, stdout, null) with { FinalAnswer = Element(Sandbox.FinalAnswer) };
+        }
+
+        return Failed(status, error is null ? null : error with { Line = error.Line ?? Line(), Column = error.Column ?? Column() });
+    }
+
+    private ExecutionResult Failed(ExecutionStatus status, ExecutionError? error) =>
+        Result(status, error, Sandbox.Output.Drain(), null);
+
+    private ExecutionResult Result(ExecutionStatus status, ExecutionError? error, string stdout, JsonElement? value) => new()
+    {
+        Status = status,
+        Error = error,
+        Stdout = stdout,
+        Value = value,
+        ToolCalls = [.. Sandbox.ToolCalls],
+    };
+
+    private static ExecutionResult Cancelled(long started) => new()
+    {
+        Status = ExecutionStatus.Cancelled,
+        Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
+        Duration = Stopwatch.GetElapsedTime(started),
+    };
+
+    private static JsonElement Element(JsonNode? node) => JsonSerializer.SerializeToElement(node);
+
+    private static ExecutionError SyntaxError(string code, ParserException e)
+    {
+        var message = e.Description ?? e.Message;
+        var hints = SourceChecks.Es5Hints(code).ToArray();
+        if (hints.Length > 0)
+        {
+            message += ". This sandbox runs ECMAScript 5.1: " + string.Join("; ", hints) + ".";
+        }
+
+        return new ExecutionError("SyntaxError", message, e.LineNumber > 0 ? e.LineNumber : null, e.Column > 0 ? e.Column : null);
+    }
+
+    /// <summary>
+    /// Runs a parsed program the way Engine.Execute does, but returns the completion instead of converting a throw
+    /// into an exception: Jint 2 loses the thrown value when it is an object without a string <c>message</c>.
+    /// </summary>
+    private Completion Run(global::Jint.Parser.Ast.Program program)
+    {
+        var engine = Sandbox.Engine;
+        engine.ResetCallStack();
+        engine.DeclarationBindingInstantiation(DeclarationBindingType.GlobalCode, program.FunctionDeclarations, program.VariableDeclarations, null, null);
+        return engine.ExecuteStatement(program);
+    }
+
+    private ExecutionError RuntimeError(JsValue thrown, global::Jint.Parser.Location? location)
+    {
+        string kind, message;
+        if (thrown.IsObject() && thrown.AsObject().Class == "Error")
+        {
+            var error = thrown.AsObject();
+            kind = SafeString(error.Get("name"), "Error");
+            message = SafeString(error.Get("message"), "");
+        }
+        else
+        {
+            kind = "Uncaught";
+            message = "The code threw a value that is not an Error: " + SafeDisplay(thrown) + ". Throw new Error(\"...\") to give a message.";
+        }
+
+        return location is { Start.Line: > 0 } at
+            ? new ExecutionError(kind, message, at.Start.Line, at.Start.Column + 1)
+            : new ExecutionError(kind, message, Line(), Column());
+    }
+
+    private string SafeDisplay(JsValue value)
+    {
+        // Formatting may run the code's own toJSON or getters, which may throw or hit a limit in turn.
+        try
+        {
+            var text = Sandbox.ValueConverter(200).Display(value);
+            return text.Length > 200 ? text[..200] + "…" : text;
+        }
+        catch (Exception)
+        {
+            return "(a value that could not be displayed)";
+        }
+    }
+
+    private static string SafeString(JsValue value, string fallback) =>
+        value.IsString() ? value.AsString() : value.IsUndefined() ? fallback : TypeConverter.ToString(value.IsObject() ? JsValue.Undefined : value);
+
+    private int? Line() => Sandbox.Engine.GetLastSyntaxNode()?.Location?.Start.Line;
+
+    private int? Column() => Sandbox.Engine.GetLastSyntaxNode()?.Location?.Start.Column + 1;
+
+    /// <summary>
+    /// A stop raised inside a top-level catch block leaves Jint's global context pointing at the catch scope;
+    /// put it back so that the next execution defines its variables globally.
+    /// </summary>
+    private void RestoreGlobalScope()
+    {
+        var engine = Sandbox.Engine;
+        while (engine.ExecutionContext.VariableEnvironment != engine.GlobalEnvironment)
+        {
+            engine.LeaveExecutionContext();
+        }
+
+        engine.ExecutionContext.LexicalEnvironment = engine.GlobalEnvironment;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        // Wait for a running execution to finish, then let go of the engine so that its memory is reclaimed even
+        // if the caller keeps this object.
+        _disposed = true;
+        await _turn.WaitAsync().ConfigureAwait(false);
+        _sandbox = null;
+        _turn.Release();
+    }
+}

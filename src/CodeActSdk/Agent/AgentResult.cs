@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk;
+
+/// <summary>The result of a run: how it ended, the answer, every step and the totals.</summary>
+public sealed record AgentResult
+{
+    /// <summary>How the run ended.</summary>
+    public required AgentOutcome Outcome { get; init; }
+
+    /// <summary>The value passed to <c>final_answer(...)</c> as JSON, when <see cref="Outcome"/> is <see cref="AgentOutcome.FinalAnswer"/>; otherwise <see langword="null"/>.</summary>
+    public JsonElement? FinalAnswer { get; init; }
+
+    /// <summary>
+    /// The answer as text: the string itself when <see cref="FinalAnswer"/> is a JSON string, otherwise its JSON text;
+    /// the model's text when <see cref="Outcome"/> is <see cref="AgentOutcome.AnsweredWithoutCode"/>;
+    /// <see langword="null"/> when the run reached its step budget.
+    /// </summary>
+    public string? FinalAnswerText { get; init; }
+
+    /// <summary>Every step of the run, in order.</summary>
+    public required IReadOnlyList<AgentStep> Steps { get; init; }
+
+    /// <summary>The observation of the last step; useful to see where a run that reached its budget stood.</summary>
+    public required string LastObservation { get; init; }
+
+    /// <summary>The conversation of the run as it stands at the end: system prompt, task, and each answer and observation.</summary>
+    public required IReadOnlyList<ChatMessage> Messages { get; init; }
+
+    /// <summary>The token usage summed over all steps; <see langword="null"/> when the model reported none.</summary>
+    public UsageDetails? Usage { get; init; }
+
+    /// <summary>The wall-clock time of the run.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>Whether the run produced an answer (by <c>final_answer</c> or, when allowed, in prose).</summary>
+    public bool Succeeded => Outcome != AgentOutcome.MaxStepsReached;
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk;
+
+/// <summary>One step of a run: the model's answer, the code that ran, what it did and the observation sent back.</summary>
+public sealed record AgentStep
+{
+    /// <summary>The step's number, starting at 1.</summary>
+    public required int Number { get; init; }
+
+    /// <summary>The model's whole answer, prose and code.</summary>
+    public required string ModelText { get; init; }
+
+    /// <summary>The code blocks that ran, in order; empty when none ran (no code, or code in another language).</summary>
+    public IReadOnlyList<CodeBlock> Code { get; init; } = [];
+
+    /// <summary>The results of the blocks in <see cref="Code"/>, in the same order.</summary>
+    public IReadOnlyList<ExecutionResult> Executions { get; init; } = [];
+
+    /// <summary>
+    /// The observation of this step, as sent to the model (without the <c>Observation:</c> prefix) and truncated to
+    /// <see cref="CodeActOptions.MaxObservationChars"/>. On the final step it is not sent, but still describes what happened.
+    /// </summary>
+    public required string Observation { get; init; }
+
+    /// <summary>The tool calls of all executions of this step, in order.</summary>
+    public IReadOnlyList<ToolCallRecord> ToolCalls { get; init; } = [];
+
+    /// <summary>How long the model took to answer.</summary>
+    public TimeSpan ModelDuration { get; init; }
+
+    /// <summary>How long the executions of this step took in total.</summary>
+    public TimeSpan ExecutionDuration { get; init; }
+
+    /// <summary>The model's token usage for this step, when it reported one.</summary>
+    public UsageDetails? Usage { get; init; }
+
+    /// <summary>The value passed to <c>final_answer(...)</c> in this step, or <see langword="null"/>.</summary>
+    public JsonElement? FinalAnswer { get; init; }
+
+    /// <summary>How the run ended when this is its last step; <see langword="null"/> when the run continues.</summary>
+    public AgentOutcome? Outcome { get; init; }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk;
+
+/// <summary>
+/// Settings of a <see cref="CodeActAgent"/>. The properties are settable so that the options can be bound from
+/// configuration and changed with <c>builder.Configure(...)</c>; the defaults suit a short task.
+/// <see cref="CodeActOptionsValidator"/> checks them.
+/// </summary>
+public sealed class CodeActOptions
+{
+    /// <summary>The largest <see cref="MaxSteps"/> accepted.</summary>
+    public const int MaxStepsLimit = 1000;
+
+    /// <summary>The smallest <see cref="MaxObservationChars"/> accepted: room for the start, the end and the cut note.</summary>
+    public const int MinObservationChars = 200;
+
+    /// <summary>The name of the agent, reported in traces as <c>gen_ai.agent.name</c>. Default <c>CodeActAgent</c>.</summary>
+    public string Name { get; set; } = "CodeActAgent";
+
+    /// <summary>
+    /// The most steps (model answer plus execution) one run may take before it ends with
+    /// <see cref="AgentOutcome.MaxStepsReached"/>. Between 1 and <see cref="MaxStepsLimit"/>. Default 10.
+    /// </summary>
+    public int MaxSteps { get; set; } = 10;
+
+    /// <summary>
+    /// The most characters of one observation sent back to the model. A longer observation keeps its start and end,
+    /// with a note saying how many characters were cut. At least <see cref="MinObservationChars"/>. Default 4,000.
+    /// </summary>
+    public int MaxObservationChars { get; set; } = 4000;
+
+    /// <summary>What to do when the model answers without code. Default <see cref="NoCodeBehavior.AskForCode"/>.</summary>
+    public NoCodeBehavior WhenNoCode { get; set; } = NoCodeBehavior.AskForCode;
+
+    /// <summary>
+    /// The limits of the sandbox session each run uses. Its <see cref="SandboxOptions.Tools"/> are added to the
+    /// agent's tools. Default: the <see cref="SandboxOptions"/> defaults.
+    /// </summary>
+    public SandboxOptions Sandbox { get; set; } = new();
+
+    /// <summary>Extra instructions appended to the system prompt, for example the persona or the answer format the host expects.</summary>
+    public string? Instructions { get; set; }
+
+    /// <summary>
+    /// Options passed to the chat client on every model call by the default <see cref="ChatClientCodeGenerator"/>,
+    /// for example the model id, the temperature or stop sequences.
+    /// </summary>
+    public ChatOptions? ChatOptions { get; set; }
+}

@@ -1,0 +1,173 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CodeActSdk;
+
+/// <summary>
+/// Configures the CodeAct services inside <c>services.AddCodeAct(builder =&gt; ...)</c>: the interpreter backend, the
+/// model, the memory policy, the tools and the options. Backend packages add their own methods to it as extension
+/// methods (for example <c>builder.UseJint()</c>), built on <see cref="UseInterpreter(Func{IServiceProvider, ICodeInterpreter})"/>.
+/// </summary>
+/// <remarks>
+/// Each <c>Use...</c> method replaces what an earlier call registered; <see cref="AddTool(AIFunction)"/> and its
+/// overloads add to the tools. The builder is meant to be used only during service registration, from one thread.
+/// </remarks>
+public sealed class CodeActBuilder
+{
+    /// <summary>
+    /// The key under which <see cref="UseChatClient(IChatClient)"/> registers the agent's chat client, so that it does
+    /// not replace an <see cref="IChatClient"/> the application registered for other purposes.
+    /// </summary>
+    public const string ChatClientServiceKey = "CodeActSdk";
+
+    /// <summary>Creates a builder over <paramref name="services"/>; normally done by <c>AddCodeAct</c>.</summary>
+    /// <param name="services">The service collection to register into.</param>
+    public CodeActBuilder(IServiceCollection services)
+    {
+        Services = services ?? throw new ArgumentNullException(nameof(services));
+    }
+
+    /// <summary>The service collection the builder registers into.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Uses the interpreter that <paramref name="factory"/> creates (once, as a singleton).</summary>
+    /// <param name="factory">Creates the interpreter from the service provider.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseInterpreter(Func<IServiceProvider, ICodeInterpreter> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="interpreter"/> as the interpreter.</summary>
+    /// <param name="interpreter">The interpreter; it must be thread-safe, as every interpreter is.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseInterpreter(ICodeInterpreter interpreter)
+    {
+        ArgumentNullException.ThrowIfNull(interpreter);
+        Services.Replace(ServiceDescriptor.Singleton(interpreter));
+        return this;
+    }
+
+    /// <summary>
+    /// Uses the chat client that <paramref name="factory"/> creates as the agent's model. It is registered under the
+    /// key <see cref="ChatClientServiceKey"/>; without it, the agent uses the application's <see cref="IChatClient"/>.
+    /// </summary>
+    /// <param name="factory">Creates the chat client from the service provider.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseChatClient(Func<IServiceProvider, IChatClient> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.RemoveAllKeyed<IChatClient>(ChatClientServiceKey);
+        Services.AddKeyedSingleton<IChatClient>(ChatClientServiceKey, (provider, _) => factory(provider));
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="chatClient"/> as the agent's model (see <see cref="UseChatClient(Func{IServiceProvider, IChatClient})"/>).</summary>
+    /// <param name="chatClient">The chat client.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseChatClient(IChatClient chatClient)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        Services.RemoveAllKeyed<IChatClient>(ChatClientServiceKey);
+        Services.AddKeyedSingleton(ChatClientServiceKey, chatClient);
+        return this;
+    }
+
+    /// <summary>
+    /// Uses the code generator that <paramref name="factory"/> creates instead of the default
+    /// <see cref="ChatClientCodeGenerator"/> over the registered chat client; for example to wrap it in a decorator.
+    /// </summary>
+    /// <param name="factory">Creates the generator from the service provider.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseCodeGenerator(Func<IServiceProvider, ICodeGenerator> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="generator"/> instead of the default <see cref="ChatClientCodeGenerator"/>.</summary>
+    /// <param name="generator">The generator; it must be thread-safe if the agent runs concurrently.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseCodeGenerator(ICodeGenerator generator)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Services.Replace(ServiceDescriptor.Singleton(generator));
+        return this;
+    }
+
+    /// <summary>Uses <paramref name="policy"/> to shape the history; the default is <see cref="KeepAllMemoryPolicy"/>.</summary>
+    /// <param name="policy">The memory policy; it must be thread-safe if the agent runs concurrently.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseMemoryPolicy(IMemoryPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        Services.Replace(ServiceDescriptor.Singleton(policy));
+        return this;
+    }
+
+    /// <summary>Keeps the system prompt, the task and the last <paramref name="turns"/> steps (see <see cref="SlidingWindowMemoryPolicy"/>).</summary>
+    /// <param name="turns">How many recent steps to keep; at least 1.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="turns"/> is less than 1.</exception>
+    public CodeActBuilder UseSlidingWindow(int turns) => UseMemoryPolicy(new SlidingWindowMemoryPolicy(turns));
+
+    /// <summary>Makes <paramref name="tool"/> callable from the sandboxed code.</summary>
+    /// <param name="tool">The tool, for example from <c>AIFunctionFactory.Create(...)</c>.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddTool(AIFunction tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        Services.AddSingleton(new CodeActToolRegistration(_ => tool));
+        return this;
+    }
+
+    /// <summary>Makes the tool that <paramref name="factory"/> creates callable from the sandboxed code; for tools that need services.</summary>
+    /// <param name="factory">Creates the tool from the service provider, once.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddTool(Func<IServiceProvider, AIFunction> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddSingleton(new CodeActToolRegistration(factory));
+        return this;
+    }
+
+    /// <summary>Makes <paramref name="tools"/> callable from the sandboxed code.</summary>
+    /// <param name="tools">The tools.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddTools(params AIFunction[] tools) => AddTools((IEnumerable<AIFunction>)tools);
+
+    /// <summary>Makes <paramref name="tools"/> callable from the sandboxed code.</summary>
+    /// <param name="tools">The tools.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddTools(IEnumerable<AIFunction> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        foreach (var tool in tools)
+        {
+            AddTool(tool);
+        }
+
+        return this;
+    }
+
+    /// <summary>Changes the <see cref="CodeActOptions"/>; they are validated when the agent is first resolved (or at host start).</summary>
+    /// <param name="configure">Changes the options.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder Configure(Action<CodeActOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+}
+
+/// <summary>One tool added through <see cref="CodeActBuilder"/>; kept apart from other <see cref="AIFunction"/> registrations of the application.</summary>
+internal sealed class CodeActToolRegistration(Func<IServiceProvider, AIFunction> factory)
+{
+    public AIFunction Create(IServiceProvider services) =>
+        factory(services) ?? throw new InvalidOperationException("A tool factory given to CodeActBuilder.AddTool returned null.");
+}

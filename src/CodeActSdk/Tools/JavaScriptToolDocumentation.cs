@@ -1,0 +1,62 @@
+using System.Text;
+using System.Text.Json;
+
+namespace CodeActSdk.Tools;
+
+/// <summary>Renders tools as JSDoc-documented JavaScript function signatures, for the prompt of a JavaScript backend.</summary>
+public static class JavaScriptToolDocumentation
+{
+    /// <summary>Renders <paramref name="tools"/>; an empty list renders a sentence saying there are none.</summary>
+    public static string Render(IReadOnlyList<ToolDescriptor> tools)
+    {
+        if (tools.Count == 0)
+        {
+            return "No tools are available: work with the data given in the task.";
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine("These functions are defined in the global scope. Call them synchronously (they return the result directly), with positional arguments or with one object of named arguments: f(a, b) or f({ a: a, b: b }). A failing call throws an Error you can catch.");
+        text.AppendLine();
+        foreach (var tool in tools)
+        {
+            text.AppendLine("/**");
+            foreach (var line in tool.Description.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                text.Append(" * ").AppendLine(line.TrimEnd());
+            }
+
+            foreach (var parameter in tool.Parameters)
+            {
+                var name = parameter.Required ? parameter.Name : $"[{parameter.Name}]";
+                text.Append($" * @param {{{JsType(parameter.Schema)}}} {name}");
+                text.AppendLine(parameter.Description is null ? "" : $" - {parameter.Description}");
+            }
+
+            if (tool.ReturnSchema is { } returns)
+            {
+                text.AppendLine($" * @returns {{{JsType(returns)}}}");
+            }
+
+            text.AppendLine(" */");
+            text.AppendLine($"function {tool.Name}({string.Join(", ", tool.Parameters.Select(p => p.Name))}) {{}}");
+            text.AppendLine();
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string JsType(JsonElement schema)
+    {
+        var type = ToolDescriptor.SchemaType(schema);
+        return type switch
+        {
+            "integer" => "number",
+            "array" when schema.TryGetProperty("items", out var items) => JsType(items) + "[]",
+            "array" => "Array",
+            "object" when schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object =>
+                "{" + string.Join(", ", properties.EnumerateObject().Select(p => $"{p.Name}: {JsType(p.Value)}")) + "}",
+            "any" => "*",
+            _ => type,
+        };
+    }
+}

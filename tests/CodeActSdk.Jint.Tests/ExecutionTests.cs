@@ -1,0 +1,239 @@
+using System.Text.Json;
+
+namespace CodeActSdk.Jint.Tests;
+
+public class ExecutionTests : JintTestBase
+{
+    [Test]
+    public async Task Returns_the_value_of_the_last_expression_as_json()
+    {
+        var result = await RunAsync("var o = { a: 1, b: [true, null, 'x'], d: new Date(0) }; o");
+
+        result.Status.Should().Be(ExecutionStatus.Completed);
+        result.Value!.Value.GetRawText().Should().Be("""{"a":1,"b":[true,null,"x"],"d":"1970-01-01T00:00:00.000Z"}""");
+        result.Error.Should().BeNull();
+    }
+
+    [Test]
+    public async Task Undefined_and_declarations_give_no_value()
+    {
+        (await RunAsync("var x = 1;")).Value.Should().BeNull();
+        (await RunAsync("undefined")).Value.Should().BeNull();
+        (await RunAsync("null")).Value!.Value.ValueKind.Should().Be(JsonValueKind.Null);
+    }
+
+    [Test]
+    public async Task Console_output_is_captured_in_order()
+    {
+        var result = await RunAsync("console.log('a', 1, {x: [1,2]}); console.error('b'); console.warn(undefined, null, NaN)");
+
+        result.Stdout.Should().Be("a 1 {\"x\":[1,2]}\nb\nundefined null NaN\n");
+    }
+
+    [Test]
+    public async Task Output_is_bounded_with_a_note()
+    {
+        var result = await RunAsync("for (var i = 0; i < 1000; i++) console.log('0123456789');", new SandboxOptions { MaxOutputChars = 100 });
+
+        result.Status.Should().Be(ExecutionStatus.Completed);
+        result.Stdout.Should().StartWith("0123456789\n0123456789").And.Contain("[output truncated: 10,900 more characters were dropped; the limit is 100]");
+    }
+
+    [Test]
+    public async Task State_persists_between_executions_of_a_session()
+    {
+        await using var session = await Interpreter.CreateSessionAsync(new SandboxOptions());
+        await session.ExecuteAsync("var total = 40; function add(x) { return total + x; }");
+
+        var result = await session.ExecuteAsync("add(2)");
+
+        result.Value!.Value.GetDouble().Should().Be(42);
+    }
+
+    [Test]
+    public async Task Sessions_are_isolated_even_from_prototype_pollution()
+    {
+        await using var first = await Interpreter.CreateSessionAsync(new SandboxOptions());
+        await using var second = await Interpreter.CreateSessionAsync(new SandboxOptions());
+        await first.ExecuteAsync("var secret = 1; Object.prototype.polluted = 'yes'; Array.prototype.push = function () { return 'hijacked'; };");
+
+        var result = await second.ExecuteAsync("[typeof secret, ({}).polluted === undefined, [].push(1)]");
+
+        result.Value!.Value.GetRawText().Should().Be("""["undefined",true,1]""");
+    }
+
+    [Test]
+    public async Task Final_answer_ends_the_execution_and_carries_the_value()
+    {
+        var result = await RunAsync("console.log('before'); final_answer({ margin: 0.25 }); console.log('after');");
+
+        result.Status.Should().Be(ExecutionStatus.Completed);
+        result.FinalAnswer!.Value.GetRawText().Should().Be("""{"margin":0.25}""");
+        result.Stdout.Should().Be("before\n");
+    }
+
+    [Test]
+    public async Task Final_answer_cannot_be_swallowed_by_a_catch()
+    {
+        var result = await RunAsync("try { final_answer(1); } catch (e) { console.log('caught'); } console.log('after');");
+
+        result.FinalAnswer!.Value.GetDouble().Should().Be(1);
+        result.Stdout.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Runtime_errors_carry_kind_message_and_line()
+    {
+        var result = await RunAsync("var a = 1;\nvar b = 2;\nnull.foo;");
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError);
+        result.Error!.Kind.Should().Be("TypeError");
+        result.Error.Line.Should().Be(3);
+    }
+
+    [Test]
+    public async Task Thrown_errors_keep_their_message()
+    {
+        var result = await RunAsync("\n\nthrow new RangeError('too big');");
+
+        result.Error.Should().BeEquivalentTo(new { Kind = "RangeError", Message = "too big", Line = 3 });
+    }
+
+    [Test]
+    public async Task A_thrown_non_error_value_is_reported_clearly()
+    {
+        var result = await RunAsync("throw { code: 42 };");
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError);
+        result.Error!.Kind.Should().Be("Uncaught");
+        result.Error.Message.Should().Contain("{\"code\":42}").And.Contain("new Error");
+    }
+
+    [Test]
+    public async Task Output_printed_before_an_error_is_kept()
+    {
+        var result = await RunAsync("console.log('step 1'); undefinedFunction();");
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError);
+        result.Error!.Kind.Should().Be("ReferenceError");
+        result.Stdout.Should().Be("step 1\n");
+    }
+
+    [Test]
+    public async Task Syntax_errors_name_the_line()
+    {
+        var result = await RunAsync("var a = 1;\nvar = ;");
+
+        result.Status.Should().Be(ExecutionStatus.SyntaxError);
+        result.Error!.Line.Should().Be(2);
+    }
+
+    [TestCase("var f = x => x * 2;", "arrow functions are not supported")]
+    [TestCase("var s = `total ${1}`;", "template literals are not supported")]
+    [TestCase("class A { }", "classes are not supported")]
+    [TestCase("let x = 1; let y = 2; x +", "declare variables with var")]
+    public async Task Es2015_syntax_errors_say_what_to_write_instead(string code, string hint)
+    {
+        var result = await RunAsync(code);
+
+        result.Status.Should().Be(ExecutionStatus.SyntaxError);
+        result.Error!.Message.Should().Contain("ECMAScript 5.1").And.Contain(hint);
+    }
+
+    [Test]
+    public async Task A_cyclic_value_is_a_clear_error()
+    {
+        var result = await RunAsync("var a = { name: 'a' }; a.self = a; a");
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError);
+        result.Error!.Kind.Should().Be("ValueError");
+        result.Error.Message.Should().Contain("cyclic").And.Contain("$.self");
+    }
+
+    [Test]
+    public async Task A_cyclic_final_answer_is_an_error_the_code_can_catch()
+    {
+        var result = await RunAsync("var a = []; a.push(a); try { final_answer(a); } catch (e) { console.log(e.name + ': ' + e.message); }");
+
+        result.Status.Should().Be(ExecutionStatus.Completed);
+        result.Stdout.Should().Contain("TypeError: final_answer: The value is cyclic");
+    }
+
+    [Test]
+    public async Task A_huge_value_is_truncated_with_a_note()
+    {
+        var result = await RunAsync("var a = []; for (var i = 0; i < 100000; i++) a.push(i); a", new SandboxOptions { MaxValueChars = 1000 });
+
+        result.Status.Should().Be(ExecutionStatus.Completed);
+        var items = result.Value!.Value.EnumerateArray().ToArray();
+        items.Length.Should().BeLessThan(1000);
+        items[^1].GetString().Should().StartWith("[truncated:");
+        result.Stdout.Should().Contain("the value was truncated");
+    }
+
+    [Test]
+    public async Task A_result_getter_that_throws_gives_a_clear_error()
+    {
+        var result = await RunAsync("var o = {}; Object.defineProperty(o, 'x', { enumerable: true, get: function () { throw new Error('getter failed'); } }); o");
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError);
+        result.Error!.Message.Should().Be("getter failed");
+    }
+
+    [Test]
+    public async Task Cancellation_before_start_is_reported()
+    {
+        await using var session = await Interpreter.CreateSessionAsync(new SandboxOptions());
+
+        var result = await session.ExecuteAsync("1", new CancellationToken(canceled: true));
+
+        result.Status.Should().Be(ExecutionStatus.Cancelled);
+    }
+
+    [Test]
+    public async Task Cancellation_stops_a_running_loop()
+    {
+        await using var session = await Interpreter.CreateSessionAsync(new SandboxOptions { Timeout = TimeSpan.FromMinutes(5), MaxOperations = long.MaxValue });
+        using var cancellation = new CancellationTokenSource();
+        var running = session.ExecuteAsync("while (true) { }", cancellation.Token);
+        await Task.Delay(50);
+        cancellation.Cancel();
+
+        var result = await running;
+
+        result.Status.Should().Be(ExecutionStatus.Cancelled);
+        (await session.ExecuteAsync("1 + 1")).Value!.Value.GetDouble().Should().Be(2);
+    }
+
+    [Test]
+    public async Task A_disposed_session_refuses_to_run()
+    {
+        var session = await Interpreter.CreateSessionAsync(new SandboxOptions());
+        await session.DisposeAsync();
+
+        var act = () => session.ExecuteAsync("1");
+
+        await act.Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    [Test]
+    public async Task Invalid_options_are_rejected_with_the_option_named()
+    {
+        var act = async () => await Interpreter.CreateSessionAsync(new SandboxOptions { Timeout = TimeSpan.Zero });
+
+        (await act.Should().ThrowAsync<ArgumentOutOfRangeException>()).WithMessage("*SandboxOptions.Timeout*");
+    }
+
+    [Test]
+    public async Task Many_sessions_run_in_parallel_without_mixing_state()
+    {
+        var results = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
+        {
+            await using var session = await Interpreter.CreateSessionAsync(new SandboxOptions());
+            await session.ExecuteAsync($"var me = {i}; var s = 0; for (var k = 0; k < 1000; k++) s += k;");
+            return (await session.ExecuteAsync("me * 1000 + s % 7")).Value!.Value.GetDouble();
+        }));
+
+        results.Should().Equal(Enumerable.Range(0, 32).Select(i => i * 1000.0 + 499500 % 7));
+    }
+}
