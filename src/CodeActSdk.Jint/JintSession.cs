@@ -193,8 +193,11 @@ internal sealed class JintSession : IInterpreterSession
     {
         var engine = Sandbox.Engine;
         engine.ResetCallStack();
-        engine.DeclarationBindingInstantiation(DeclarationBindingType.GlobalCode, program.FunctionDeclarations, program.VariableDeclarations, null, null);
-        return engine.ExecuteStatement(program);
+        using (new StrictModeScope(program.Strict))
+        {
+            engine.DeclarationBindingInstantiation(DeclarationBindingType.GlobalCode, program.FunctionDeclarations, program.VariableDeclarations, null, null);
+            return engine.ExecuteStatement(program);
+        }
     }
 
     private ExecutionError RuntimeError(JsValue thrown, global::Jint.Parser.Location? location)

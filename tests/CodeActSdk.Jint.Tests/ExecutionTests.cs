@@ -92,6 +92,14 @@ public class ExecutionTests : JintTestBase
     }
 
     [Test]
+    public async Task Use_strict_at_the_top_applies_to_the_program()
+    {
+        var result = await RunAsync("'use strict';\nundeclared = 1;");
+
+        result.Error.Should().BeEquivalentTo(new { Kind = "ReferenceError", Line = 2 });
+    }
+
+    [Test]
     public async Task Thrown_errors_keep_their_message()
     {
         var result = await RunAsync("\n\nthrow new RangeError('too big');");

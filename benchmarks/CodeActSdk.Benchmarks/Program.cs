@@ -1,0 +1,46 @@
+using BenchmarkDotNet.Running;
+using CodeActSdk.Benchmarks.Harness;
+using CodeActSdk.Benchmarks.Suites;
+
+namespace CodeActSdk.Benchmarks;
+
+/// <summary>
+/// Entry point. <c>harness [figure...] [--n N]</c> runs the hand-written measurements (warm-pool and cold session
+/// creation, memory per session, agent-loop overhead); <c>bdn [BenchmarkDotNet arguments]</c> runs the
+/// BenchmarkDotNet suites (executions, the tool bridge, cold creation, raw Jint baselines).
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            PrintUsage();
+            return args.Length == 0 ? 1 : 0;
+        }
+
+        switch (args[0])
+        {
+            case "harness":
+                return await HarnessRunner.RunAsync(args[1..]).ConfigureAwait(false);
+            case "bdn":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], ShortConfig.Create());
+                return 0;
+            default:
+                Console.Error.WriteLine($"Unknown command '{args[0]}'.");
+                PrintUsage();
+                return 1;
+        }
+    }
+
+    private static void PrintUsage()
+    {
+        Console.WriteLine("""
+            Usage:
+              dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- harness [FIGURE...] [--n N]
+                  FIGURE: pool, sustained, cold, memory, agent (default: all of them); N samples (default 200).
+              dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
+                  Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*' or --list flat.
+            """);
+    }
+}

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace CodeActSdk.Cli.Commands;
+
+/// <summary>Options shared by the commands, with validation that turns bad input into one clear usage error.</summary>
+internal static class CliOptions
+{
+    /// <summary>The backends a user may name; only <see cref="Jint"/> is implemented in this version.</summary>
+    public const string Jint = "jint";
+
+    private static readonly string[] PlannedBackends = ["v8", "csharp"];
+
+    /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; any value but <c>jint</c> is a usage error for now.</summary>
+    public static Option<string> Backend(bool required, string description)
+    {
+        var option = new Option<string>("--backend")
+        {
+            Description = description,
+            HelpName = "jint|v8|csharp",
+            Required = required,
+        };
+        if (!required)
+        {
+            option.DefaultValueFactory = _ => Jint;
+        }
+
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+
+            var name = result.Tokens[^1].Value.Trim().ToLowerInvariant();
+            if (PlannedBackends.Contains(name))
+            {
+                result.AddError($"The {name} backend is not available yet in this version of codeact; use --backend jint.");
+            }
+            else if (name != Jint)
+            {
+                result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend jint (v8 and csharp are not available yet).");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>An option taking a whole number from 1 to <paramref name="max"/>, with a message naming the option when it is not one.</summary>
+    public static Option<int?> PositiveInt(string name, string helpName, string description, int max)
+    {
+        return new Option<int?>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = result => ParsePositive(result, name, max),
+        };
+    }
+
+    /// <summary>An option naming a file that must exist.</summary>
+    public static Option<FileInfo?> ExistingFile(string name, string helpName, string description, string what)
+    {
+        var option = new Option<FileInfo?>(name) { Description = description, HelpName = helpName };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return;
+            }
+
+            var path = result.Tokens[^1].Value;
+            if (Directory.Exists(path))
+            {
+                result.AddError($"The {what} '{path}' is a directory, not a file.");
+            }
+            else if (!File.Exists(path))
+            {
+                result.AddError($"The {what} '{path}' does not exist.");
+            }
+        });
+        return option;
+    }
+
+    private static int? ParsePositive(ArgumentResult result, string name, int max)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            result.AddError($"{name} needs a value.");
+            return null;
+        }
+
+        var text = result.Tokens[^1].Value;
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            result.AddError($"{name} must be a whole number, but was '{text}'.");
+            return null;
+        }
+
+        if (value <= 0)
+        {
+            result.AddError($"{name} must be positive, but was {value}.");
+            return null;
+        }
+
+        if (value > max)
+        {
+            result.AddError($"{name} must be at most {max.ToString("N0", CultureInfo.InvariantCulture)}, but was {value}.");
+            return null;
+        }
+
+        return (int)value;
+    }
+}
