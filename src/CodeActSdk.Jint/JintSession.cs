@@ -215,6 +215,14 @@ internal sealed class JintSession : IInterpreterSession
             message = "The code threw a value that is not an Error: " + SafeDisplay(thrown) + ". Throw new Error(\"...\") to give a message.";
         }
 
+        if (message.Length == 0)
+        {
+            // Jint 2 raises some errors without a message; the commonest is using undefined or null as an object.
+            message = kind == "TypeError"
+                ? "A value is undefined or null, or not a function, where the code uses it as an object or calls it (for example reading undefined.x). Check the values used on this line."
+                : $"{kind} (Jint gave no message).";
+        }
+
         return location is { Start.Line: > 0 } at
             ? new ExecutionError(kind, message, at.Start.Line, at.Start.Column + 1)
             : new ExecutionError(kind, message, Line(), Column());

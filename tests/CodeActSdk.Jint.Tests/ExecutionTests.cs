@@ -88,6 +88,7 @@ public class ExecutionTests : JintTestBase
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
         result.Error!.Kind.Should().Be("TypeError");
+        result.Error.Message.Should().Contain("undefined or null");
         result.Error.Line.Should().Be(3);
     }
 

@@ -47,15 +47,12 @@ internal static class CliOptions
     }
 
     /// <summary>An option taking a whole number from 1 to <paramref name="max"/>, with a message naming the option when it is not one.</summary>
-    public static Option<int?> PositiveInt(string name, string helpName, string description, int max)
+    public static Option<int?> PositiveInt(string name, string helpName, string description, int max) => new(name)
     {
-        return new Option<int?>(name)
-        {
-            Description = description,
-            HelpName = helpName,
-            CustomParser = result => ParsePositive(result, name, max),
-        };
-    }
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result => ParsePositive(result, name, max),
+    };
 
     /// <summary>An option naming a file that must exist.</summary>
     public static Option<FileInfo?> ExistingFile(string name, string helpName, string description, string what)
@@ -81,6 +78,10 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>Whether <paramref name="result"/> holds a value its <see cref="PositiveInt"/> parser rejects (without reporting it twice).</summary>
+    public static bool HasInvalidPositiveInt(OptionResult? result, string name, int max) =>
+        result is not null && (result.Tokens.Count == 0 || Check(result.Tokens[^1].Value, name, max, out _) is not null);
+
     private static int? ParsePositive(ArgumentResult result, string name, int max)
     {
         if (result.Tokens.Count == 0)
@@ -89,25 +90,34 @@ internal static class CliOptions
             return null;
         }
 
-        var text = result.Tokens[^1].Value;
-        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        if (Check(result.Tokens[^1].Value, name, max, out var value) is { } error)
         {
-            result.AddError($"{name} must be a whole number, but was '{text}'.");
+            result.AddError(error);
             return null;
         }
 
-        if (value <= 0)
+        return value;
+    }
+
+    private static string? Check(string text, string name, int max, out int value)
+    {
+        value = 0;
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
         {
-            result.AddError($"{name} must be positive, but was {value}.");
-            return null;
+            return $"{name} must be a whole number, but was '{text}'.";
         }
 
-        if (value > max)
+        if (number <= 0)
         {
-            result.AddError($"{name} must be at most {max.ToString("N0", CultureInfo.InvariantCulture)}, but was {value}.");
-            return null;
+            return $"{name} must be positive, but was {number}.";
         }
 
-        return (int)value;
+        if (number > max)
+        {
+            return $"{name} must be at most {max.ToString("N0", CultureInfo.InvariantCulture)}, but was {number}.";
+        }
+
+        value = (int)number;
+        return null;
     }
 }

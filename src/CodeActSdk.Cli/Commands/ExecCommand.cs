@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using CodeActSdk.Cli.Output;
+using CodeActSdk.Jint;
+
+namespace CodeActSdk.Cli.Commands;
+
+/// <summary>
+/// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--timeout-ms N] [--memory-mb N] (--file PATH | -)</c>: runs code once
+/// in a fresh sandbox and prints exactly one JSON object on stdout. Exit code 0 when the code completed, 1 when it
+/// failed, 2 for a usage error.
+/// </summary>
+internal static class ExecCommand
+{
+    private const int MaxTimeoutMs = 3_600_000;
+    private const int MaxMemoryMb = 65_536;
+
+    public static Command Create()
+    {
+        var defaults = new SandboxOptions();
+        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code. Only jint (JavaScript, ECMAScript 5.1) is available in this version.");
+        var timeout = CliOptions.PositiveInt(
+            "--timeout-ms",
+            "N",
+            $"Stop the code after N milliseconds (status Timeout). Default {defaults.Timeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}.",
+            MaxTimeoutMs);
+        var memory = CliOptions.PositiveInt(
+            "--memory-mb",
+            "N",
+            $"Stop the code when it allocates more than N MiB (status MemoryLimit). Default {(defaults.MemoryLimitBytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture)}.",
+            MaxMemoryMb);
+        var file = CliOptions.ExistingFile("--file", "PATH", "Read the code from this file.", "code file");
+        var stdin = new Argument<string[]>("-")
+        {
+            Description = "Read the code from standard input instead of a file.",
+            Arity = ArgumentArity.ZeroOrMore,
+
+            // The usage line would read "[<->...]"; the command's description says how to pass "-" instead.
+            Hidden = true,
+        };
+
+        var command = new Command(
+            "exec",
+            "Run code once in a fresh sandbox and print the result as one JSON object on stdout: " +
+            "{ok, status, stdout, value, error, durationMs, finalAnswer}. Give the code with --file PATH, or - to read it from standard input. " +
+            "Exit code 0 when the code completed, 1 when it failed, 2 for a usage error.")
+        {
+            backend,
+            timeout,
+            memory,
+            file,
+            stdin,
+        };
+
+        command.Validators.Add(result =>
+        {
+            // Report a bad option value first: "--memory-mb -" takes "-" as the option's value, and the real
+            // problem is that value, not the missing code.
+            if (CliOptions.HasInvalidPositiveInt(result.GetResult(timeout), timeout.Name, MaxTimeoutMs)
+                || CliOptions.HasInvalidPositiveInt(result.GetResult(memory), memory.Name, MaxMemoryMb))
+            {
+                return;
+            }
+
+            var positional = result.GetValue(stdin) ?? [];
+            var hasFile = result.GetResult(file) is not null;
+            if (positional.FirstOrDefault(p => p != "-") is { } extra)
+            {
+                result.AddError(extra.StartsWith('-')
+                    ? $"Unknown option '{extra}'."
+                    : $"Unexpected argument '{extra}'; give the code with --file PATH, or - to read it from standard input.");
+            }
+            else if (positional.Length > 1)
+            {
+                result.AddError("Give - only once.");
+            }
+            else if (positional.Length == 1 && hasFile)
+            {
+                result.AddError("Give the code either with --file PATH or with - (standard input), not both.");
+            }
+            else if (positional.Length == 0 && !hasFile)
+            {
+                result.AddError("No code given; pass --file PATH, or - to read the code from standard input.");
+            }
+        });
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var sandbox = new SandboxOptions();
+            if (parse.GetValue(timeout) is { } ms)
+            {
+                sandbox = sandbox with { Timeout = TimeSpan.FromMilliseconds(ms) };
+            }
+
+            if (parse.GetValue(memory) is { } mb)
+            {
+                sandbox = sandbox with { MemoryLimitBytes = mb * 1024L * 1024L };
+            }
+
+            return await ExecuteAsync(parse.GetValue(file), sandbox, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> ExecuteAsync(FileInfo? file, SandboxOptions sandbox, CancellationToken cancellationToken)
+    {
+        ExecutionResult result;
+        try
+        {
+            var code = await ReadCodeAsync(file, cancellationToken).ConfigureAwait(false);
+            using var interpreter = new JintInterpreter(new JintInterpreterOptions { WarmEngines = 0, MaxConcurrentExecutions = 1 });
+            await using var session = await interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            result = await session.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled before the code started (while reading it or creating the session).
+            result = new ExecutionResult
+            {
+                Status = ExecutionStatus.Cancelled,
+                Error = new ExecutionError("Cancelled", "The execution was cancelled before the code started."),
+            };
+        }
+
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(ExecutionJson.ToUtf8(result));
+        stdout.Write("\n"u8);
+        stdout.Flush();
+        return result.IsSuccess ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static async Task<string> ReadCodeAsync(FileInfo? file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (file is null)
+            {
+                using var reader = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
+                return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException(file is null
+                ? $"Cannot read the code from standard input: {e.Message}"
+                : $"Cannot read the code file '{file}': {e.Message}");
+        }
+    }
+}

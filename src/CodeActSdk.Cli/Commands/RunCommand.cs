@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Diagnostics;
+using CodeActSdk.Cli.Output;
+using CodeActSdk.Cli.SampleTools;
+using CodeActSdk.Jint;
+using CodeActSdk.OpenAI;
+using CodeActSdk.Testing;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Cli.Commands;
+
+/// <summary>
+/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] "&lt;task&gt;"</c>: runs the agent on a task, with the
+/// demo <c>orders</c> tool, against the endpoint in the environment or a scripted model, printing each step as it
+/// happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
+/// configuration error.
+/// </summary>
+internal static class RunCommand
+{
+    private static readonly string ConfigurationHelp = string.Join(
+        Environment.NewLine,
+        "",
+        "To run against a model, set these environment variables:",
+        $"  {OpenAIEndpointOptions.BaseUrlVariable,-16} the OpenAI-compatible API root, for example http://localhost:11434/v1 (Ollama);",
+        $"  {"",-16} leave it unset for {OpenAIEndpointOptions.DefaultBaseUrl}",
+        $"  {OpenAIEndpointOptions.ApiKeyVariable,-16} the API key (any non-empty value for a local server)",
+        $"  {OpenAIEndpointOptions.ModelVariable,-16} the model name, for example llama3.2 or gpt-4o-mini",
+        "Or replay a scripted model, which needs no endpoint:",
+        "  codeact run --script samples/scripts/gross-margin.md \"What is the average gross margin across all orders?\"");
+
+    public static Command Create()
+    {
+        var script = CliOptions.ExistingFile(
+            "--script",
+            "FILE",
+            "Replay the model turns written in this Markdown file (a line '## turn' starts each turn) instead of calling a model endpoint.",
+            "script file");
+        var maxSteps = CliOptions.PositiveInt(
+            "--max-steps",
+            "N",
+            $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
+            CodeActOptions.MaxStepsLimit);
+        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code. Only jint (JavaScript, ECMAScript 5.1) is available in this version.");
+        var task = new Argument<string[]>("task")
+        {
+            Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        var command = new Command(
+            "run",
+            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' tool, against the model endpoint in " +
+            $"{OpenAIEndpointOptions.BaseUrlVariable}, {OpenAIEndpointOptions.ApiKeyVariable} and {OpenAIEndpointOptions.ModelVariable}, " +
+            "or a scripted model (--script). Prints each step as it happens.")
+        {
+            script,
+            maxSteps,
+            backend,
+            task,
+        };
+
+        command.Validators.Add(result =>
+        {
+            if (string.IsNullOrWhiteSpace(string.Join(' ', result.GetValue(task) ?? [])))
+            {
+                result.AddError("No task given; say what the agent should do, in quotes, for example codeact run \"What is the average gross margin across all orders?\".");
+            }
+        });
+
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            string.Join(' ', parse.GetValue(task) ?? []).Trim(),
+            parse.GetValue(script),
+            parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string task, FileInfo? script, int maxSteps, CancellationToken cancellationToken)
+    {
+        string? notice = null;
+        string modelLine;
+        IChatClient client;
+        if (script is not null)
+        {
+            var scripted = LoadScript(script);
+            client = scripted;
+            var shown = Path.GetRelativePath(Environment.CurrentDirectory, script.FullName);
+            notice = $"NOTE: the model is a scripted test double reading {shown}; no language model is called.";
+            modelLine = $"scripted test double, {scripted.Turns.Count} turns from {shown}";
+        }
+        else
+        {
+            var endpoint = OpenAIEndpointOptions.FromEnvironment();
+            if (endpoint.GetConfigurationError() is { } problem)
+            {
+                // When nothing at all is set, the help below says it all; otherwise say first what is wrong.
+                var summary = problem == OpenAIEndpointOptions.ConfigurationHelp ? "no model endpoint is configured." : problem;
+                await Console.Error.WriteLineAsync($"codeact run: {summary}{ConfigurationHelp}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var openAI = new OpenAIChatClient(endpoint);
+            client = openAI;
+            modelLine = $"{openAI.DefaultModel} at {openAI.BaseUrl} (OpenAI-compatible endpoint)";
+        }
+
+        using var ownedClient = client;
+        using var interpreter = new JintInterpreter(new JintInterpreterOptions { WarmEngines = 1 });
+        using var agent = new CodeActAgent(
+            interpreter,
+            new ChatClientCodeGenerator(client),
+            new CodeActOptions { MaxSteps = maxSteps },
+            [OrdersTool.Create()]);
+
+        var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
+        printer.Header(
+            notice,
+            [
+                ("model", modelLine),
+                ("sandbox", $"{CliOptions.Jint} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
+                ("budget", $"{maxSteps} steps"),
+                ("task", task),
+            ]);
+
+        var started = Stopwatch.GetTimestamp();
+        AgentStep? last = null;
+        try
+        {
+            printer.StepStarting(1);
+            await foreach (var step in agent.RunStreamingAsync(task, cancellationToken).ConfigureAwait(false))
+            {
+                printer.Step(step);
+                last = step;
+                if (step.Outcome is null)
+                {
+                    printer.StepStarting(step.Number + 1);
+                }
+            }
+        }
+        catch (ModelEndpointException e)
+        {
+            await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"codeact run: the model endpoint failed: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("codeact run: cancelled.").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (InvalidOperationException e) when (client is ScriptedChatClient)
+        {
+            // The script ran out of turns before the code called final_answer.
+            await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"codeact run: the scripted model stopped: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+
+        printer.Finished(last!, Stopwatch.GetElapsedTime(started));
+        return last!.Outcome is AgentOutcome.FinalAnswer ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static ScriptedChatClient LoadScript(FileInfo script)
+    {
+        try
+        {
+            return ScriptedChatClient.FromFile(script.FullName);
+        }
+        catch (FormatException)
+        {
+            throw new UsageException($"The script file '{script}' has no turns; start each model turn with a line '## turn'.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"Cannot read the script file '{script}': {e.Message}");
+        }
+    }
+
+    // "ECMAScript 5.1 (the Jint interpreter): use var ..." → "ECMAScript 5.1"
+    private static string ShortDialect(string dialect)
+    {
+        var end = dialect.IndexOfAny(['(', ':', ';']);
+        return (end < 0 ? dialect : dialect[..end]).Trim();
+    }
+}

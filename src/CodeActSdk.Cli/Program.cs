@@ -1,0 +1,3 @@
+using CodeActSdk.Cli;
+
+return await CodeActCommandLine.InvokeAsync(args).ConfigureAwait(false);
