@@ -7,7 +7,7 @@ namespace CodeActSdk.Benchmarks;
 /// <summary>
 /// Entry point. <c>harness [figure...] [--n N]</c> runs the hand-written measurements (warm-pool and cold session
 /// creation, memory per session, agent-loop overhead); <c>bdn [BenchmarkDotNet arguments]</c> runs the
-/// BenchmarkDotNet suites (executions, the tool bridge, cold creation, raw Jint baselines).
+/// BenchmarkDotNet suites (executions, the tool bridge, cold creation, and baselines: bare Jint, a bare thread hop).
 /// </summary>
 public static class Program
 {
@@ -24,8 +24,9 @@ public static class Program
             case "harness":
                 return await HarnessRunner.RunAsync(args[1..]).ConfigureAwait(false);
             case "bdn":
-                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], ShortConfig.Create());
-                return 0;
+                var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..], ShortConfig.Create()).ToList();
+                DerivedFigures.Print(summaries);
+                return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
             default:
                 Console.Error.WriteLine($"Unknown command '{args[0]}'.");
                 PrintUsage();
@@ -38,7 +39,8 @@ public static class Program
         Console.WriteLine("""
             Usage:
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- harness [FIGURE...] [--n N]
-                  FIGURE: pool, sustained, cold, memory, agent (default: all of them); N samples (default 200).
+                  FIGURE: pool, sustained, cold, memory, agent (default: all of them), or churn (extra, not in the
+                  default set: an allocating execution next to 1,000 live sessions); N samples (default 200).
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
                   Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*' or --list flat.
             """);

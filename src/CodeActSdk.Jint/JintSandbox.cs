@@ -126,8 +126,8 @@ internal sealed class JintSandbox
 
         try
         {
-            var result = tools.Invoke(tool, json, Budget, ToolCalls);
-            Budget.Charge(1, (result?.ToJsonString().Length ?? 0) * 4L);
+            var result = tools.Invoke(tool, json, Budget, ToolCalls)?.ToJsonString();
+            Budget.Charge(1, (result?.Length ?? 0) * 4L);
             return _json.FromJson(result);
         }
         catch (ToolCallException e)

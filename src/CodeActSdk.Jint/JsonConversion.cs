@@ -39,9 +39,9 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
         return isUndefined ? null : Convert(value, "$", 0);
     }
 
-    /// <summary>Converts a JSON value into a fresh JavaScript value of this engine.</summary>
-    public JsValue FromJson(JsonNode? json) =>
-        json is null ? JsValue.Null : engine.Json.Parse(JsValue.Undefined, [new JsValue(json.ToJsonString())]);
+    /// <summary>Converts JSON text into a fresh JavaScript value of this engine.</summary>
+    public JsValue FromJson(string? json) =>
+        json is null ? JsValue.Null : engine.Json.Parse(JsValue.Undefined, [new JsValue(json)]);
 
     private JsonNode? Convert(JsValue value, string path, int depth)
     {

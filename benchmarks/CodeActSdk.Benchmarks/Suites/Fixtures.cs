@@ -9,7 +9,7 @@ public static class Fixtures
     /// <summary>The tool of the bridge figures: <c>add(a, b)</c>, a reflection-bound delegate as hosts write them.</summary>
     public static AIFunction CreateAddTool() => AIFunctionFactory.Create((int a, int b) => a + b, "add");
 
-    /// <summary>Creates a session and makes sure that it works, so that a broken setup fails loudly instead of timing errors.</summary>
+    /// <summary>Creates a session synchronously (for BenchmarkDotNet set-up methods); callers then check it with <see cref="Check"/>.</summary>
     public static IInterpreterSession CreateSession(JintInterpreter interpreter, SandboxOptions options) =>
         interpreter.CreateSessionAsync(options).AsTask().GetAwaiter().GetResult();
 

@@ -24,4 +24,8 @@ public class JintBaselineBenchmarks
 
     [Benchmark(Description = "Baseline: engine.Execute(\"1+1\") on the caller's thread")]
     public JsValue ExecuteOnePlusOne() => _engine.Execute("1+1").GetCompletionValue();
+
+    /// <summary>The B100 loop of the tool-bridge suite with no guard, no limits and no thread hop.</summary>
+    [Benchmark(Description = "Baseline: engine.Execute(100-iteration loop) on the caller's thread")]
+    public JsValue ExecuteLoop() => _engine.Execute(ToolBridgeBenchmarks.LoopWithoutTool).GetCompletionValue();
 }

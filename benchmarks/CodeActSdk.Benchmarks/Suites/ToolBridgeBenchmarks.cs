@@ -12,8 +12,8 @@ namespace CodeActSdk.Benchmarks.Suites;
 /// </summary>
 public class ToolBridgeBenchmarks
 {
-    private const string LoopWithTool = "var s = 0; for (var i = 0; i < 100; i++) { s += add(i, 1); } s";
-    private const string LoopWithoutTool = "var s = 0; for (var i = 0; i < 100; i++) { s += i + 1; } s";
+    internal const string LoopWithTool = "var s = 0; for (var i = 0; i < 100; i++) { s += add(i, 1); } s";
+    internal const string LoopWithoutTool = "var s = 0; for (var i = 0; i < 100; i++) { s += i + 1; } s";
 
     private JintInterpreter _interpreter = null!;
     private IInterpreterSession _session = null!;

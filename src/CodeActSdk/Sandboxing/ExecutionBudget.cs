@@ -118,14 +118,25 @@ public sealed class ExecutionBudget : IDisposable
             ThrowMemoryLimit();
         }
 
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
-        var growth = GC.GetTotalMemory(forceFullCollection: false) - _heapBaseline;
+        // A young-generation collection is cheap and usually enough to show the budget is not reached; only when
+        // it is not (old garbage still counts) does a full, process-wide pause decide.
+        var growth = LiveGrowthAfterCollecting(generation: 1);
         if (growth + bytes > _options.MemoryLimitBytes)
         {
-            ThrowMemoryLimit();
+            growth = LiveGrowthAfterCollecting(GC.MaxGeneration);
+            if (growth + bytes > _options.MemoryLimitBytes)
+            {
+                ThrowMemoryLimit();
+            }
         }
 
         _nextMemoryCheck = AllocatedBytes + Math.Max(_options.MemoryLimitBytes - growth, _options.MemoryLimitBytes / 8);
+    }
+
+    private long LiveGrowthAfterCollecting(int generation)
+    {
+        GC.Collect(generation, GCCollectionMode.Forced, blocking: true, compacting: false);
+        return GC.GetTotalMemory(forceFullCollection: false) - _heapBaseline;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
