@@ -9,11 +9,10 @@ public class TelemetryTests : AgentTestBase
 {
     private static readonly ActivitySource TestSource = new("CodeActSdk.Tests");
 
-    [Test]
-    public async Task A_run_reports_nested_activities_with_genai_attributes()
+    /// <summary>Records every activity of the library and of this test source as it stops.</summary>
+    private static ActivityListener RecordStoppedActivities(List<Activity> stopped)
     {
-        var stopped = new List<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = source => source.Name is CodeActDiagnostics.ActivitySourceName or "CodeActSdk.Tests",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
@@ -26,6 +25,14 @@ public class TelemetryTests : AgentTestBase
             },
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Test]
+    public async Task A_run_reports_nested_activities_with_genai_attributes()
+    {
+        var stopped = new List<Activity>();
+        using var listener = RecordStoppedActivities(stopped);
         var add = AIFunctionFactory.Create((int a, int b) => a + b, "add", "Adds two integers.");
         var agent = CreateAgent([Js("var x = add(1, 2);\nconsole.log(x);"), Js("final_answer(x);")], tools: [add]);
 
@@ -82,19 +89,7 @@ public class TelemetryTests : AgentTestBase
     public async Task A_failed_execution_marks_its_activity_as_an_error()
     {
         var stopped = new List<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is CodeActDiagnostics.ActivitySourceName or "CodeActSdk.Tests",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                lock (stopped)
-                {
-                    stopped.Add(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordStoppedActivities(stopped);
         var agent = CreateAgent([Js("null.x;")], o => o.MaxSteps = 1);
 
         ActivityTraceId traceId;
