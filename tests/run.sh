@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the solution from a fresh clone: restores the packages, builds, runs each test project,
 # and ends with one summary line ("Total: N passed, N failed, N skipped"). Nothing needs to be installed
-# beforehand except the .NET SDK (global.json names the version).
+# beforehand except the .NET SDK (global.json names the version), CMake and a C++ compiler: the V8 backend's
+# libnode comes from Debian's packages through provide-libnode.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+src/CodeActSdk.V8/native/provide-libnode.sh || { echo "Could not provide libnode for the V8 backend (see above)." >&2; exit 1; }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -34,6 +34,27 @@ public sealed class ExecCommandTests
     }
 
     [Test]
+    public async Task The_v8_backend_runs_modern_javascript_under_the_same_contract()
+    {
+        var run = await CodeActProcess.RunAsync(["exec", "--backend", "v8", "-"], "const xs = [3, 1, 2].map(x => x ** 2);\nconsole.log(`n=${xs.length}`);\nxs.sort((a, b) => a - b)");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        var json = ParseSingleObject(run);
+        json.GetProperty("status").GetString().Should().Be("Completed");
+        json.GetProperty("stdout").GetString().Should().Be("n=3\n");
+        json.GetProperty("value").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(1, 4, 9);
+    }
+
+    [Test]
+    public async Task The_v8_backend_reports_a_timeout_as_exit_1()
+    {
+        var run = await CodeActProcess.RunAsync(["exec", "--backend", "v8", "--timeout-ms", "200", "-"], "for (;;) {}");
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        ParseSingleObject(run).GetProperty("status").GetString().Should().Be("Timeout");
+    }
+
+    [Test]
     public async Task Dash_reads_the_code_from_stdin_and_keeps_non_ascii_text_and_structured_values()
     {
         var run = await CodeActProcess.RunAsync(

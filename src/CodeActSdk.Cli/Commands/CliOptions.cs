@@ -7,12 +7,7 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>Options shared by the commands, with validation that turns bad input into one clear usage error.</summary>
 internal static class CliOptions
 {
-    /// <summary>The backends a user may name; only <see cref="Jint"/> is implemented in this version.</summary>
-    public const string Jint = "jint";
-
-    private static readonly string[] PlannedBackends = ["v8", "csharp"];
-
-    /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; any value but <c>jint</c> is a usage error for now.</summary>
+    /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; a backend that is not built yet is a usage error.</summary>
     public static Option<string> Backend(bool required, string description)
     {
         var option = new Option<string>("--backend")
@@ -23,7 +18,7 @@ internal static class CliOptions
         };
         if (!required)
         {
-            option.DefaultValueFactory = _ => Jint;
+            option.DefaultValueFactory = _ => Backends.Jint;
         }
 
         option.Validators.Add(result =>
@@ -34,13 +29,14 @@ internal static class CliOptions
             }
 
             var name = result.Tokens[^1].Value.Trim().ToLowerInvariant();
-            if (PlannedBackends.Contains(name))
+            var choices = string.Join(" or ", Backends.Available);
+            if (Backends.Planned.Contains(name))
             {
-                result.AddError($"The {name} backend is not available yet in this version of codeact; use --backend jint.");
+                result.AddError($"The {name} backend is not available yet in this version of codeact; use --backend {choices}.");
             }
-            else if (name != Jint)
+            else if (!Backends.Available.Contains(name))
             {
-                result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend jint (v8 and csharp are not available yet).");
+                result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend {choices}.");
             }
         });
         return option;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using CodeActSdk.Cli.Output;
-using CodeActSdk.Jint;
 
 namespace CodeActSdk.Cli.Commands;
 
@@ -19,7 +18,7 @@ internal static class ExecCommand
     public static Command Create()
     {
         var defaults = new SandboxOptions();
-        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code. Only jint (JavaScript, ECMAScript 5.1) is available in this version.");
+        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code: jint (JavaScript, ECMAScript 5.1, pure managed) or v8 (modern JavaScript in V8 through libnode).");
         var timeout = CliOptions.PositiveInt(
             "--timeout-ms",
             "N",
@@ -98,18 +97,20 @@ internal static class ExecCommand
                 sandbox = sandbox with { MemoryLimitBytes = mb * 1024L * 1024L };
             }
 
-            return await ExecuteAsync(parse.GetValue(file), sandbox, cancellationToken).ConfigureAwait(false);
+            var backendName = parse.GetValue(backend)!.Trim().ToLowerInvariant();
+            return await ExecuteAsync(backendName, parse.GetValue(file), sandbox, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(FileInfo? file, SandboxOptions sandbox, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(string backend, FileInfo? file, SandboxOptions sandbox, CancellationToken cancellationToken)
     {
         ExecutionResult result;
         try
         {
             var code = await ReadCodeAsync(file, cancellationToken).ConfigureAwait(false);
-            using var interpreter = new JintInterpreter(new JintInterpreterOptions { WarmEngines = 0, MaxConcurrentExecutions = 1 });
+            var interpreter = Backends.Create(backend, oneShot: true);
+            await using var owned = interpreter as IAsyncDisposable;
             await using var session = await interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
             result = await session.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
         }

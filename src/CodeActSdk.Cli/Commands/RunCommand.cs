@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using CodeActSdk.Cli.Output;
 using CodeActSdk.Cli.SampleTools;
-using CodeActSdk.Jint;
 using CodeActSdk.OpenAI;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
@@ -40,7 +39,7 @@ internal static class RunCommand
             "N",
             $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
             CodeActOptions.MaxStepsLimit);
-        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code. Only jint (JavaScript, ECMAScript 5.1) is available in this version.");
+        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (JavaScript, ECMAScript 5.1, the default) or v8 (modern JavaScript in V8 through libnode).");
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
@@ -69,13 +68,14 @@ internal static class RunCommand
 
         command.SetAction((parse, cancellationToken) => RunAsync(
             string.Join(' ', parse.GetValue(task) ?? []).Trim(),
+            parse.GetValue(backend)!.Trim().ToLowerInvariant(),
             parse.GetValue(script),
             parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string task, FileInfo? script, int maxSteps, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string task, string backend, FileInfo? script, int maxSteps, CancellationToken cancellationToken)
     {
         string? notice = null;
         string modelLine;
@@ -105,7 +105,8 @@ internal static class RunCommand
         }
 
         using var ownedClient = client;
-        using var interpreter = new JintInterpreter(new JintInterpreterOptions { WarmEngines = 1 });
+        var interpreter = Backends.Create(backend, oneShot: false);
+        await using var ownedInterpreter = interpreter as IAsyncDisposable;
         using var agent = new CodeActAgent(
             interpreter,
             new ChatClientCodeGenerator(client),
@@ -117,7 +118,7 @@ internal static class RunCommand
             notice,
             [
                 ("model", modelLine),
-                ("sandbox", $"{CliOptions.Jint} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
+                ("sandbox", $"{backend} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
                 ("budget", $"{maxSteps} steps"),
                 ("task", task),
             ]);

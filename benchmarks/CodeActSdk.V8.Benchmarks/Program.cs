@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using CodeActSdk.Jint;
+
+namespace CodeActSdk.V8.Benchmarks;
+
+/// <summary>
+/// <c>[start] [memory] [compute] [--n N] [--reps R]</c>: the V8 backend's figures (all three by default).
+/// <c>start</c> times session creation with the warm pool (waiting for the pool to refill between creations, as a
+/// host that creates sessions now and then sees it) and without it, and the overhead of one execution;
+/// <c>memory</c> measures the resident memory of live sessions; <c>compute</c> times compute-heavy scripts on a warm
+/// session, side by side with <c>node</c> running the same source (timed inside node with process.hrtime, so its
+/// start-up is excluded) and with the Jint backend. Prints medians and p95s.
+/// </summary>
+public static class Program
+{
+    /// <summary>The same ECMAScript 5 source runs on all three engines.</summary>
+    private static readonly (string Name, string Source)[] Scripts =
+    [
+        ("numeric loop, 5,000,000 iterations", """
+            var s = 0;
+            for (var i = 0; i < 5000000; i++) { s = (s + i * i) % 1000003; }
+            s
+            """),
+        ("JSON round trip of 10,000 objects", """
+            var items = [];
+            for (var i = 0; i < 10000; i++) {
+              items.push({ id: i, name: 'item ' + i, price: i * 1.25, tags: ['a', 'b', 'c'], meta: { active: i % 2 === 0, rank: i % 17 } });
+            }
+            var text = JSON.stringify(items);
+            var back = JSON.parse(text);
+            back.length + ':' + text.length
+            """),
+        ("array and string built-ins (filter/map/reduce/split/forEach over 200,000 items)", """
+            var rows = [];
+            for (var i = 0; i < 200000; i++) { rows.push({ id: i, v: i % 100 }); }
+            var total = rows.filter(function (r) { return r.v > 50; }).map(function (r) { return r.v * 2; }).reduce(function (a, b) { return a + b; }, 0);
+            var words = new Array(40001).join('lorem ipsum dolor sit amet ').split(' ');
+            var counts = {};
+            words.forEach(function (w) { if (w) { counts[w] = (counts[w] || 0) + 1; } });
+            total + ':' + Object.keys(counts).join(',')
+            """),
+    ];
+
+    public static async Task<int> Main(string[] args)
+    {
+        var figures = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet();
+        if (figures.Count == 0)
+        {
+            figures = ["start", "memory", "compute"];
+        }
+
+        var samples = Option(args, "--n", 200);
+        var reps = Option(args, "--reps", 15);
+        if (!V8Interpreter.IsAvailable(out var reason))
+        {
+            Console.Error.WriteLine(reason);
+            return 1;
+        }
+
+        PrintMachine();
+        if (figures.Contains("start"))
+        {
+            await SessionStartAsync(samples);
+        }
+
+        if (figures.Contains("memory"))
+        {
+            await MemoryAsync(samples);
+        }
+
+        if (figures.Contains("compute"))
+        {
+            await ComputeAsync(reps);
+        }
+
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) ? value : fallback;
+    }
+
+    private static void PrintMachine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var memory = File.Exists("/proc/meminfo")
+            ? File.ReadLines("/proc/meminfo").First().Split(':', 2)[1].Trim()
+            : "?";
+        Console.WriteLine("## Machine");
+        Console.WriteLine($"{Environment.ProcessorCount} logical CPUs ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {memory} memory, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        Console.WriteLine($"V8 {V8Interpreter.V8Version} (libnode.so.108); node {NodeVersion() ?? "not found"}");
+        Console.WriteLine();
+    }
+
+    private static async Task SessionStartAsync(int samples)
+    {
+        Console.WriteLine($"## Session start ({samples} creations each)");
+        Console.WriteLine("| figure | median | p95 | mean |");
+        Console.WriteLine("| --- | --- | --- | --- |");
+
+        using (var pooled = new V8Interpreter())
+        {
+            // Warm-up: the host's own code reaches optimised (tier-1) JIT code only after hundreds of calls, as it
+            // has in a long-running host.
+            await MeasureStartAsync(pooled, 500, waitForPool: true);
+            var (create, firstResult) = await MeasureStartAsync(pooled, samples, waitForPool: true);
+            Row("new session, warm pool (WarmIsolates = 2)", create);
+            Row("new session + first result of `1 + 1`, warm pool", firstResult);
+        }
+
+        using (var cold = new V8Interpreter(new V8InterpreterOptions { WarmIsolates = 0 }))
+        {
+            await MeasureStartAsync(cold, 100, waitForPool: false);
+            var (create, firstResult) = await MeasureStartAsync(cold, samples, waitForPool: false);
+            Row("new session, no pool (WarmIsolates = 0): isolate + context", create);
+            Row("new session + first result of `1 + 1`, no pool", firstResult);
+        }
+
+        using (var interpreter = new V8Interpreter())
+        {
+            await using var session = await interpreter.CreateSessionAsync(new SandboxOptions());
+            var trivial = new List<double>();
+            for (var i = 0; i < samples + 50; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await session.ExecuteAsync("1");
+                if (i >= 50)
+                {
+                    trivial.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+
+            Row("ExecuteAsync(\"1\") on a warm session (per-execution overhead)", trivial);
+        }
+
+        Console.WriteLine();
+    }
+
+    /// <summary>Resident memory of live, idle sessions (each has run one small execution), per session.</summary>
+    private static async Task MemoryAsync(int count)
+    {
+        using var interpreter = new V8Interpreter(new V8InterpreterOptions { WarmIsolates = 0 });
+        await using (var first = await interpreter.CreateSessionAsync(new SandboxOptions()))
+        {
+            await first.ExecuteAsync("1");
+        }
+
+        GC.Collect();
+        var before = ResidentBytes();
+        var sessions = new List<IInterpreterSession>();
+        for (var i = 0; i < count; i++)
+        {
+            var session = await interpreter.CreateSessionAsync(new SandboxOptions());
+            await session.ExecuteAsync("var x = [1, 2, 3].map(v => v * 2); x.length");
+            sessions.Add(session);
+        }
+
+        GC.Collect();
+        var perSession = (ResidentBytes() - before) / (double)count;
+        Console.WriteLine($"## Memory");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} live idle sessions: {perSession / (1024 * 1024):0.00} MiB resident memory each (RSS growth / {count})."));
+        Console.WriteLine();
+        foreach (var session in sessions)
+        {
+            await session.DisposeAsync();
+        }
+    }
+
+    private static long ResidentBytes() =>
+        long.Parse(File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS", StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+
+    private static async Task<(List<double> Create, List<double> FirstResult)> MeasureStartAsync(V8Interpreter interpreter, int count, bool waitForPool)
+    {
+        var create = new List<double>(count);
+        var firstResult = new List<double>(count);
+        var options = new SandboxOptions();
+        for (var i = 0; i < count; i++)
+        {
+            if (waitForPool)
+            {
+                var waited = Stopwatch.StartNew();
+                while (interpreter.WarmCount < 2 && waited.ElapsedMilliseconds < 2000)
+                {
+                    await Task.Delay(1);
+                }
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            var session = await interpreter.CreateSessionAsync(options);
+            create.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var result = await session.ExecuteAsync("1 + 1");
+            firstResult.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (result.Value?.GetInt32() != 2)
+            {
+                throw new InvalidOperationException("1 + 1 did not give 2: " + result.Error?.Message);
+            }
+
+            await session.DisposeAsync();
+        }
+
+        return (create, firstResult);
+    }
+
+    private static async Task ComputeAsync(int reps)
+    {
+        const int warmUp = 3;
+        const int rounds = 3;
+        Console.WriteLine($"## Compute-heavy scripts ({rounds} alternating rounds of {warmUp} warm-up + {reps} timed repetitions per engine; Jint: {Math.Max(3, reps / 5)} per round)");
+        Console.WriteLine("| script | node (in-process hrtime) | V8 backend ExecuteAsync | V8 / node | Jint backend ExecuteAsync | Jint / V8 |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- |");
+
+        using var v8 = new V8Interpreter();
+        using var jint = new JintInterpreter();
+        var node = NodeVersion() is not null;
+        foreach (var (name, source) in Scripts)
+        {
+            var nodeTimes = new List<double>();
+            var v8Times = new List<double>();
+            var jintTimes = new List<double>();
+            string? v8Value = null;
+            for (var round = 0; round < rounds; round++)
+            {
+                if (node)
+                {
+                    nodeTimes.AddRange(await RunNodeAsync(source, warmUp, reps));
+                }
+
+                await using (var session = await v8.CreateSessionAsync(new SandboxOptions { Timeout = TimeSpan.FromMinutes(1) }))
+                {
+                    for (var i = 0; i < warmUp + reps; i++)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        var result = await session.ExecuteAsync(source);
+                        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        if (!result.IsSuccess)
+                        {
+                            throw new InvalidOperationException($"V8: {result.Status} {result.Error?.Message}");
+                        }
+
+                        v8Value = result.Value?.GetRawText();
+                        if (i >= warmUp)
+                        {
+                            v8Times.Add(elapsed);
+                        }
+                    }
+                }
+
+                var jintOptions = new SandboxOptions { Timeout = TimeSpan.FromMinutes(10), MaxOperations = long.MaxValue, MemoryLimitBytes = 1L << 30 };
+                await using (var session = await jint.CreateSessionAsync(jintOptions))
+                {
+                    for (var i = 0; i < 1 + Math.Max(3, reps / 5); i++)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        var result = await session.ExecuteAsync(source);
+                        var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        if (!result.IsSuccess || result.Value?.GetRawText() != v8Value)
+                        {
+                            throw new InvalidOperationException($"Jint: {result.Status} {result.Error?.Message} {result.Value}");
+                        }
+
+                        if (i >= 1)
+                        {
+                            jintTimes.Add(elapsed);
+                        }
+                    }
+                }
+            }
+
+            var nodeMedian = node ? Median(nodeTimes) : double.NaN;
+            var v8Median = Median(v8Times);
+            var jintMedian = Median(jintTimes);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {Cell(nodeTimes)} | {Cell(v8Times)} | {v8Median / nodeMedian:0.00}× | {Cell(jintTimes)} | {jintMedian / v8Median:0}× |"));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Cells: median ms (p95 ms). node runs `node -e` with the same source compiled by vm.Script each repetition, timed inside the process.");
+    }
+
+    private static async Task<List<double>> RunNodeAsync(string source, int warmUp, int reps)
+    {
+        var wrapper = $$"""
+            const vm = require('vm');
+            const source = {{JsonSerializer.Serialize(source)}};
+            const times = [];
+            let value;
+            for (let r = 0; r < {{warmUp + reps}}; r++) {
+              const started = process.hrtime.bigint();
+              value = new vm.Script(source, { filename: 'code.js' }).runInThisContext();
+              const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+              if (r >= {{warmUp}}) times.push(elapsed);
+            }
+            process.stdout.write(JSON.stringify({ times, value }));
+            """;
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-e");
+        start.ArgumentList.Add(wrapper);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start.");
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException("node failed: " + error);
+        }
+
+        using var document = JsonDocument.Parse(output);
+        return document.RootElement.GetProperty("times").EnumerateArray().Select(t => t.GetDouble()).ToList();
+    }
+
+    private static string? NodeVersion()
+    {
+        try
+        {
+            var start = new ProcessStartInfo("node", "--version") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = Process.Start(start);
+            var version = process?.StandardOutput.ReadToEnd().Trim();
+            process?.WaitForExit();
+            return process?.ExitCode == 0 ? version : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    private static void Row(string name, List<double> values) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {Format(Median(values))} | {Format(Percentile(values, 0.95))} | {Format(values.Average())} |"));
+
+    private static string Cell(List<double> values) =>
+        values.Count == 0 ? "n/a" : string.Create(CultureInfo.InvariantCulture, $"{Median(values):0.00} ms ({Percentile(values, 0.95):0.00})");
+
+    private static string Format(double ms) =>
+        ms < 1 ? string.Create(CultureInfo.InvariantCulture, $"{ms * 1000:0} µs") : string.Create(CultureInfo.InvariantCulture, $"{ms:0.00} ms");
+
+    private static double Median(List<double> values) => Percentile(values, 0.5);
+
+    private static double Percentile(List<double> values, double p)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToArray();
+        var rank = p * (sorted.Length - 1);
+        var low = (int)Math.Floor(rank);
+        var high = (int)Math.Ceiling(rank);
+        return sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
+    }
+}

@@ -1,0 +1,22 @@
+using CodeActSdk.V8;
+
+namespace CodeActSdk;
+
+/// <summary>Registers the V8 backend with <c>services.AddCodeAct(b =&gt; b.UseV8())</c>.</summary>
+public static class V8CodeActBuilderExtensions
+{
+    /// <summary>
+    /// Runs the agent's code in V8 (JavaScript, ECMAScript 2022) through the system's libnode.so.108. The
+    /// interpreter is a singleton owned by the service provider, which disposes it with the provider; it is created
+    /// when first resolved, which throws <see cref="V8UnavailableException"/> if libnode or the shim is missing
+    /// (check first with <see cref="V8Interpreter.IsAvailable"/>).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="options">The interpreter's settings; the defaults when omitted.</param>
+    public static CodeActBuilder UseV8(this CodeActBuilder builder, V8InterpreterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var settings = (options ?? new V8InterpreterOptions()).Validate();
+        return builder.UseInterpreter(_ => new V8Interpreter(settings));
+    }
+}

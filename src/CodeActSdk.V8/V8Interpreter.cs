@@ -1,0 +1,223 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using CodeActSdk.Tools;
+using CodeActSdk.V8.Interop;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.V8;
+
+/// <summary>
+/// Runs JavaScript (ECMAScript 2022) in V8, inside the host process, through the system's libnode (Debian's
+/// libnode108, V8 10.2). Each session is its own V8 isolate with one bare ECMAScript global scope: the code reaches
+/// only the standard built-ins, <c>console</c>, <c>final_answer</c> and the tools bridged in (no <c>require</c>,
+/// <c>process</c>, <c>Buffer</c>, <c>fetch</c>, timers, <c>SharedArrayBuffer</c>, <c>Atomics</c>, and no
+/// <c>WebAssembly</c> unless <see cref="V8InterpreterOptions.AllowWebAssembly"/>). V8 itself stops the code at the
+/// time limit (TerminateExecution), the memory limit (heap limit and a counting array-buffer allocator) and the
+/// stack limit (a RangeError reported as RecursionLimit).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread-safe: create one interpreter and share it. It owns the threads that run sandboxed code and a small pool
+/// of isolates created ahead of time; dispose it to release them. Sessions may be used from any thread, one call
+/// at a time each; many sessions run in parallel.
+/// </para>
+/// <para>
+/// REPL semantics: each execution is compiled as a classic script in the session's one context, so top-level
+/// <c>var</c>, function, <c>let</c>, <c>const</c> and <c>class</c> declarations and globals all persist into the
+/// next executions. As in a browser, a <c>let</c>/<c>const</c>/<c>class</c> name cannot be declared again by a later
+/// execution (a <see cref="ExecutionStatus.SyntaxError"/> that says to assign instead). There is no top-level
+/// <c>await</c>; an execution whose value is a promise (for example <c>(async () =&gt; { ... })()</c>) is awaited.
+/// Promise jobs the code queues run before the execution returns; whatever is still queued when it ends (by
+/// completing, a limit or <c>final_answer</c>) is dropped, so nothing of it runs after <see
+/// cref="IInterpreterSession.ExecuteAsync"/> returns. A promise rejection left unhandled is the execution's error.
+/// </para>
+/// <para>
+/// Differences from the Jint backend: modern syntax works; <c>eval</c> and <c>Function</c> work (they run inside
+/// the same isolate, under the same limits); <see cref="SandboxOptions.MaxOperations"/> is not counted (the time
+/// limit bounds compute); <see cref="SandboxOptions.MaxRecursionDepth"/> sets the stack size (8 KiB per level)
+/// rather than a call count; <see cref="SandboxOptions.MemoryLimitBytes"/> bounds the isolate's heap (what the
+/// session keeps, across executions) and, separately, the array buffers alive at once.
+/// </para>
+/// </remarks>
+public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
+{
+    private static readonly long PooledHeapLimitBytes = new SandboxOptions().MemoryLimitBytes;
+    private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(5);
+
+    private readonly V8InterpreterOptions _options;
+    private readonly V8SandboxThreads _threads;
+    private readonly ConcurrentQueue<V8IsolateHandle> _warm = new();
+    private readonly AutoResetEvent _refillWanted = new(false);
+    private int _refilling;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an interpreter with default settings.</summary>
+    /// <exception cref="V8UnavailableException">libnode.so.108 or the shim is missing; the message says how to install it.</exception>
+    public V8Interpreter()
+        : this(new V8InterpreterOptions())
+    {
+    }
+
+    /// <summary>Creates an interpreter with the given settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    /// <exception cref="V8UnavailableException">libnode.so.108 or the shim is missing; the message says how to install it.</exception>
+    public V8Interpreter(V8InterpreterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        V8Library.EnsureLoaded();
+        _threads = new V8SandboxThreads(options.MaxConcurrentExecutions);
+        Refill();
+    }
+
+    /// <summary>
+    /// Whether V8 can run in this process, loading libnode.so.108 and the shim if needed. Never throws: when it
+    /// returns <see langword="false"/>, <paramref name="reason"/> names the missing library and how to install it.
+    /// </summary>
+    public static bool IsAvailable([NotNullWhen(false)] out string? reason) => V8Library.TryLoad(out reason);
+
+    /// <summary>The version of V8 in use (for example <c>10.2.154.26-node.36</c>), or <see langword="null"/> when V8 is unavailable.</summary>
+    public static string? V8Version => V8Library.TryLoad(out _) ? V8Library.V8Version : null;
+
+    /// <summary>How long past a deadline a caller waits for V8 to act on the termination (see <see cref="V8Session"/>).</summary>
+    internal TimeSpan HardStopGrace { get; set; } = V8Session.DefaultHardStopGrace;
+
+    /// <summary>Isolates waiting in the pool.</summary>
+    internal int WarmCount => _warm.Count;
+
+    /// <inheritdoc />
+    public CodeLanguage Language { get; } = new(
+        "JavaScript",
+        "ECMAScript 2022 (V8 10.2)",
+        ["javascript", "js"],
+        """
+        - Print with console.log(...). The value of the last expression statement is shown too.
+        - Variables, functions and classes you define stay defined in the next steps. A let, const or class name cannot be declared twice: in a later step, assign to it instead.
+        - Modern JavaScript works: let/const, arrow functions, classes, template literals, destructuring, spread, async/await. Tools return their results directly: call them without await.
+        - There is no top-level await; if you need await, end the code with (async () => { ... })() and its result is awaited.
+        - There is no require, import, fetch, file system, process, Buffer or timers (setTimeout): only the ECMAScript built-ins and the tools below.
+        - When you have the answer, call final_answer(value) in code; it ends the step.
+        """);
+
+    /// <inheritdoc />
+    public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The options are invalid, or a tool's name would hide a JavaScript global.</exception>
+    public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        options.Validate();
+        var tools = new ToolBridge(options.Tools);
+        if (!_warm.TryDequeue(out var isolate))
+        {
+            isolate = V8IsolateHandle.Create(options.MemoryLimitBytes, _options.AllowWebAssembly);
+        }
+
+        Refill();
+        try
+        {
+            isolate.SetLimits(options.MemoryLimitBytes, options.MemoryLimitBytes, V8Session.StackLimitBytes(options));
+            for (var i = 0; i < tools.Tools.Count; i++)
+            {
+                isolate.DefineTool(tools.Tools[i].Name, i, tools.Tools[i].Parameters.Count);
+            }
+        }
+        catch
+        {
+            isolate.Dispose();
+            throw;
+        }
+
+        return ValueTask.FromResult<IInterpreterSession>(new V8Session(isolate, options, tools, _threads, HardStopGrace));
+    }
+
+    /// <summary>
+    /// Wakes the pool's own thread to top the pool up. It is a thread of its own, not a thread-pool work item:
+    /// creating an isolate takes milliseconds of CPU, and on a small machine a busy thread pool would delay the
+    /// continuations of the executions running meanwhile (a new session's first result among them).
+    /// </summary>
+    private void Refill()
+    {
+        if (_options.WarmIsolates == 0 || _disposed || _warm.Count >= _options.WarmIsolates)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _refilling, 1) == 0)
+        {
+            new Thread(FillPool) { IsBackground = true, Name = "CodeActSdk.V8 warm pool" }.Start();
+        }
+        else
+        {
+            _refillWanted.Set();
+        }
+    }
+
+    private void FillPool()
+    {
+        LowerThreadPriority.OfCurrentThread();
+        try
+        {
+            while (!_disposed)
+            {
+                while (!_disposed && _warm.Count < _options.WarmIsolates)
+                {
+                    _warm.Enqueue(V8IsolateHandle.Create(PooledHeapLimitBytes, _options.AllowWebAssembly));
+                }
+
+                // Stay around while sessions are being created, end after a quiet spell. A session just taken is
+                // usually run at once: let its first execution go first rather than compete for the CPU.
+                if (!_refillWanted.WaitOne(TimeSpan.FromSeconds(10)))
+                {
+                    break;
+                }
+
+                Thread.Sleep(RefillDelay);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // V8 could not create an isolate now; sessions create their own until a refill succeeds.
+        }
+        finally
+        {
+            Volatile.Write(ref _refilling, 0);
+            if (_disposed)
+            {
+                DrainWarm();
+            }
+        }
+    }
+
+    private void DrainWarm()
+    {
+        while (_warm.TryDequeue(out var isolate))
+        {
+            isolate.Dispose();
+        }
+    }
+
+    /// <summary>Stops the sandbox threads and frees the isolates created ahead of time.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _threads.Dispose();
+        _refillWanted.Set();
+        DrainWarm();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
