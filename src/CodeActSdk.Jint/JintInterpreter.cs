@@ -1,3 +1,4 @@
+using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
 using CodeActSdk.Tools;
 using Microsoft.Extensions.AI;
@@ -17,7 +18,7 @@ namespace CodeActSdk.Jint;
 public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
 {
     private readonly JintInterpreterOptions _options;
-    private readonly SandboxThreads _threads;
+    private readonly SandboxThreadPool _threads;
     private readonly ConcurrentQueue<JintSandbox> _warm = new();
     private int _refilling;
     private volatile bool _disposed;
@@ -34,7 +35,7 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
-        _threads = new SandboxThreads(options.MaxConcurrentExecutions);
+        _threads = new SandboxThreadPool("CodeActSdk.Jint sandbox", options.MaxConcurrentExecutions);
         Refill();
     }
 

@@ -13,11 +13,11 @@ namespace CodeActSdk.Jint;
 internal sealed class JintSession : IInterpreterSession
 {
     private JintSandbox? _sandbox;
-    private readonly SandboxThreads _threads;
+    private readonly SandboxThreadPool _threads;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private volatile bool _disposed;
 
-    public JintSession(JintSandbox sandbox, SandboxThreads threads)
+    public JintSession(JintSandbox sandbox, SandboxThreadPool threads)
     {
         _sandbox = sandbox;
         _threads = threads;

@@ -1,3 +1,4 @@
+using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using CodeActSdk.Tools;
@@ -45,7 +46,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     private static readonly TimeSpan RefillDelay = TimeSpan.FromMilliseconds(5);
 
     private readonly V8InterpreterOptions _options;
-    private readonly V8SandboxThreads _threads;
+    private readonly SandboxThreadPool _threads;
     private readonly ConcurrentQueue<V8IsolateHandle> _warm = new();
     private readonly AutoResetEvent _refillWanted = new(false);
     private int _refilling;
@@ -66,7 +67,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
         V8Library.EnsureLoaded();
-        _threads = new V8SandboxThreads(options.MaxConcurrentExecutions);
+        _threads = new SandboxThreadPool("CodeActSdk.V8 sandbox", options.MaxConcurrentExecutions);
         Refill();
     }
 

@@ -26,13 +26,13 @@ internal sealed class V8Session : IInterpreterSession
     private readonly V8IsolateHandle _isolate;
     private readonly SandboxOptions _options;
     private readonly ToolBridge _tools;
-    private readonly V8SandboxThreads _threads;
+    private readonly SandboxThreadPool _threads;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly TimeSpan _hardStopGrace;
     private long _runIds;
     private volatile bool _disposed;
 
-    public V8Session(V8IsolateHandle isolate, SandboxOptions options, ToolBridge tools, V8SandboxThreads threads, TimeSpan hardStopGrace)
+    public V8Session(V8IsolateHandle isolate, SandboxOptions options, ToolBridge tools, SandboxThreadPool threads, TimeSpan hardStopGrace)
     {
         _hardStopGrace = hardStopGrace;
         _isolate = isolate;
@@ -43,9 +43,12 @@ internal sealed class V8Session : IInterpreterSession
 
     public string Id { get; } = "v8-" + Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>The most a session's JavaScript may use of a sandbox thread's stack; the rest is room for V8's and the host's own frames.</summary>
+    private const long MaxJavaScriptStackBytes = SandboxThreadPool.StackBytes / 2;
+
     /// <summary>The stack JavaScript may use: <see cref="SandboxOptions.MaxRecursionDepth"/> levels of 8 KiB, at least 1 MiB.</summary>
     internal static long StackLimitBytes(SandboxOptions options) =>
-        Math.Clamp(options.MaxRecursionDepth * ExecutionBudget.StackBytesPerLevel, 1024 * 1024, V8SandboxThreads.MaxJavaScriptStackBytes);
+        Math.Clamp(options.MaxRecursionDepth * ExecutionBudget.StackBytesPerLevel, 1024 * 1024, MaxJavaScriptStackBytes);
 
     public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
     {
