@@ -46,6 +46,20 @@ public sealed class ExecCommandTests
     }
 
     [Test]
+    public async Task The_csharp_backend_runs_csharp_and_refuses_what_reaches_outside()
+    {
+        var ok = await CodeActProcess.RunAsync(["exec", "--backend", "csharp", "-"], "var xs = new[] { 3, 1, 2 }.Select(x => x * x).OrderBy(x => x).ToArray();\nConsole.WriteLine(xs.Length);\nxs");
+        var refused = await CodeActProcess.RunAsync(["exec", "--backend", "csharp", "-"], "System.IO.File.ReadAllText(\"/etc/passwd\")");
+
+        ok.ExitCode.Should().Be(0, ok.ToString());
+        var json = ParseSingleObject(ok);
+        json.GetProperty("stdout").GetString().Should().Be("3\n");
+        json.GetProperty("value").EnumerateArray().Select(v => v.GetInt32()).Should().Equal(1, 4, 9);
+        refused.ExitCode.Should().Be(1, refused.ToString());
+        ParseSingleObject(refused).GetProperty("status").GetString().Should().Be("PolicyViolation");
+    }
+
+    [Test]
     public async Task The_v8_backend_reports_a_timeout_as_exit_1()
     {
         var run = await CodeActProcess.RunAsync(["exec", "--backend", "v8", "--timeout-ms", "200", "-"], "for (;;) {}");

@@ -20,7 +20,6 @@ public sealed class UsageErrorTests
         yield return Case("non-positive --memory-mb", "--memory-mb must be positive", "exec", "--backend", "jint", "--memory-mb", "0", "-");
         yield return Case("unknown option", "'--verbose'", "exec", "--backend", "jint", "--verbose", "-");
         yield return Case("stray argument", "Unexpected argument 'code.js'", "exec", "--backend", "jint", "code.js");
-        yield return Case("csharp backend", "The csharp backend is not available yet in this version of codeact; use --backend jint or v8", "exec", "--backend", "csharp", "--file", ExistingFile);
         yield return Case("unknown backend", "Unknown backend 'python'", "exec", "--backend", "python", "-");
         yield return Case("no command", "Required command was not provided", []);
         yield return Case("run without a task", "No task given", "run", "--script", ExistingFile);

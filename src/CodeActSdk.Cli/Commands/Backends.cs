@@ -1,4 +1,5 @@
 using CodeActSdk.Jint;
+using CodeActSdk.Roslyn;
 using CodeActSdk.V8;
 
 namespace CodeActSdk.Cli.Commands;
@@ -8,11 +9,9 @@ internal static class Backends
 {
     public const string Jint = "jint";
     public const string V8 = "v8";
+    public const string CSharp = "csharp";
 
-    /// <summary>Named in the contract but not built yet.</summary>
-    public static readonly string[] Planned = ["csharp"];
-
-    public static readonly string[] Available = [Jint, V8];
+    public static readonly string[] Available = [Jint, V8, CSharp];
 
     /// <summary>
     /// Creates the interpreter called <paramref name="name"/>. <paramref name="oneShot"/> skips the warm pool, which
@@ -24,6 +23,7 @@ internal static class Backends
         Jint => new JintInterpreter(new JintInterpreterOptions { WarmEngines = oneShot ? 0 : 1, MaxConcurrentExecutions = oneShot ? 1 : 4 }),
         V8 when !V8Interpreter.IsAvailable(out var reason) => throw new UsageException(reason ?? "The v8 backend is not available on this machine."),
         V8 => new V8Interpreter(new V8InterpreterOptions { WarmIsolates = oneShot ? 0 : 1, MaxConcurrentExecutions = oneShot ? 1 : 4 }),
+        CSharp => new RoslynInterpreter(new RoslynInterpreterOptions { MaxConcurrentExecutions = oneShot ? 1 : 4 }),
         _ => throw new UsageException($"Unknown backend '{name}'; use one of {string.Join(", ", Available)}."),
     };
 }

@@ -7,7 +7,7 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>Options shared by the commands, with validation that turns bad input into one clear usage error.</summary>
 internal static class CliOptions
 {
-    /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; a backend that is not built yet is a usage error.</summary>
+    /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; any other name is a usage error.</summary>
     public static Option<string> Backend(bool required, string description)
     {
         var option = new Option<string>("--backend")
@@ -29,14 +29,9 @@ internal static class CliOptions
             }
 
             var name = result.Tokens[^1].Value.Trim().ToLowerInvariant();
-            var choices = string.Join(" or ", Backends.Available);
-            if (Backends.Planned.Contains(name))
+            if (!Backends.Available.Contains(name))
             {
-                result.AddError($"The {name} backend is not available yet in this version of codeact; use --backend {choices}.");
-            }
-            else if (!Backends.Available.Contains(name))
-            {
-                result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend {choices}.");
+                result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend {string.Join(", ", Backends.Available)}.");
             }
         });
         return option;

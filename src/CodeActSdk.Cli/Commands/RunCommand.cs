@@ -39,7 +39,7 @@ internal static class RunCommand
             "N",
             $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
             CodeActOptions.MaxStepsLimit);
-        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (JavaScript, ECMAScript 5.1, the default) or v8 (modern JavaScript in V8 through libnode).");
+        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (JavaScript, ECMAScript 5.1, the default) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",

@@ -1,0 +1,109 @@
+using CodeActSdk.Roslyn.Compilation;
+using CodeActSdk.Roslyn.Runtime;
+using CodeActSdk.Roslyn.Tools;
+using CodeActSdk.Sandboxing;
+using CodeActSdk.Tools;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Roslyn;
+
+/// <summary>
+/// Runs C# scripts (Roslyn, C# 12 script syntax) inside the host process, restricted to the .NET API a
+/// <see cref="CSharpApiPolicy"/> allows. Each session is a REPL: variables, methods and types declared by one
+/// execution are visible to the next, and sessions never see each other's state.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Every submission goes through four stages. It is parsed and compiled on top of the session's previous submissions;
+/// every symbol it touches is checked against the policy on the semantic model (a violation is reported with the
+/// symbol, line and column, and nothing runs); guards are injected by rewriting the syntax tree (deadline,
+/// cancellation, operations, memory, stack depth, uncatchable stops, regex timeouts); and the result is emitted to
+/// memory and loaded into the session's collectible load context, so that disposing the session releases its code.
+/// Code runs on dedicated large-stack threads whose synchronization context keeps <c>await</c> on that thread, under
+/// the same deadline.
+/// </para>
+/// <para>
+/// Thread-safe: create one interpreter and share it. It owns the sandbox threads; dispose it to stop them (sessions
+/// created from it stop working).
+/// </para>
+/// </remarks>
+public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
+{
+    private readonly RoslynInterpreterOptions _options;
+    private readonly SandboxThreadPool _threads;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an interpreter with default settings.</summary>
+    public RoslynInterpreter()
+        : this(new RoslynInterpreterOptions())
+    {
+    }
+
+    /// <summary>Creates an interpreter with the given settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public RoslynInterpreter(RoslynInterpreterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validate();
+        _threads = new SandboxThreadPool("CodeActSdk.Roslyn sandbox", options.MaxConcurrentExecutions);
+        Language = new CodeLanguage(
+            "C#",
+            "C# 12 scripting with an allow-listed API: top-level statements, methods, classes and records; no files, network, reflection, threads or unsafe code",
+            ["csharp", "cs", "c#"],
+            $"""
+            - Write a C# script: top-level statements, no Main method or namespace. System, System.Collections.Generic, System.Linq, System.Text, System.Text.RegularExpressions, System.Globalization, System.Numerics, System.Text.Json, System.Text.Json.Nodes and System.Threading.Tasks are already imported.
+            - Print with Console.WriteLine(...). An expression on the last line, without a semicolon, is shown as the step's value.
+            - Variables, methods and types you declare stay defined in the next steps.
+            - Only this API is allowed: {_options.Policy.Summary}. There are no files, network, processes, environment, reflection (typeof, GetType()), threads, Task.Run, dynamic or unsafe code: code that uses them is refused before it runs, with the reason.
+            - await works (Task.Delay, Task.WhenAll); the tools are ordinary synchronous methods.
+            - When you have the answer, call final_answer(value) in code; it ends the step.
+            """);
+    }
+
+    /// <inheritdoc />
+    public CodeLanguage Language { get; }
+
+    /// <summary>The settings this interpreter was created with.</summary>
+    public RoslynInterpreterOptions Options => _options;
+
+    /// <inheritdoc />
+    public string DescribeTools(IReadOnlyList<AIFunction> tools) =>
+        CSharpToolSurface.Describe(CSharpToolSurface.Methods(new ToolBridge(tools).Tools));
+
+    /// <inheritdoc />
+    public async ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        options.Validate();
+        var bridge = new ToolBridge(options.Tools);
+        var methods = CSharpToolSurface.Methods(bridge.Tools);
+        var session = new RoslynSession(_options, _threads, options, bridge);
+        if (methods.Count > 0)
+        {
+            await session.InstallToolsAsync(CSharpToolSurface.Prelude(methods)).ConfigureAwait(false);
+        }
+
+        return session;
+    }
+
+    /// <summary>Stops the sandbox threads once their current work is done.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _threads.Dispose();
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,45 @@
+namespace CodeActSdk.Roslyn;
+
+/// <summary>Settings of a <see cref="RoslynInterpreter"/> (the per-session limits are in <see cref="SandboxOptions"/>).</summary>
+public sealed record RoslynInterpreterOptions
+{
+    /// <summary>What .NET API the code may use; checked on the semantic model before anything runs. Default <see cref="CSharpApiPolicy.Default"/>.</summary>
+    public CSharpApiPolicy Policy { get; init; } = CSharpApiPolicy.Default;
+
+    /// <summary>Executions (compiling included) that may run at the same time; more wait their turn. Default twice the processor count, at least 4.</summary>
+    public int MaxConcurrentExecutions { get; init; } = Math.Max(4, Environment.ProcessorCount * 2);
+
+    /// <summary>
+    /// How long compiling one submission may take; past it the result is <see cref="ExecutionStatus.Timeout"/>.
+    /// Compiling is not counted in <see cref="SandboxOptions.Timeout"/>, which limits running the code: the first
+    /// compilation in a process includes loading the compiler (around a second). Default 10 s.
+    /// </summary>
+    public TimeSpan MaxCompileTime { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Characters of one submission; longer code is refused as a syntax error. Default 100,000.</summary>
+    public int MaxSourceChars { get; init; } = 100_000;
+
+    /// <summary>Checks the settings and throws if one is out of range.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="Policy"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
+    public RoslynInterpreterOptions Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Policy);
+        if (MaxConcurrentExecutions is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentExecutions), MaxConcurrentExecutions, "RoslynInterpreterOptions.MaxConcurrentExecutions must be between 1 and 1024.");
+        }
+
+        if (MaxCompileTime <= TimeSpan.Zero || MaxCompileTime > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxCompileTime), MaxCompileTime, "RoslynInterpreterOptions.MaxCompileTime must be between 0 and 10 minutes.");
+        }
+
+        if (MaxSourceChars is < 1 or > 10_000_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSourceChars), MaxSourceChars, "RoslynInterpreterOptions.MaxSourceChars must be between 1 and 10,000,000.");
+        }
+
+        return this;
+    }
+}

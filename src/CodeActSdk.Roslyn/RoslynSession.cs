@@ -1,0 +1,298 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using CodeActSdk.Roslyn.Compilation;
+using CodeActSdk.Roslyn.Runtime;
+using CodeActSdk.Sandboxing;
+using CodeActSdk.Tools;
+
+namespace CodeActSdk.Roslyn;
+
+/// <summary>
+/// One C# REPL: a chain of script submissions in a collectible load context of its own. Executions run one at a time
+/// on a sandbox thread.
+/// </summary>
+internal sealed class RoslynSession : IInterpreterSession
+{
+    /// <summary>How long past its limits an execution may stay inside a library call before the caller gets a result anyway.</summary>
+    private static readonly TimeSpan StuckGrace = TimeSpan.FromSeconds(2);
+
+    private readonly RoslynInterpreterOptions _settings;
+    private readonly SandboxThreadPool _threads;
+    private readonly SandboxOptions _options;
+    private readonly ToolBridge _tools;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private SubmissionChain? _chain;
+    private JsonSerializerOptions? _json = ValueConverter.CreateOptions();
+    private JsonSerializerOptions? _codeJson = ValueConverter.CreateCodeDefaults();
+    private volatile bool _disposed;
+
+    public RoslynSession(RoslynInterpreterOptions settings, SandboxThreadPool threads, SandboxOptions options, ToolBridge tools)
+    {
+        _settings = settings;
+        _threads = threads;
+        _options = options;
+        _tools = tools;
+        _chain = new SubmissionChain(Id);
+    }
+
+    public string Id { get; } = "cs-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>Compiles and runs the hidden first submission that declares the typed <c>tools</c> object.</summary>
+    public Task InstallToolsAsync(string prelude) => _threads.Run(() =>
+    {
+        using var limit = new CancellationTokenSource(_settings.MaxCompileTime);
+        var compiled = Chain.Compile(prelude, policy: null, limit.Token);
+        if (compiled.Failure is { } failure)
+        {
+            throw new InvalidOperationException("The tools could not be compiled into C# (a sandbox bug): " + failure.Message);
+        }
+
+        compiled.Factory?.Invoke(Chain.State).GetAwaiter().GetResult();
+        return true;
+    });
+
+    private SubmissionChain Chain => _chain ?? throw new ObjectDisposedException(nameof(RoslynSession));
+
+    public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Cancelled(started);
+        }
+
+        var release = true;
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return Cancelled(started);
+            }
+
+            var run = _threads.Run(() => Execute(code, cancellationToken));
+            using var watchdog = new CancellationTokenSource();
+            var limit = _options.Timeout + _settings.MaxCompileTime + StuckGrace;
+            if (await Task.WhenAny(run, Task.Delay(limit, watchdog.Token)).ConfigureAwait(false) != run)
+            {
+                // The code is inside one long library call, where no guard runs. Answer now; the session stays busy
+                // until the call returns and the next guard stops the code.
+                release = false;
+                _ = run.ContinueWith(static (_, turn) => ((SemaphoreSlim)turn!).Release(), _turn, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                return new ExecutionResult
+                {
+                    Status = ExecutionStatus.Timeout,
+                    Error = new ExecutionError("Timeout", $"The code ran past its time limit of {_options.Timeout.TotalSeconds:0.###} s inside a single library call, where it cannot be interrupted; it will be stopped when the call returns. Avoid single calls over huge inputs."),
+                    Duration = Stopwatch.GetElapsedTime(started),
+                };
+            }
+
+            await watchdog.CancelAsync().ConfigureAwait(false);
+            var result = await run.ConfigureAwait(false);
+            return result with { Duration = Stopwatch.GetElapsedTime(started) };
+        }
+        finally
+        {
+            if (release)
+            {
+                _turn.Release();
+            }
+        }
+    }
+
+    private ExecutionResult Execute(string code, CancellationToken cancellationToken)
+    {
+        var thread = Thread.CurrentThread;
+        thread.CurrentCulture = CultureInfo.InvariantCulture;
+        thread.CurrentUICulture = CultureInfo.InvariantCulture;
+        var chain = Chain;
+        if (code.Length > _settings.MaxSourceChars)
+        {
+            return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError",
+                $"The code is {code.Length:N0} characters long; the limit is {_settings.MaxSourceChars:N0}. Split the work across several steps."));
+        }
+
+        CompiledSubmission compiled;
+        using (var compileLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            compileLimit.CancelAfter(_settings.MaxCompileTime);
+            try
+            {
+                compiled = chain.Compile(code, _settings.Policy, compileLimit.Token);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host while the code was being compiled."));
+            }
+            catch (OperationCanceledException)
+            {
+                return Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+                    $"Compiling the code took longer than {_settings.MaxCompileTime.TotalSeconds:0.###} s. Write simpler code: fewer nested lambdas and overloads."));
+            }
+            catch (InsufficientExecutionStackException)
+            {
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", "The code is nested too deeply to compile. Flatten it."));
+            }
+        }
+
+        if (compiled.Failure is { } failure)
+        {
+            return Failed(compiled.FailureStatus!.Value, failure);
+        }
+
+        return compiled.Factory is null ? new ExecutionResult { Status = ExecutionStatus.Completed } : Run(compiled, chain, cancellationToken);
+    }
+
+    private ExecutionResult Run(CompiledSubmission compiled, SubmissionChain chain, CancellationToken cancellationToken)
+    {
+        using var budget = new ExecutionBudget(_options, cancellationToken);
+        var json = _json ?? throw new ObjectDisposedException(nameof(RoslynSession));
+        var execution = new ScriptExecution(budget, _options, _tools, json, _codeJson!, StackPosition());
+        var context = new SandboxSynchronizationContext();
+        var outerContext = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        execution.Enter();
+        try
+        {
+            var value = context.Pump(compiled.Factory!(chain.State), budget);
+            if (value is null)
+            {
+                return Result(ExecutionStatus.Completed, null, execution);
+            }
+
+            var (element, truncated) = ValueConverter.ToJson(value, json, _options.MaxValueChars, "The value of the last expression");
+            var result = Result(ExecutionStatus.Completed, null, execution) with { Value = element };
+            return truncated ? result with { Stdout = result.Stdout + $"\n[the value was truncated to {_options.MaxValueChars:N0} characters of JSON]" } : result;
+        }
+        catch (Exception e)
+        {
+            return Failure(e, execution, compiled.Path);
+        }
+        finally
+        {
+            execution.Leave();
+            context.Close();
+            SynchronizationContext.SetSynchronizationContext(outerContext);
+        }
+    }
+
+    private ExecutionResult Failure(Exception exception, ScriptExecution execution, string path)
+    {
+        var error = Unwrap(exception);
+        if (execution.HasFinalAnswer)
+        {
+            var result = Result(ExecutionStatus.Completed, null, execution) with { FinalAnswer = execution.FinalAnswer };
+            return execution.FinalAnswerTruncated
+                ? result with { Stdout = result.Stdout + $"\n[the final answer was truncated to {_options.MaxValueChars:N0} characters of JSON]" }
+                : result;
+        }
+
+        var line = LineOf(error, path);
+        if ((execution.Budget.Stop ?? error as SandboxStopException) is { } stop)
+        {
+            return Result(stop.Status, stop.Error is null ? null : stop.Error with { Line = stop.Error.Line ?? line }, execution);
+        }
+
+        return error switch
+        {
+            OutOfMemoryException => Result(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                $"The code tried to allocate more memory than the sandbox allows ({_options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data.", line), execution),
+            InsufficientExecutionStackException => Result(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
+                "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.", line), execution),
+            RegexMatchTimeoutException => Result(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+                $"A regular expression ran past the time limit of {_options.Timeout.TotalSeconds:0.###} s. Simplify the pattern (avoid nested quantifiers such as (a+)+).", line), execution),
+            ValueConversionException => Result(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", error.Message, line), execution),
+            _ => Result(ExecutionStatus.RuntimeError, new ExecutionError(error.GetType().Name, error.Message, line), execution),
+        };
+    }
+
+    private static Exception Unwrap(Exception exception)
+    {
+        while (true)
+        {
+            switch (exception)
+            {
+                case AggregateException { InnerExceptions.Count: 1 } aggregate:
+                    exception = aggregate.InnerExceptions[0];
+                    break;
+                case TargetInvocationException { InnerException: { } inner }:
+                    exception = inner;
+                    break;
+                case TypeInitializationException { InnerException: { } inner }:
+                    exception = inner;
+                    break;
+                default:
+                    return exception;
+            }
+        }
+    }
+
+    /// <summary>The line of the submission's own code closest to where <paramref name="exception"/> was thrown.</summary>
+    private static int? LineOf(Exception exception, string path)
+    {
+        foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
+        {
+            if (frame.GetFileLineNumber() is > 0 and var line && string.Equals(frame.GetFileName(), path, StringComparison.Ordinal))
+            {
+                return line;
+            }
+        }
+
+        return null;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static unsafe nint StackPosition()
+    {
+        byte marker = 0;
+        return (nint)(&marker);
+    }
+
+    private static ExecutionResult Result(ExecutionStatus status, ExecutionError? error, ScriptExecution execution) => new()
+    {
+        Status = status,
+        Error = error,
+        Stdout = execution.Output.Drain(),
+        ToolCalls = [.. execution.ToolCalls],
+    };
+
+    private static ExecutionResult Failed(ExecutionStatus status, ExecutionError error) => new() { Status = status, Error = error };
+
+    private static ExecutionResult Cancelled(long started) => new()
+    {
+        Status = ExecutionStatus.Cancelled,
+        Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
+        Duration = Stopwatch.GetElapsedTime(started),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        // Wait for a running execution, then drop the chain and unload the session's code.
+        _disposed = true;
+        await _turn.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Interlocked.Exchange(ref _chain, null)?.Dispose();
+            _json = null;
+            _codeJson = null;
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using CodeActSdk.Sandboxing;
+
+namespace CodeActSdk.Roslyn.Runtime;
+
+/// <summary>
+/// The checks the sandbox injects into compiled scripts: at every loop back-edge, at the entry of every method,
+/// accessor, lambda and local function, in every catch and finally block, and around array sizes and regular
+/// expressions. Infrastructure of compiled scripts, not for host code; sandboxed code cannot call it (its namespace is
+/// not on any policy), and calling it would only check the limits again.
+/// </summary>
+/// <remarks>
+/// Each check goes to the execution's <see cref="ExecutionBudget"/> (deadline, cancellation, operations, live memory,
+/// stack depth). Loops pay for it once per batch of iterations through a counter in a local variable,
+/// so a tight loop costs one decrement and one branch per iteration; method entries compare the stack pointer with the
+/// limit on every call and charge the budget once per batch of calls. The batch adapts to how much the code allocates
+/// between checks (see <see cref="ScriptExecution.Batch"/>).
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class SandboxGuard
+{
+    /// <summary>Checks every limit when a loop starts and returns the iterations it may run before the next check.</summary>
+    public static int LoopEntry()
+    {
+        var execution = Current();
+        execution.Budget.Tick();
+        return execution.Batch;
+    }
+
+    /// <summary>Charges a batch of loop iterations, checks every limit and returns the next batch.</summary>
+    public static int LoopBack() => Current().Check();
+
+    /// <summary>Guards a method entry: the stack depth on every call, the other limits once per batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Enter()
+    {
+        var execution = ScriptExecution.Current;
+        byte marker = 0;
+        if (execution is null || (nint)(&marker) < execution.StackLimit || --execution.EnterCountdown < 0)
+        {
+            EnterSlow();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void EnterSlow()
+    {
+        var execution = Current();
+        byte marker = 0;
+        if ((nint)(&marker) < execution.StackLimit)
+        {
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
+                $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
+        }
+
+        execution.EnterCountdown = execution.Check();
+    }
+
+    /// <summary>
+    /// Guards the entry of an async method or lambda. Its stack allowance is a quarter of a synchronous method's:
+    /// a stop raised deep in async recursion is rethrown by every awaiting level, each time with a longer stack
+    /// trace, so the depth it may reach is kept small.
+    /// </summary>
+    public static unsafe void EnterAsync()
+    {
+        var execution = Current();
+        byte marker = 0;
+        if ((nint)(&marker) < execution.AsyncStackLimit)
+        {
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
+                "The code nested async calls too deeply (recursion through await) and was stopped. Use a loop, or recurse less deeply.");
+        }
+
+        Enter();
+    }
+
+    /// <summary>Checks every limit (in catch and finally blocks, before a goto).</summary>
+    public static void Tick() => Current().Budget.Tick();
+
+    /// <summary>
+    /// The filter added to every catch clause: the sandbox's stop (a limit, a cancellation, final_answer) is never
+    /// caught, and once the execution is stopping nothing else is either, so that the stop cannot be turned into
+    /// another exception and swallowed. Evaluated before the code's own filter, which therefore never sees the stop.
+    /// </summary>
+    public static bool Catchable(Exception exception)
+    {
+        if (exception is SandboxStopException or OutOfMemoryException or InsufficientExecutionStackException)
+        {
+            return false;
+        }
+
+        return ScriptExecution.Current is not { IsStopping: true };
+    }
+
+    /// <summary>Charges an array's size to the memory budget before it is allocated, and returns the length.</summary>
+    public static long ArraySize(long length, int elementBytes) => Current().StartArray(length, elementBytes);
+
+    /// <summary>Charges the next dimension of a multi-dimensional array, and returns the length.</summary>
+    public static long ArrayDimension(long length) => Current().NextArrayDimension(length);
+
+    /// <summary>Charges a size the code passes to a library call (a string length, a capacity) and returns it.</summary>
+    public static int Bytes(int count, int bytesPerItem)
+    {
+        Current().Budget.Charge(1, Math.Max(0, (long)count) * bytesPerItem);
+        return count;
+    }
+
+    /// <summary>Charges a count of items a library call will produce one by one (Enumerable.Range, Repeat) as operations, and returns it.</summary>
+    public static int Operations(int count)
+    {
+        Current().Budget.Charge(Math.Max(1, count));
+        return count;
+    }
+
+    /// <summary>The time limit given to every regular expression: what is left of the execution's time.</summary>
+    public static TimeSpan RegexTimeout()
+    {
+        var remaining = Current().Budget.Remaining;
+        return remaining > TimeSpan.FromMilliseconds(1) ? remaining : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>A time limit the code gave a regular expression, capped at what is left of the execution's time.</summary>
+    public static TimeSpan RegexTimeout(TimeSpan requested)
+    {
+        var cap = RegexTimeout();
+        return requested > TimeSpan.Zero && requested < cap ? requested : cap;
+    }
+
+    /// <summary>The options a <c>JsonSerializer</c> call without options uses: the defaults, cached per session.</summary>
+    public static JsonSerializerOptions JsonOptions() => Current().CodeJson;
+
+    /// <summary>
+    /// The options a <c>JsonSerializer</c> call passes: null means the session's defaults, and options not yet used
+    /// get a resolver of their own, so that their cache of the code's types goes away with them.
+    /// </summary>
+    public static JsonSerializerOptions JsonOptions(JsonSerializerOptions? requested)
+    {
+        if (requested is null)
+        {
+            return JsonOptions();
+        }
+
+        if (!requested.IsReadOnly && requested.TypeInfoResolver is null)
+        {
+            requested.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+        }
+
+        return requested;
+    }
+
+    private static ScriptExecution Current() =>
+        ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError("SandboxError",
+            "Sandboxed code ran outside an execution (for example on another thread); it was stopped."));
+}

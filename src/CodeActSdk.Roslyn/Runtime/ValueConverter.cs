@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace CodeActSdk.Roslyn.Runtime;
+
+/// <summary>Turns the values of sandboxed code into JSON: the value of the last expression and the final answer.</summary>
+internal static class ValueConverter
+{
+    /// <summary>
+    /// Options for one session. They are not shared: a serializer caches metadata about every type it meets, and the
+    /// code's own types must go away with the session's collectible code.
+    /// </summary>
+    /// <remarks>
+    /// Each gets a resolver instance of its own: options with equal settings otherwise share one process-wide
+    /// metadata cache, which would keep every session's types alive as long as any session lives.
+    /// </remarks>
+    public static JsonSerializerOptions CreateOptions() => new()
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        IncludeFields = true,
+        MaxDepth = 64,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        ReferenceHandler = null,
+    };
+
+    /// <summary>
+    /// The options the code's own <c>JsonSerializer</c> calls use when they pass none: the serializer's defaults, with
+    /// a cache of the session's own (calls without options would otherwise cache the code's types for ever in
+    /// <see cref="JsonSerializerOptions.Default"/>).
+    /// </summary>
+    public static JsonSerializerOptions CreateCodeDefaults() => new(JsonSerializerOptions.Default)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+
+    /// <summary>Converts <paramref name="value"/>; JSON longer than <paramref name="maxChars"/> becomes a string holding its start.</summary>
+    /// <exception cref="InvalidOperationException">The value cannot be converted (a cycle, or a type the serializer refuses).</exception>
+    public static (JsonElement? Json, bool Truncated) ToJson(object? value, JsonSerializerOptions options, int maxChars, string what)
+    {
+        if (value is null)
+        {
+            return (JsonDocument.Parse("null").RootElement.Clone(), false);
+        }
+
+        byte[] utf8;
+        try
+        {
+            utf8 = value switch
+            {
+                JsonElement element => Encoding.UTF8.GetBytes(element.GetRawText()),
+                Delegate => JsonSerializer.SerializeToUtf8Bytes(value.ToString(), options),
+                _ => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), options),
+            };
+        }
+        catch (JsonException e) when (e.Message.Contains("cycle", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ValueConversionException($"{what}: the value is cyclic or nested deeper than 64 levels, so it cannot become JSON. Return plain data (copy the fields you need).");
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ValueConversionException($"{what}: a value of this type cannot become JSON ({e.Message.Split('.')[0]}). Return plain data: numbers, strings, lists, dictionaries, records.");
+        }
+
+        var chars = Encoding.UTF8.GetCharCount(utf8);
+        if (chars <= maxChars)
+        {
+            using var document = JsonDocument.Parse(utf8);
+            return (document.RootElement.Clone(), false);
+        }
+
+        var text = Encoding.UTF8.GetString(utf8);
+        var cut = text[..Math.Max(0, maxChars)] + $"… [truncated: the JSON has {chars:N0} characters; the limit is {maxChars:N0}]";
+        return (JsonSerializer.SerializeToElement(cut), true);
+    }
+}
+
+/// <summary>A value of sandboxed code cannot become JSON; the message says why. Code may catch it as an <see cref="InvalidOperationException"/>.</summary>
+internal sealed class ValueConversionException(string message) : InvalidOperationException(message);
