@@ -252,13 +252,16 @@ internal static class Figures
         var session10k = await interpreter.CreateSessionAsync(new SandboxOptions());
         try
         {
+            // A realistic mix: the 20-line snippet (a record, a method, variables, an anonymous type) and a small step
+            // that updates variables of earlier steps, alternately.
             Check(await session10k.ExecuteAsync("var total = 0L; var log = new List<string>();"));
             for (var i = 0; i < executions; i++)
             {
-                Check(await session10k.ExecuteAsync($"total += {i}; if (log.Count < 100) log.Add(\"step {i}\"); Console.WriteLine(total); total"));
-                if (i is 499 or 999 or 4999)
+                Check(await session10k.ExecuteAsync(i % 2 == 0 ? Snippet : $"total += {i} + checksum; if (log.Count < 100) log.Add(\"step {i}\"); Console.WriteLine(total); total"));
+                if (i + 1 is 500 or 1000 or 5000)
                 {
                     Print($"memory: one session after {i + 1:N0} executions, time per execution so far", watch.Elapsed.TotalMilliseconds / (i + 1), "ms");
+                    Print($"memory: one session after {i + 1:N0} executions, heap growth while it is alive", (Settle() - baseline) / 1048576.0, "MiB");
                 }
             }
 

@@ -44,13 +44,7 @@ internal sealed class RoslynSession : IInterpreterSession
     public Task InstallToolsAsync(string prelude) => _threads.Run(() =>
     {
         using var limit = new CancellationTokenSource(_settings.MaxCompileTime);
-        var compiled = Chain.Compile(prelude, policy: null, limit.Token);
-        if (compiled.Failure is { } failure)
-        {
-            throw new InvalidOperationException("The tools could not be compiled into C# (a sandbox bug): " + failure.Message);
-        }
-
-        compiled.Factory?.Invoke(Chain.State).GetAwaiter().GetResult();
+        Chain.Install(prelude, limit.Token);
         return true;
     });
 
@@ -146,13 +140,23 @@ internal sealed class RoslynSession : IInterpreterSession
 
         if (compiled.Failure is { } failure)
         {
-            return Failed(compiled.FailureStatus!.Value, failure);
+            return WithNotes(Failed(compiled.FailureStatus!.Value, failure), compiled.Notes);
         }
 
-        return compiled.Factory is null ? new ExecutionResult { Status = ExecutionStatus.Completed } : Run(compiled, chain, cancellationToken);
+        return compiled.Factory is null ? WithNotes(new ExecutionResult { Status = ExecutionStatus.Completed }, compiled.Notes) : Run(compiled, chain, cancellationToken);
     }
 
     private ExecutionResult Run(CompiledSubmission compiled, SubmissionChain chain, CancellationToken cancellationToken)
+    {
+        var result = RunStep(compiled, chain, cancellationToken);
+        return WithNotes(result, [.. compiled.Notes, .. chain.Complete(compiled)]);
+    }
+
+    /// <summary>Appends notes on the session's state (a variable that changed form, a method dropped) to the output.</summary>
+    private static ExecutionResult WithNotes(ExecutionResult result, IReadOnlyList<string> notes) =>
+        notes.Count == 0 ? result : result with { Stdout = result.Stdout + string.Concat(notes.Select(n => $"\n[note: {n}]")) };
+
+    private ExecutionResult RunStep(CompiledSubmission compiled, SubmissionChain chain, CancellationToken cancellationToken)
     {
         using var budget = new ExecutionBudget(_options, cancellationToken);
         var json = _json ?? throw new ObjectDisposedException(nameof(RoslynSession));

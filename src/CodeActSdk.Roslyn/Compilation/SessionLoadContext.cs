@@ -4,60 +4,73 @@ using System.Runtime.Loader;
 namespace CodeActSdk.Roslyn.Compilation;
 
 /// <summary>
-/// A collectible load context holding one session's compiled submissions. Each submission refers to the earlier ones
-/// by assembly name, so they are resolved here; the sandbox runtime resolves to the copy the host loaded, and the
-/// framework to the default context. Unloading it when the session ends lets the runtime reclaim the code, its
-/// static fields and everything they reference, once nothing else holds on to them.
+/// A collectible load context for some of one session's compiled submissions: one for the submissions the session
+/// keeps (the tools and the steps that declared types), and one per state prelude and per passing step, unloaded as
+/// soon as the session moves on. Submissions refer to earlier ones by assembly name; <see cref="SessionAssemblies"/> resolves
+/// those across the session's contexts, the sandbox runtime resolves to the copy the host loaded, and the framework
+/// to the default context. The runtime keeps a context alive while anything uses its code or its objects (a lambda
+/// stored in a variable, for instance), so unloading one early is always safe.
 /// </summary>
-internal sealed class SessionLoadContext(string name) : AssemblyLoadContext(name, isCollectible: true)
+internal sealed class SessionLoadContext(string name, SessionAssemblies assemblies) : AssemblyLoadContext(name, isCollectible: true)
 {
     private static readonly Assembly Runtime = typeof(SessionLoadContext).Assembly;
-    private readonly Dictionary<string, Assembly> _submissions = new(StringComparer.Ordinal);
 
     public Assembly LoadSubmission(string assemblyName, Stream image, Stream symbols)
     {
         var assembly = LoadFromStream(image, symbols);
-        lock (_submissions)
-        {
-            _submissions[assemblyName] = assembly;
-        }
-
+        assemblies.Add(assemblyName, assembly);
         return assembly;
-    }
-
-    /// <summary>
-    /// Forgets the submissions, then starts unloading. The map must be emptied first: the runtime keeps a load
-    /// context alive from its assemblies' loader allocator, so a context that still references its own assemblies
-    /// would never be collected.
-    /// </summary>
-    public void UnloadSubmissions()
-    {
-        lock (_submissions)
-        {
-            _submissions.Clear();
-        }
-
-        Unload();
     }
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        if (assemblyName.Name is { } simpleName)
+        if (assemblyName.Name is not { } simpleName)
         {
-            lock (_submissions)
+            return null;
+        }
+
+        return simpleName == Runtime.GetName().Name ? Runtime : assemblies.Find(simpleName);
+    }
+}
+
+/// <summary>
+/// The submissions of one session by assembly name. References are weak: a map that held its assemblies would keep
+/// their load contexts alive forever, since the runtime keeps a context alive from its assemblies.
+/// </summary>
+internal sealed class SessionAssemblies
+{
+    private readonly Dictionary<string, WeakReference<Assembly>> _byName = new(StringComparer.Ordinal);
+    private int _added;
+
+    public void Add(string name, Assembly assembly)
+    {
+        lock (_byName)
+        {
+            if (++_added % 64 == 0)
             {
-                if (_submissions.TryGetValue(simpleName, out var submission))
+                foreach (var dead in _byName.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToArray())
                 {
-                    return submission;
+                    _byName.Remove(dead);
                 }
             }
 
-            if (simpleName == Runtime.GetName().Name)
-            {
-                return Runtime;
-            }
+            _byName[name] = new WeakReference<Assembly>(assembly);
         }
+    }
 
-        return null;
+    public Assembly? Find(string name)
+    {
+        lock (_byName)
+        {
+            return _byName.TryGetValue(name, out var entry) && entry.TryGetTarget(out var assembly) ? assembly : null;
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_byName)
+        {
+            _byName.Clear();
+        }
     }
 }

@@ -4,29 +4,48 @@ using System.Text;
 using CodeActSdk.Roslyn.Policy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
 
 namespace CodeActSdk.Roslyn.Compilation;
 
 /// <summary>What compiling one submission gave: an entry point to run (or none, for code that only declares usings), or a failure.</summary>
-internal sealed record CompiledSubmission(Func<object[], Task<object>>? Factory, string Path, ExecutionStatus? FailureStatus = null, ExecutionError? Failure = null);
+internal sealed record CompiledSubmission(Func<object[], Task<object>>? Factory, string Path, ExecutionStatus? FailureStatus = null, ExecutionError? Failure = null)
+{
+    /// <summary>What the session had to change in its carried-over state before this step (for the model).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>What <see cref="SubmissionChain.Complete"/> needs once the step has run.</summary>
+    internal SubmissionChain.Step? Step { get; init; }
+}
 
 /// <summary>
-/// One session's chain of script submissions: the REPL. Each execution is compiled as a C# script submission on top
-/// of the previous one (<see cref="CSharpCompilation.CreateScriptCompilation"/> with the previous compilation), so
-/// variables, methods and types it declares are visible to the next, exactly as in <c>csi</c>. Unlike Roslyn's
-/// <c>CSharpScript</c>, which loads submissions into a loader that never unloads, each submission is emitted to memory
-/// and loaded into the session's collectible <see cref="SessionLoadContext"/>, and run through its
-/// <c>&lt;Factory&gt;</c> method with the session's submission array (slot 0 is the unused globals object; each
-/// submission that emits code takes the next slot and finds its predecessors' instances in the array).
+/// One session's REPL, bounded: each step is compiled as a C# script submission on top of a short chain, run, and
+/// then what it declared is carried over by value and the step itself is unloaded, so that a session's size follows
+/// what its variables hold and the types it declared, not how many steps it ran.
 /// </summary>
 /// <remarks>
-/// A submission is first compiled as written, so that compiler messages and the policy check point at the model's
-/// own lines and columns; then the guards are injected (<see cref="GuardRewriter"/>), and the rewritten tree is what
-/// is emitted and chained. Code that fails to compile or breaks the policy is dropped from the chain; code that fails
-/// while running stays in it (its declarations exist, possibly half-initialised), as in any REPL. The chain holds every
-/// submission's compilation and code until the session is disposed: a session grows with the number of its
-/// executions, and disposing it releases everything.
+/// <para>
+/// The chain is: the tools submission; the steps that declared new types (kept, because values of those types must
+/// keep their identity; a step repeating an existing declaration word for word reuses the existing type); then the
+/// state prelude generated from <see cref="ReplState"/> (a <c>ref</c> property per variable over a shared cell, the
+/// methods re-declared against them, the using directives); then the step. After the step runs, its variables move
+/// into cells and its methods and usings into the state; unless it is kept, its load context is unloaded. The prelude
+/// is compiled again only when a declaration is added or changes type.
+/// </para>
+/// <para>
+/// Each submission is emitted to memory and loaded into a collectible <see cref="SessionLoadContext"/>, and run
+/// through its <c>&lt;Factory&gt;</c> method with the session's submission array (slot 0 is the unused globals
+/// object; each submission that emits code takes the next slot and finds its predecessors' instances there). A step
+/// is first compiled as written, so that compiler messages and the policy check point at the model's own lines and
+/// columns; then the guards are injected (<see cref="GuardRewriter"/>) and the rewritten tree is emitted.
+/// </para>
+/// <para>
+/// Differences from <c>csi</c>, which keeps every submission: a lambda stored in a variable sees later assignments
+/// to variables of earlier steps, but not re-declarations of variables of its own step; a method declared in an
+/// earlier step uses the newest variable of each name; a variable of an anonymous type declared by a step that is
+/// not kept becomes <c>object</c> (with a note).
+/// </para>
 /// </remarks>
 internal sealed class SubmissionChain : IDisposable
 {
@@ -47,104 +66,301 @@ internal sealed class SubmissionChain : IDisposable
     private static readonly EmitOptions EmitOptions = new(debugInformationFormat: DebugInformationFormat.PortablePdb);
 
     private readonly string _id;
-    private SessionLoadContext? _context;
-    private CSharpCompilation? _previous;
+    private readonly SessionAssemblies _assemblies = new();
+    private readonly ReplState _repl = new();
+    private readonly List<SessionLoadContext> _keptContexts = [];
+    private SessionLoadContext? _kept;
+    private CSharpCompilation? _keptTip;
+    private int _keptSlots;
+    private Prelude? _prelude;
     private object[] _state = new object[8];
-    private int _lastSlot;
     private int _count;
 
     public SubmissionChain(string id)
     {
         _id = id;
-        _context = new SessionLoadContext("codeact-" + id);
+        _kept = new SessionLoadContext("codeact-" + id, _assemblies);
+        _keptContexts.Add(_kept);
     }
 
     /// <summary>The submission array passed to each submission's factory.</summary>
     public object[] State => _state;
 
-    /// <summary>Compiles <paramref name="code"/> on top of the chain; with a <paramref name="policy"/> it is checked and guarded first (the prelude is trusted and is not).</summary>
+    /// <summary>Compiles and runs trusted code (the tools) as a submission the session keeps.</summary>
+    public void Install(string code, CancellationToken cancellationToken)
+    {
+        var compiled = Compile(code, policy: null, cancellationToken);
+        if (compiled.Failure is { } failure)
+        {
+            throw new InvalidOperationException("The tools could not be compiled into C# (a sandbox bug): " + failure.Message);
+        }
+
+        compiled.Factory?.Invoke(State).GetAwaiter().GetResult();
+        Complete(compiled);
+    }
+
+    /// <summary>Compiles <paramref name="code"/> as the next step; with a <paramref name="policy"/> it is checked and guarded first (without one it is trusted).</summary>
     /// <exception cref="OperationCanceledException">Compiling took too long or was cancelled.</exception>
     public CompiledSubmission Compile(string code, CSharpApiPolicy? policy, CancellationToken cancellationToken)
     {
-        var context = _context ?? throw new ObjectDisposedException(nameof(SubmissionChain));
+        ObjectDisposedException.ThrowIf(_kept is null, this);
         var number = ++_count;
         var path = $"submission{number}.csx";
+        var notes = EnsurePrelude(cancellationToken);
         var tree = CSharpSyntaxTree.ParseText(code, ParseOptions, path, Encoding.UTF8, cancellationToken);
         var parseErrors = tree.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         if (parseErrors.Length > 0)
         {
-            return Failed(path, ExecutionStatus.SyntaxError, CompileError("SyntaxError", parseErrors));
+            return Failed(path, ExecutionStatus.SyntaxError, CompileError("SyntaxError", parseErrors)) with { Notes = notes };
         }
 
+        var repeated = _repl.RepeatedTypes(tree.GetCompilationUnitRoot(cancellationToken)).ToArray();
+        if (repeated.Length > 0)
+        {
+            // Word-for-word repeats of existing types are blanked (lines and columns stay) so that the existing types are used.
+            tree = CSharpSyntaxTree.ParseText(Blank(code, repeated), ParseOptions, path, Encoding.UTF8, cancellationToken);
+        }
+
+        var root = tree.GetCompilationUnitRoot(cancellationToken);
         var assemblyName = $"codeact-{_id}-{number}";
-        var compilation = CSharpCompilation.CreateScriptCompilation(assemblyName, tree, ScriptReferences.All, CompilationOptions, _previous, typeof(object));
+        var compilation = CSharpCompilation.CreateScriptCompilation(assemblyName, tree, ScriptReferences.All, CompilationOptions, _prelude?.Compilation ?? _keptTip, typeof(object));
         SemanticModel? model = null;
         if (policy is not null)
         {
+            if (root.Members.FirstOrDefault(m => m is BasePropertyDeclarationSyntax or EventFieldDeclarationSyntax) is { } member)
+            {
+                var at = member.GetLocation().GetLineSpan().StartLinePosition;
+                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError",
+                    $"line {at.Line + 1}, column {at.Character + 1}: properties and events cannot be declared at the top level of a step; declare a variable or a method instead.", at.Line + 1, at.Character + 1)) with { Notes = notes };
+            }
+
             model = compilation.GetSemanticModel(tree);
             var violations = PolicyChecker.Check(policy, model, cancellationToken);
             if (violations.Count > 0)
             {
-                return Failed(path, ExecutionStatus.PolicyViolation, PolicyError(violations, policy));
+                return Failed(path, ExecutionStatus.PolicyViolation, PolicyError(violations, policy)) with { Notes = notes };
             }
         }
 
-        if (model is null && CompileErrors(compilation, policy, path, cancellationToken) is { } invalid)
+        if ((model is null || root.Members.Count == 0) && CompileErrors(compilation, policy, path, cancellationToken) is { } invalid)
         {
-            return invalid;
+            return invalid with { Notes = notes };
         }
 
-        if (tree.GetCompilationUnitRoot(cancellationToken).Members.Count == 0)
+        if (root.Members.Count == 0)
         {
-            // Only using directives: nothing to emit, but later submissions see the usings.
-            if (CompileErrors(compilation, policy, path, cancellationToken) is { } invalidUsings)
-            {
-                return invalidUsings;
-            }
-
-            _previous = compilation;
-            return new CompiledSubmission(null, path);
+            // Only using directives: nothing to run; the next prelude carries them.
+            _repl.AddUsings(root);
+            return new CompiledSubmission(null, path) { Notes = notes };
         }
 
         var unguarded = compilation;
+        var guardedRoot = root;
         if (model is not null)
         {
-            var guarded = new GuardRewriter(model, cancellationToken).Rewrite(tree.GetRoot(cancellationToken));
-            compilation = compilation.ReplaceSyntaxTree(tree, tree.WithRootAndOptions(guarded, tree.Options));
+            guardedRoot = (CompilationUnitSyntax)new GuardRewriter(model, cancellationToken).Rewrite(root);
+            compilation = compilation.ReplaceSyntaxTree(tree, tree.WithRootAndOptions(guardedRoot, tree.Options));
         }
 
+        var keep = root.Members.Any(ReplState.IsTypeDeclaration);
+        var context = keep ? _kept! : new SessionLoadContext($"codeact-{_id}-{number}", _assemblies);
+        var factory = Emit(compilation, context, cancellationToken, out var problems);
+        if (factory is null)
+        {
+            if (!keep)
+            {
+                context.Unload();
+            }
+
+            // Compile errors are reported from the submission as written, so that columns are the model's own; only
+            // when that compiles is the failure the guards' fault.
+            if (CompileErrors(unguarded, policy, path, cancellationToken) is { } invalidCode)
+            {
+                return invalidCode with { Notes = notes };
+            }
+
+            return Failed(path, ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+                "The sandbox could not compile this code after adding its guards (a sandbox bug; please report it with the code). Rewrite the code more simply. Details: " + problems)) with { Notes = notes };
+        }
+
+        var slot = NextSlot();
+        return new CompiledSubmission(factory.Value.Factory, path)
+        {
+            Notes = notes,
+            Step = new Step(compilation, root, guardedRoot, factory.Value.ScriptClass, context, slot, keep),
+        };
+    }
+
+    /// <summary>
+    /// Carries over what a step that ran (to the end or not) declared, then unloads it unless it is kept. Returns
+    /// notes for the model about variables that changed form.
+    /// </summary>
+    public IReadOnlyList<string> Complete(CompiledSubmission compiled)
+    {
+        if (compiled.Step is not { } step || _kept is null)
+        {
+            return [];
+        }
+
+        var instance = _state[step.Slot];
+        _repl.AddUsings(step.Root);
+        _repl.AddMethods(step.GuardedRoot);
+        if (step.Keep)
+        {
+            _repl.AddTypes(step.Root, step.Compilation.AssemblyName!);
+        }
+
+        var notes = _repl.AddVariables(step.Compilation, step.ScriptClass, instance, step.Keep);
+        if (step.Keep)
+        {
+            // The step and the prelude it was compiled on become part of the chain for good.
+            _keptTip = step.Compilation;
+            _keptSlots = step.Slot;
+            if (_prelude?.Context is { } preludeContext)
+            {
+                _keptContexts.Add(preludeContext);
+            }
+
+            _prelude = null;
+            _repl.MarkChanged();
+        }
+        else
+        {
+            _state[step.Slot] = null!;
+            step.Context.Unload();
+        }
+
+        return notes;
+    }
+
+    /// <summary>Compiles and instantiates a new state prelude when the carried-over state changed; returns notes on anything dropped.</summary>
+    private IReadOnlyList<string> EnsurePrelude(CancellationToken cancellationToken)
+    {
+        if (!_repl.Changed)
+        {
+            return [];
+        }
+
+        var notes = new List<string>();
+        foreach (var stale in _repl.VariablesWithRedeclaredTypes())
+        {
+            notes.Add(_repl.Drop("variable", stale, "its type was declared again"));
+        }
+
+        var previous = _prelude;
+        _prelude = null;
+        if (previous is not null)
+        {
+            _state[previous.Slot] = null!;
+            previous.Context?.Unload();
+        }
+
+        if (_repl.IsEmpty)
+        {
+            _repl.MarkCompiled();
+            return notes;
+        }
+
+        var number = ++_count;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var tree = CSharpSyntaxTree.ParseText(_repl.PreludeSource(), ParseOptions, $"state{number}.csx", Encoding.UTF8, cancellationToken);
+            var compilation = CSharpCompilation.CreateScriptCompilation($"codeact-{_id}-{number}", tree, ScriptReferences.All, CompilationOptions, _keptTip, typeof(object));
+            if (tree.GetCompilationUnitRoot(cancellationToken).Members.Count == 0)
+            {
+                // Only using directives: nothing to emit, and no slot.
+                _prelude = new Prelude(compilation, null, _keptSlots);
+                break;
+            }
+
+            var context = new SessionLoadContext($"codeact-{_id}-{number}", _assemblies);
+            var emitted = Emit(compilation, context, cancellationToken, out _);
+            if (emitted is { } prelude)
+            {
+                var slot = _keptSlots + 1;
+                EnsureSlot(slot);
+                using (Runtime.ReplCells.Provide(_repl.Cells()))
+                {
+                    prelude.Factory(State).GetAwaiter().GetResult();
+                }
+
+                _prelude = new Prelude(compilation, context, slot);
+                break;
+            }
+
+            context.Unload();
+            var dropped = false;
+            foreach (var error in compilation.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                if (_repl.DeclarationAt(error.Location.GetLineSpan().StartLinePosition.Line + 1) is { } declaration)
+                {
+                    notes.Add(_repl.Drop(declaration.Kind, declaration.Key, $"{error.Id}: {error.GetMessage(CultureInfo.InvariantCulture)}"));
+                    dropped = true;
+                    break;
+                }
+            }
+
+            if (!dropped)
+            {
+                throw new InvalidOperationException("The session's state could not be compiled (a sandbox bug).");
+            }
+        }
+
+        _repl.MarkCompiled();
+        return notes;
+    }
+
+    private int NextSlot()
+    {
+        var slot = (_prelude?.Slot ?? _keptSlots) + 1;
+        EnsureSlot(slot);
+        return slot;
+    }
+
+    private void EnsureSlot(int slot)
+    {
+        if (_state.Length <= slot)
+        {
+            Array.Resize(ref _state, Math.Max(_state.Length * 2, slot + 1));
+        }
+    }
+
+    private (Func<object[], Task<object>> Factory, Type ScriptClass)? Emit(CSharpCompilation compilation, SessionLoadContext context, CancellationToken cancellationToken, out string problems)
+    {
         using var image = new MemoryStream();
         using var symbols = new MemoryStream();
         var emitted = compilation.Emit(image, symbols, options: EmitOptions, cancellationToken: cancellationToken);
         if (!emitted.Success)
         {
-            // Compile errors are reported from the submission as written, so that columns are the model's own; only
-            // when that compiles is the failure the guards' fault.
-            if (CompileErrors(unguarded, policy, path, cancellationToken) is { } invalidCode)
-            {
-                return invalidCode;
-            }
-
-            var problems = emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => $"{d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}");
-            return Failed(path, ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
-                "The sandbox could not compile this code after adding its guards (a sandbox bug; please report it with the code). Rewrite the code more simply. Details: " + string.Join("; ", problems)));
+            problems = string.Join("; ", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => $"{d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}"));
+            return null;
         }
 
+        problems = "";
         image.Position = 0;
         symbols.Position = 0;
-        var assembly = context.LoadSubmission(assemblyName, image, symbols);
-        var factory = assembly.GetType(ScriptClassName, throwOnError: true)!
-            .GetMethod("<Factory>", BindingFlags.Public | BindingFlags.Static)!
-            .CreateDelegate<Func<object[], Task<object>>>();
+        var scriptClass = context.LoadSubmission(compilation.AssemblyName!, image, symbols).GetType(ScriptClassName, throwOnError: true)!;
+        var factory = scriptClass.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<Func<object[], Task<object>>>();
+        return (factory, scriptClass);
+    }
 
-        _previous = compilation;
-        _lastSlot++;
-        if (_state.Length <= _lastSlot)
+    /// <summary>Replaces <paramref name="members"/> in <paramref name="code"/> with spaces, keeping line breaks, so that positions after them do not move.</summary>
+    private static string Blank(string code, IEnumerable<SyntaxNode> members)
+    {
+        var text = code.ToCharArray();
+        foreach (var member in members)
         {
-            Array.Resize(ref _state, _state.Length * 2);
+            for (var i = member.Span.Start; i < member.Span.End; i++)
+            {
+                if (text[i] is not ('\n' or '\r'))
+                {
+                    text[i] = ' ';
+                }
+            }
         }
 
-        return new CompiledSubmission(factory, path);
+        return new string(text);
     }
 
     private static CompiledSubmission? CompileErrors(CSharpCompilation compilation, CSharpApiPolicy? policy, string path, CancellationToken cancellationToken)
@@ -200,9 +416,28 @@ internal sealed class SubmissionChain : IDisposable
     /// <summary>Drops the chain and unloads the session's code; the memory is reclaimed once nothing references it.</summary>
     public void Dispose()
     {
-        _previous = null;
+        if (_kept is null)
+        {
+            return;
+        }
+
+        _kept = null;
+        _keptTip = null;
         _state = [];
-        var context = Interlocked.Exchange(ref _context, null);
-        context?.UnloadSubmissions();
+        _prelude?.Context?.Unload();
+        _prelude = null;
+        _assemblies.Clear();
+        foreach (var context in _keptContexts)
+        {
+            context.Unload();
+        }
+
+        _keptContexts.Clear();
     }
+
+    /// <summary>A compiled step waiting for <see cref="Complete"/>.</summary>
+    internal sealed record Step(CSharpCompilation Compilation, CompilationUnitSyntax Root, CompilationUnitSyntax GuardedRoot, Type ScriptClass, SessionLoadContext Context, int Slot, bool Keep);
+
+    /// <summary>The current state prelude: its compilation, its load context (none when it only has usings) and its slot.</summary>
+    private sealed record Prelude(CSharpCompilation Compilation, SessionLoadContext? Context, int Slot);
 }
