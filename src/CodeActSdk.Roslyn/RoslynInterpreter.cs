@@ -14,7 +14,8 @@ namespace CodeActSdk.Roslyn;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every submission goes through four stages. It is parsed and compiled on top of the session's previous submissions;
+/// Every submission goes through four stages. It is parsed and compiled on top of what the session's earlier steps
+/// declared (carried over by value, so that a session stays small however many steps it runs);
 /// every symbol it touches is checked against the policy on the semantic model (a violation is reported with the
 /// symbol, line and column, and nothing runs); guards are injected by rewriting the syntax tree (deadline,
 /// cancellation, operations, memory, stack depth, uncatchable stops, regex timeouts); and the result is emitted to
@@ -53,7 +54,7 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
             $"""
             - Write a C# script: top-level statements, no Main method or namespace. System, System.Collections.Generic, System.Linq, System.Text, System.Text.RegularExpressions, System.Globalization, System.Numerics, System.Text.Json, System.Text.Json.Nodes and System.Threading.Tasks are already imported.
             - Print with Console.WriteLine(...). An expression on the last line, without a semicolon, is shown as the step's value.
-            - Variables, methods and types you declare stay defined in the next steps.
+            - Variables, methods, types and using directives you declare stay defined in the next steps. A variable can be declared again, with another type too. Keep data in records or named tuples rather than anonymous types: a variable holding an anonymous type is kept as object after its step.
             - Only this API is allowed: {_options.Policy.Summary}. There are no files, network, processes, environment, reflection (typeof, GetType()), threads, Task.Run, dynamic or unsafe code: code that uses them is refused before it runs, with the reason.
             - await works (Task.Delay, Task.WhenAll); the tools are ordinary synchronous methods.
             - When you have the answer, call final_answer(value) in code; it ends the step.
