@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -17,14 +20,18 @@ internal static class ValueConverter
     /// Each gets a resolver instance of its own: options with equal settings otherwise share one process-wide
     /// metadata cache, which would keep every session's types alive as long as any session lives.
     /// </remarks>
+    /// <remarks>
+    /// Numbers are written as every backend writes them: NaN and ±Infinity as <c>null</c> (as <c>JSON.stringify</c>
+    /// does), big integers with every digit.
+    /// </remarks>
     public static JsonSerializerOptions CreateOptions() => new()
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
         IncludeFields = true,
         MaxDepth = 64,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         ReferenceHandler = null,
+        Converters = { new DoubleConverter(), new SingleConverter(), new BigIntegerConverter() },
     };
 
     /// <summary>
@@ -76,6 +83,52 @@ internal static class ValueConverter
         var cut = text[..Math.Max(0, maxChars)] + $"… [truncated: the JSON has {chars:N0} characters; the limit is {maxChars:N0}]";
         return (JsonSerializer.SerializeToElement(cut), true);
     }
+}
+
+/// <summary>Writes a double as a JSON number, or <c>null</c> when it is NaN or infinite; reads numbers.</summary>
+internal sealed class DoubleConverter : JsonConverter<double>
+{
+    public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+    public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}
+
+/// <summary>Writes a float as a JSON number, or <c>null</c> when it is NaN or infinite; reads numbers.</summary>
+internal sealed class SingleConverter : JsonConverter<float>
+{
+    public override float Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetSingle();
+
+    public override void Write(Utf8JsonWriter writer, float value, JsonSerializerOptions options)
+    {
+        if (float.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+}
+
+/// <summary>Writes a <see cref="BigInteger"/> as a JSON number with every digit; reads any JSON integer.</summary>
+internal sealed class BigIntegerConverter : JsonConverter<BigInteger>
+{
+    public override BigInteger Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        BigInteger.Parse(Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan), CultureInfo.InvariantCulture);
+
+    public override void Write(Utf8JsonWriter writer, BigInteger value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
 }
 
 /// <summary>A value of sandboxed code cannot become JSON; the message says why. Code may catch it as an <see cref="InvalidOperationException"/>.</summary>

@@ -166,14 +166,12 @@ JsonWriter::Step JsonWriter::WriteValue(v8::Local<v8::Value> value, v8::Local<v8
   }
   if (value->IsNumber()) return WriteNumber(value.As<v8::Number>()->Value());
   if (value->IsBigInt()) {
-    if (mode_ == Mode::kDisplay) {
-      v8::Local<v8::String> digits;
-      if (!value->ToString(context_).ToLocal(&digits)) return Step::kFail;
-      out_ += ToUtf8(isolate_, digits);
-      return Step::kWritten;
-    }
-    error_ = "A BigInt (" + Path() + ") has no JSON form. Convert it with Number(x) or String(x) first.";
-    return Step::kFail;
+    // JSON.stringify refuses BigInts, but their digits are a valid JSON number: kept exactly, as every backend
+    // writes big integers.
+    v8::Local<v8::String> digits;
+    if (!value->ToString(context_).ToLocal(&digits)) return Step::kFail;
+    out_ += ToUtf8(isolate_, digits);
+    return Step::kWritten;
   }
   if (!value->IsObject() || value->IsFunction()) return Step::kSkip;  // undefined, symbols, functions
 

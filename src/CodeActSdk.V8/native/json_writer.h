@@ -1,5 +1,6 @@
 // Converts JavaScript values to JSON text (UTF-8) with JSON.stringify's rules, a bound on the size of the text,
-// and clear errors for what JSON cannot hold (cycles, BigInt). Also formats values for console output.
+// and clear errors for what JSON cannot hold (cycles); BigInts are written as their digits. Also formats values for
+// console output.
 #ifndef CODEACT_V8_JSON_WRITER_H
 #define CODEACT_V8_JSON_WRITER_H
 
