@@ -25,6 +25,9 @@ public sealed class UsageErrorTests
         yield return Case("run without a task", "No task given", "run", "--script", ExistingFile);
         yield return Case("run with a blank task", "No task given", "run", "--script", ExistingFile, "  ");
         yield return Case("run with a missing script", "The script file", "run", "--script", MissingFile, "a task");
+        yield return Case("bench with a missing task folder", "does not exist; pass --tasks DIR", "bench", "--tasks", MissingFile);
+        yield return Case("bench with an unknown backend", "Unknown backend 'ruby'", "bench", "--backend", "ruby");
+        yield return Case("bench with --repeat 0", "--repeat must be positive", "bench", "--repeat", "0");
         yield return Case("run with --max-steps 0", "--max-steps must be positive", "run", "--max-steps", "0", "--script", ExistingFile, "a task");
     }
 
