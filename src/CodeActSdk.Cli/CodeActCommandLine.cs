@@ -14,6 +14,7 @@ internal static class CodeActCommandLine
         ExecCommand.Create(),
         RunCommand.Create(),
         BenchCommand.Create(),
+        McpCommand.Create(),
     };
 
     /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error).</summary>

@@ -28,6 +28,7 @@ public sealed class UsageErrorTests
         yield return Case("bench with a missing task folder", "does not exist; pass --tasks DIR", "bench", "--tasks", MissingFile);
         yield return Case("bench with an unknown backend", "Unknown backend 'ruby'", "bench", "--backend", "ruby");
         yield return Case("bench with --repeat 0", "--repeat must be positive", "bench", "--repeat", "0");
+        yield return Case("run with a malformed --mcp", "is not NAME=COMMAND or NAME=URL", "run", "--mcp", "no-equals-sign", "--script", ExistingFile, "a task");
         yield return Case("run with --max-steps 0", "--max-steps must be positive", "run", "--max-steps", "0", "--script", ExistingFile, "a task");
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using CodeActSdk.Cli.Output;
 
 namespace CodeActSdk.Cli.Commands;
 
@@ -125,7 +124,7 @@ internal static class ExecCommand
         }
 
         using var stdout = Console.OpenStandardOutput();
-        stdout.Write(ExecutionJson.ToUtf8(result));
+        stdout.Write(ExecutionResultJson.ToUtf8(result));
         stdout.Write("\n"u8);
         stdout.Flush();
         return result.IsSuccess ? ExitCodes.Ok : ExitCodes.Failed;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using CodeActSdk.Cli.Output;
 using CodeActSdk.Cli.SampleTools;
+using CodeActSdk.Mcp;
 using CodeActSdk.OpenAI;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
@@ -9,9 +10,9 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] "&lt;task&gt;"</c>: runs the agent on a task, with the
-/// demo <c>orders</c> tool, against the endpoint in the environment or a scripted model, printing each step as it
-/// happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
+/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--mcp NAME=COMMAND|NAME=URL]... "&lt;task&gt;"</c>:
+/// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
+/// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
 /// configuration error.
 /// </summary>
 internal static class RunCommand
@@ -40,6 +41,25 @@ internal static class RunCommand
             $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
             CodeActOptions.MaxStepsLimit);
         var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (JavaScript, ECMAScript 5.1, the default) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
+        var mcp = new Option<string[]>("--mcp")
+        {
+            Description = "Give the code the tools of an MCP server: NAME=COMMAND (a stdio server, e.g. weather=\"node weather.js\") or NAME=URL (HTTP). Repeat for several servers.",
+            HelpName = "NAME=COMMAND|NAME=URL",
+        };
+        mcp.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                try
+                {
+                    McpServerConfig.Parse(token.Value);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"--mcp: {e.Message}");
+                }
+            }
+        });
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
@@ -55,6 +75,7 @@ internal static class RunCommand
             script,
             maxSteps,
             backend,
+            mcp,
             task,
         };
 
@@ -71,11 +92,12 @@ internal static class RunCommand
             parse.GetValue(backend)!.Trim().ToLowerInvariant(),
             parse.GetValue(script),
             parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
+            [.. (parse.GetValue(mcp) ?? []).Select(McpServerConfig.Parse)],
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string task, string backend, FileInfo? script, int maxSteps, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string task, string backend, FileInfo? script, int maxSteps, IReadOnlyList<McpServerConfig> servers, CancellationToken cancellationToken)
     {
         string? notice = null;
         string modelLine;
@@ -107,11 +129,17 @@ internal static class RunCommand
         using var ownedClient = client;
         var interpreter = Backends.Create(backend, oneShot: false);
         await using var ownedInterpreter = interpreter as IAsyncDisposable;
+        await using var mcpTools = await McpToolSource.ConnectAsync(servers, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var problem in mcpTools.Problems)
+        {
+            await Console.Error.WriteLineAsync($"codeact run: warning: {problem}").ConfigureAwait(false);
+        }
+
         using var agent = new CodeActAgent(
             interpreter,
             new ChatClientCodeGenerator(client),
             new CodeActOptions { MaxSteps = maxSteps },
-            [OrdersTool.Create()]);
+            [OrdersTool.Create(), .. mcpTools.Tools]);
 
         var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
         printer.Header(

@@ -81,9 +81,16 @@ internal static class CSharpToolSurface
         text.AppendLine();
         text.AppendLine("class Tools");
         text.AppendLine("{");
+        string? group = null;
         for (var i = 0; i < methods.Count; i++)
         {
             var method = methods[i];
+            if (method.Tool.Group is { } next && next != group)
+            {
+                text.AppendLine($"    // ---- tools of \"{next}\" ----");
+            }
+
+            group = method.Tool.Group;
             text.AppendLine($"    /// <summary>{Xml(method.Tool.Description.Trim())}</summary>");
             foreach (var parameter in method.Parameters.Where(p => p.Parameter.Description is not null))
             {

@@ -17,8 +17,16 @@ public static class JavaScriptToolDocumentation
         var text = new StringBuilder();
         text.AppendLine("These functions are defined in the global scope. Call them synchronously (they return the result directly), with positional arguments or with one object of named arguments: f(a, b) or f({ a: a, b: b }). A failing call throws an Error you can catch.");
         text.AppendLine();
+        string? group = null;
         foreach (var tool in tools)
         {
+            if (tool.Group is { } next && next != group)
+            {
+                text.AppendLine($"// ---- tools of \"{next}\" ----");
+                text.AppendLine();
+            }
+
+            group = tool.Group;
             text.AppendLine("/**");
             foreach (var line in tool.Description.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {

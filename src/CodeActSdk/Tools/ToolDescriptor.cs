@@ -16,6 +16,15 @@ public sealed record ToolDescriptor(
     IReadOnlyList<ToolParameter> Parameters,
     JsonElement? ReturnSchema)
 {
+    /// <summary>
+    /// The key in <see cref="AITool.AdditionalProperties"/> whose string value groups tools in the prompt's
+    /// documentation (the MCP bridge sets it to the server's name).
+    /// </summary>
+    public const string GroupProperty = "codeact.group";
+
+    /// <summary>The group the tool is documented in (see <see cref="GroupProperty"/>), or null.</summary>
+    public string? Group => Function.AdditionalProperties.TryGetValue(GroupProperty, out var group) ? group as string : null;
+
     /// <summary>A one-line signature such as <c>orders(region: string, limit?: integer)</c>, for error messages.</summary>
     public string Signature =>
         $"{Name}({string.Join(", ", Parameters.Select(p => $"{p.Name}{(p.Required ? "" : "?")}: {p.Type}"))})";

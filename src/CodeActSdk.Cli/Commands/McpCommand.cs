@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Globalization;
+using CodeActSdk.Mcp.Server;
+using CodeActSdk.V8;
+
+namespace CodeActSdk.Cli.Commands;
+
+/// <summary>
+/// <c>codeact mcp [--idle-minutes N] [--max-timeout-ms N] [--max-memory-mb N]</c>: serves the sandboxes as an MCP
+/// server over standard input and output (tools <c>execute_code</c>, <c>list_sessions</c>, <c>close_session</c>) until
+/// standard input closes or the process is stopped. Exit code 0 then, 2 for a usage error.
+/// </summary>
+internal static class McpCommand
+{
+    private const int DefaultIdleMinutes = 10;
+    private const int MaxIdleMinutes = 10_080;
+    private const int MaxTimeoutMs = 3_600_000;
+    private const int MaxMemoryMb = 65_536;
+
+    public static Command Create()
+    {
+        var defaults = new SandboxMcpServerOptions();
+        var idle = CliOptions.PositiveInt(
+            "--idle-minutes",
+            "N",
+            $"Close a session after N minutes without use. Default {DefaultIdleMinutes}.",
+            MaxIdleMinutes);
+        var maxTimeout = CliOptions.PositiveInt(
+            "--max-timeout-ms",
+            "N",
+            $"The longest timeout_ms a call may ask for; longer ones are lowered to N. Default {Number(defaults.MaxTimeout.TotalMilliseconds)}.",
+            MaxTimeoutMs);
+        var maxMemory = CliOptions.PositiveInt(
+            "--max-memory-mb",
+            "N",
+            $"The largest memory_mb a call may ask for; larger ones are lowered to N. Default {Number(defaults.MaxMemoryLimitBytes / (1024 * 1024))}.",
+            MaxMemoryMb);
+
+        var command = new Command(
+            "mcp",
+            "Serve the sandboxes as an MCP server over standard input and output, for MCP hosts (for example with " +
+            "{\"command\": \"codeact\", \"args\": [\"mcp\"]}). Tools: execute_code (run code in jint, v8 or csharp, optionally in a " +
+            "named session whose variables persist), list_sessions and close_session. Runs until standard input closes. " +
+            "Nothing but the protocol is written to stdout. Exit code 0, or 2 for a usage error.")
+        {
+            idle,
+            maxTimeout,
+            maxMemory,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = Options(parse.GetValue(idle), parse.GetValue(maxTimeout), parse.GetValue(maxMemory));
+            await using var server = new SandboxMcpServer(CreateBackends(), options);
+            try
+            {
+                await server.RunStdioAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: a normal way to stop a server.
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static SandboxMcpServerOptions Options(int? idleMinutes, int? maxTimeoutMs, int? maxMemoryMb)
+    {
+        var options = new SandboxMcpServerOptions
+        {
+            ServerName = "codeact",
+            SessionIdleTimeout = TimeSpan.FromMinutes(idleMinutes ?? DefaultIdleMinutes),
+        };
+        if (maxTimeoutMs is { } ms)
+        {
+            options = options with { MaxTimeout = TimeSpan.FromMilliseconds(ms) };
+        }
+
+        if (maxMemoryMb is { } mb)
+        {
+            options = options with { MaxMemoryLimitBytes = mb * 1024L * 1024L };
+        }
+
+        // A maximum below a default lowers the default with it.
+        var sandbox = options.Sandbox;
+        return options with
+        {
+            Sandbox = sandbox with
+            {
+                Timeout = sandbox.Timeout <= options.MaxTimeout ? sandbox.Timeout : options.MaxTimeout,
+                MemoryLimitBytes = Math.Min(sandbox.MemoryLimitBytes, options.MaxMemoryLimitBytes),
+            },
+        };
+    }
+
+    /// <summary>The three backends; v8 is listed as unavailable (with the reason) when libnode cannot be loaded.</summary>
+    private static List<SandboxBackend> CreateBackends()
+    {
+        const string V8Description = "JavaScript, ECMAScript 2022 in V8 10.2: let/const, arrow functions, classes, destructuring; no top-level await. Print with console.log(...).";
+        return
+        [
+            new SandboxBackend(
+                Backends.Jint,
+                "JavaScript, ECMAScript 5.1 (the Jint interpreter, pure managed): use var and function; there are no arrow functions, let/const, classes or template literals. Print with console.log(...).",
+                () => Backends.Create(Backends.Jint, oneShot: false)),
+            V8Interpreter.IsAvailable(out var reason)
+                ? new SandboxBackend(Backends.V8, V8Description, () => Backends.Create(Backends.V8, oneShot: false))
+                : SandboxBackend.Unavailable(Backends.V8, V8Description, reason),
+            new SandboxBackend(
+                Backends.CSharp,
+                "C# 12 scripting with an allow-listed API (System, collections, LINQ, text, regular expressions, System.Text.Json): top-level statements; an expression on the last line without a semicolon is the value. Print with Console.WriteLine(...).",
+                () => Backends.Create(Backends.CSharp, oneShot: false)),
+        ];
+    }
+
+    private static string Number(double value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+}
