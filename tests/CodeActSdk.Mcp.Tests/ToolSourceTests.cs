@@ -117,9 +117,34 @@ public sealed class ToolSourceTests
         ]);
 
         source.Servers.Should().Equal("shop");
-        source.Problems.Should().HaveCount(2);
-        source.Problems.Should().Contain(p => p.Contains("'broken'")).And.Contain(p => p.Contains("'missing'"));
+        var servers = source.Problems.Where(p => p.StartsWith("The MCP server ", StringComparison.Ordinal)).ToArray();
+        servers.Should().HaveCount(2);
+        servers.Should().Contain(p => p.Contains("'broken'") && p.Contains("failing on start")).And.Contain(p => p.Contains("'missing'"));
         source.Tools.Should().OnlyContain(t => t.Name.StartsWith("shop_"));
+    }
+
+    [Test]
+    public async Task A_tool_list_the_sdk_cannot_read_and_an_unreachable_http_server_are_reported_too()
+    {
+        await using var source = await McpToolSource.ConnectAsync(
+        [
+            McpServerConfig.Stdio("arrays", DotnetHost(), TestServer, "--array-schema"),
+            McpServerConfig.Http("remote", new Uri("http://127.0.0.1:9/mcp")),
+        ], new McpToolSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(20) });
+
+        source.Tools.Should().BeEmpty();
+        source.Problems.Should().HaveCount(2);
+        source.Problems.Should().Contain(p => p.Contains("'arrays'")).And.Contain(p => p.Contains("'remote' (http://127.0.0.1:9/mcp)"));
+    }
+
+    [Test]
+    public async Task A_tool_with_a_malformed_schema_is_offered_undocumented_with_a_note()
+    {
+        var tool = _shop.Tools.Single(t => t.Name == "shop_bad_schema");
+
+        tool.Description.Should().Contain("not documented");
+        _shop.Problems.Should().ContainSingle(p => p.Contains("'bad_schema'") && p.Contains("malformed input schema"));
+        (await RunJintAsync(_shop, "shop_bad_schema({})")).Value!.Value.GetString().Should().Be("ok");
     }
 
     [Test]

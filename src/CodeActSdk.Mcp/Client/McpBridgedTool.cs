@@ -37,7 +37,7 @@ internal sealed class McpBridgedTool : AIFunction
         else
         {
             JsonSchema = AnyObject;
-            Problem = $"The MCP tool '{tool.Name}' of server '{server}' has a malformed input schema (it must be a JSON object with \"type\": \"object\"); it is offered without parameter documentation.";
+            Problem = $"The MCP tool '{tool.Name}' of server '{server}' has a malformed input schema (it must be an object schema whose properties are schemas and whose \"required\" is a list); it is offered without parameter documentation.";
             description += " (Its parameters are not documented: pass one object of named arguments.)";
         }
 
@@ -142,10 +142,17 @@ internal sealed class McpBridgedTool : AIFunction
         return JsonSerializer.SerializeToElement(text);
     }
 
+    /// <summary>
+    /// Whether <paramref name="schema"/> is an object schema the prompt can document: <c>"type": "object"</c> (or no
+    /// type), properties that are each a schema, and <c>required</c> a list of names.
+    /// </summary>
     private static bool IsObjectSchema(JsonElement schema) =>
         schema.ValueKind == JsonValueKind.Object
         && (!schema.TryGetProperty("type", out var type) || type.ValueKind == JsonValueKind.String && type.GetString() == "object")
-        && (!schema.TryGetProperty("properties", out var properties) || properties.ValueKind == JsonValueKind.Object);
+        && (!schema.TryGetProperty("properties", out var properties)
+            || properties.ValueKind == JsonValueKind.Object && properties.EnumerateObject().All(p => p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
+        && (!schema.TryGetProperty("required", out var required)
+            || required.ValueKind == JsonValueKind.Array && required.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String));
 
     private static string Shorten(string text) => text.Length <= 2000 ? text : text[..2000] + "…";
 }
