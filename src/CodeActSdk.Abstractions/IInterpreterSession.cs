@@ -21,4 +21,24 @@ public interface IInterpreterSession : IAsyncDisposable
     /// <param name="cancellationToken">Stops the execution; the result then has <see cref="ExecutionStatus.Cancelled"/>.</param>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The variables (and functions) the code has defined in this session so far, with their types and short
+    /// previews: the state digest the agent shows the model after each step, so that it can rely on earlier results
+    /// without their full text in the history. Built-ins and the sandbox's own names (tools, <c>final_answer</c>) are
+    /// left out. The default implementation reports nothing.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<VariableSummary>>([]);
+}
+
+/// <summary>One entry of a session's state digest.</summary>
+/// <param name="Name">The variable's name, as the code refers to it.</param>
+/// <param name="Type">Its type in the session's language, for example <c>number</c>, <c>Array(12)</c>, <c>List&lt;Order&gt;</c>, <c>function</c>.</param>
+/// <param name="Preview">A short preview of its value (at most <see cref="MaxPreviewChars"/> characters, cut with "…").</param>
+public sealed record VariableSummary(string Name, string Type, string Preview)
+{
+    /// <summary>The longest preview a backend reports.</summary>
+    public const int MaxPreviewChars = 80;
 }
