@@ -19,6 +19,12 @@ internal sealed class RoslynSession : IInterpreterSession
     /// <summary>How long past its limits an execution may stay inside a library call before the caller gets a result anyway.</summary>
     private static readonly TimeSpan StuckGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>The digest's previews run the code's getters, which must not reach the host's tools.</summary>
+    private static readonly ToolBridge NoTools = new([]);
+
+    /// <summary>How long computing the previews of the state digest may take, all variables together.</summary>
+    private static readonly TimeSpan DigestTime = TimeSpan.FromMilliseconds(250);
+
     private readonly RoslynInterpreterOptions _settings;
     private readonly SandboxThreadPool _threads;
     private readonly SandboxOptions _options;
@@ -277,6 +283,43 @@ internal sealed class RoslynSession : IInterpreterSession
         Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
         Duration = Stopwatch.GetElapsedTime(started),
     };
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists the variables and methods the session carries over (variables of anonymous types declared by a step that
+    /// also declared types stay with that step and are not listed). Previews are computed on the sandbox thread under a
+    /// short time budget, since a property getter or <c>ToString</c> of the code's own types is the code's own code.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return await _threads.Run(Describe).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private IReadOnlyList<VariableSummary> Describe()
+    {
+        var options = _options with { Timeout = DigestTime, MaxOutputChars = 1 };
+        using var budget = new ExecutionBudget(options, CancellationToken.None);
+        var execution = new ScriptExecution(budget, options, NoTools, _json!, _codeJson!, StackPosition());
+        execution.Enter();
+        try
+        {
+            return [.. Chain.Declarations().Select(d => new VariableSummary(d.Name, d.Type, d.IsMethod ? (string)d.Value! : ValuePreview.Of(d.Value, _json!)))];
+        }
+        finally
+        {
+            execution.Leave();
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

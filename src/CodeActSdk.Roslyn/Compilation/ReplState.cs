@@ -39,6 +39,11 @@ internal sealed class ReplState
     /// <summary>Forces a new prelude, for when the submission it is compiled on has changed.</summary>
     public void MarkChanged() => Changed = true;
 
+    /// <summary>The carried-over variables (name, type as the model writes it, current value), then the methods (signature), in declaration order.</summary>
+    public IEnumerable<(string Name, string Type, object? Value, bool IsMethod)> Declarations() =>
+        _variables.Select(v => (v.Name, v.DisplayType, v.Cell.Value, false))
+            .Concat(_methods.Keys.Select(k => (k[..k.IndexOf('(', StringComparison.Ordinal)].Split('<')[0], "method", (object?)k, true)));
+
     /// <summary>The cells, in the order <see cref="PreludeSource"/> reads them.</summary>
     public object[] Cells() => [.. _variables.Select(v => v.Cell)];
 
@@ -153,7 +158,7 @@ internal sealed class ReplState
             var declaredBy = new List<DeclaredTypeUse>();
             if (TypeText(field.Type, declaredBy) is { } typeName)
             {
-                Set(field.Name, typeName, declaredBy, runtimeField.FieldType, value);
+                Set(field.Name, typeName, declaredBy, runtimeField.FieldType, value, field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
             }
             else if (stepIsKept)
             {
@@ -162,7 +167,7 @@ internal sealed class ReplState
             }
             else
             {
-                Set(field.Name, "object", [], typeof(object), value);
+                Set(field.Name, "object", [], typeof(object), value, "object");
                 notes.Add($"'{field.Name}' holds a value of an anonymous type, which no later step can name: it is kept as object. Declare a record (record Row(string Name, double Total);) to keep typed values between steps.");
             }
         }
@@ -207,7 +212,7 @@ internal sealed class ReplState
 
     private static string Arity(TypeParameterListSyntax? parameters) => parameters is null ? "" : $"`{parameters.Parameters.Count}";
 
-    private void Set(string name, string typeName, IReadOnlyList<DeclaredTypeUse> declaredBy, Type runtimeType, object? value)
+    private void Set(string name, string typeName, IReadOnlyList<DeclaredTypeUse> declaredBy, Type runtimeType, object? value, string displayType)
     {
         if (_variablesByName.TryGetValue(name, out var existing) && existing.TypeName == typeName && existing.Cell.GetType().GenericTypeArguments[0] == runtimeType)
         {
@@ -216,7 +221,7 @@ internal sealed class ReplState
         }
 
         var cell = (IStrongBox)Activator.CreateInstance(typeof(StrongBox<>).MakeGenericType(runtimeType), value)!;
-        Replace(new Variable(name, typeName, declaredBy, cell));
+        Replace(new Variable(name, typeName, declaredBy, cell) { DisplayType = displayType });
     }
 
     private void Replace(Variable variable)
@@ -292,7 +297,11 @@ internal sealed class ReplState
         }
     }
 
-    private sealed record Variable(string Name, string TypeName, IReadOnlyList<DeclaredTypeUse> DeclaredBy, IStrongBox Cell);
+    private sealed record Variable(string Name, string TypeName, IReadOnlyList<DeclaredTypeUse> DeclaredBy, IStrongBox Cell)
+    {
+        /// <summary>The type as the model would write it (<c>List&lt;Order&gt;</c>), for the state digest.</summary>
+        public string DisplayType { get; init; } = TypeName;
+    }
 
     private sealed record DeclaredType(string Text, string Assembly);
 

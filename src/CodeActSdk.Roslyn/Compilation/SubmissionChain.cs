@@ -86,6 +86,9 @@ internal sealed class SubmissionChain : IDisposable
     /// <summary>The submission array passed to each submission's factory.</summary>
     public object[] State => _state;
 
+    /// <summary>What the steps so far declared and the session carries over: variables with their values, then methods.</summary>
+    public IEnumerable<(string Name, string Type, object? Value, bool IsMethod)> Declarations() => _repl.Declarations();
+
     /// <summary>Compiles and runs trusted code (the tools) as a submission the session keeps.</summary>
     public void Install(string code, CancellationToken cancellationToken)
     {
