@@ -37,6 +37,7 @@ internal sealed class JintSandbox
 
     private Options _engineOptions = null!;
     private readonly JsonConversion _json;
+    private readonly HashSet<string> _ownGlobals;
     private ExecutionBudget? _budget;
 
     public JintSandbox()
@@ -56,6 +57,8 @@ internal sealed class JintSandbox
         Define(Engine.Global, "final_answer", Function(FinalAnswerCall, 1));
         DisableCodeGeneration();
         ChargeBuiltins();
+        // Everything on the global object now is a built-in or the sandbox's own; the tools are added in Bind.
+        _ownGlobals = new HashSet<string>(Engine.Global.GetOwnProperties().Select(p => p.Key), StringComparer.Ordinal);
     }
 
     public Engine Engine { get; }
@@ -77,6 +80,12 @@ internal sealed class JintSandbox
 
     public ExecutionBudget Budget => _budget ?? throw new InvalidOperationException("No execution is running in this sandbox.");
 
+    /// <summary>Whether the state digest is being computed: console output is dropped and tools refuse to run.</summary>
+    public bool Describing { get; private set; }
+
+    /// <summary>Whether <paramref name="name"/> was a global before the code ran: a built-in, console, final_answer or a tool.</summary>
+    public bool IsSandboxGlobal(string name) => _ownGlobals.Contains(name);
+
     /// <summary>Applies a session's limits and installs its tools.</summary>
     /// <exception cref="ArgumentException">A tool's name would hide a JavaScript global.</exception>
     public void Bind(SandboxOptions options, ToolBridge tools)
@@ -92,6 +101,7 @@ internal sealed class JintSandbox
             }
 
             Define(Engine.Global, tool.Name, Function((_, arguments) => CallTool(tools, tool, arguments), tool.Parameters.Count));
+            _ownGlobals.Add(tool.Name);
         }
     }
 
@@ -107,10 +117,27 @@ internal sealed class JintSandbox
 
     public void End() => _budget = null;
 
+    /// <summary>
+    /// Starts computing the state digest: getters and toJSON of the code's values run under <paramref name="budget"/>,
+    /// but nothing they do reaches the host (no output, no tool calls), and the last execution's results stay as they are.
+    /// </summary>
+    public void BeginDigest(ExecutionBudget budget)
+    {
+        _budget = budget;
+        Describing = true;
+    }
+
+    public void EndDigest()
+    {
+        _budget = null;
+        Describing = false;
+    }
+
     public JsonConversion ValueConverter(int maxChars) => new(Engine, maxChars);
 
     private JsValue CallTool(ToolBridge tools, ToolDescriptor tool, JsValue[] arguments)
     {
+        RefuseWhileDescribing(tool.Name);
         var json = new List<JsonNode?>(arguments.Length);
         foreach (var argument in arguments)
         {
@@ -138,6 +165,7 @@ internal sealed class JintSandbox
 
     private JsValue FinalAnswerCall(JsValue thisValue, JsValue[] arguments)
     {
+        RefuseWhileDescribing("final_answer");
         var value = arguments.Length > 0 ? arguments[0] : JsValue.Undefined;
         var converter = ValueConverter(Options.MaxValueChars);
         try
@@ -155,6 +183,14 @@ internal sealed class JintSandbox
         throw new SandboxStopException(ExecutionStatus.Completed, null);
     }
 
+    private void RefuseWhileDescribing(string name)
+    {
+        if (Describing)
+        {
+            throw new JavaScriptException(Engine.Error, $"{name} cannot be called from a getter or toJSON while the session's state digest is computed.");
+        }
+    }
+
     private void InstallConsole()
     {
         var console = Engine.Object.Construct(Arguments.Empty);
@@ -162,6 +198,11 @@ internal sealed class JintSandbox
         {
             Define(console, name, Function((_, arguments) =>
             {
+                if (Describing)
+                {
+                    return JsValue.Undefined;
+                }
+
                 Budget.Charge(arguments.Length);
                 Output.AppendLine(string.Join(" ", arguments.Select(_json.Display)));
                 return JsValue.Undefined;

@@ -12,6 +12,9 @@ namespace CodeActSdk.Jint;
 /// <summary>One Jint engine serving one REPL-like session; executions run one at a time on a sandbox thread.</summary>
 internal sealed class JintSession : IInterpreterSession
 {
+    /// <summary>The longest the state digest may take, getters included.</summary>
+    private static readonly TimeSpan DigestTime = TimeSpan.FromMilliseconds(250);
+
     private JintSandbox? _sandbox;
     private readonly SandboxThreadPool _threads;
     private readonly SemaphoreSlim _turn = new(1, 1);
@@ -55,6 +58,51 @@ internal sealed class JintSession : IInterpreterSession
         finally
         {
             _turn.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Lists the global variables and functions the code created (ES5.1 has no <c>let</c>, <c>const</c> or
+    /// <c>class</c>, so every top-level declaration is a property of the global object), in the order they were
+    /// created; built-ins, <c>console</c>, <c>final_answer</c> and the tools are left out, even when the code
+    /// assigned to them. Previews run the code's getters on the sandbox thread, under the session's limits and a
+    /// time budget of at most 250 ms for the whole digest; a value that cannot be shown in that budget, or whose getter
+    /// throws, is described as "(cannot be shown: ...)". Nothing the getters do reaches the host: console output is
+    /// dropped, and tools and <c>final_answer</c> throw.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var digest = await _threads.Run(() => Describe(cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return digest;
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private IReadOnlyList<VariableSummary> Describe(CancellationToken cancellationToken)
+    {
+        var limits = Sandbox.Options;
+        var options = limits with { Timeout = limits.Timeout < DigestTime ? limits.Timeout : DigestTime };
+        using var budget = new ExecutionBudget(options, cancellationToken);
+        Sandbox.Engine.ResetCallStack();
+        Sandbox.BeginDigest(budget);
+        try
+        {
+            return new JintStateDigest(Sandbox, budget).Describe();
+        }
+        finally
+        {
+            Sandbox.EndDigest();
+            RestoreGlobalScope();
         }
     }
 

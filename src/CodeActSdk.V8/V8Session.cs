@@ -29,6 +29,20 @@ internal sealed class V8Session : IInterpreterSession
     private readonly SandboxThreadPool _threads;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly TimeSpan _hardStopGrace;
+
+    /// <summary>The longest the state digest may take, getters included.</summary>
+    private static readonly TimeSpan DigestTime = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most distinct identifiers the session remembers for the digest (its order and its candidates).</summary>
+    private const int MaxTrackedNames = 50_000;
+
+    // The digest's view of the code run so far, used only under _turn: where each identifier first appeared (the
+    // digest's order), the identifiers of the code run since the last complete digest (to probe as lexical
+    // bindings), and the names found to be lexical bindings (which never go away: V8 cannot delete them).
+    private readonly Dictionary<string, int> _firstSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unprobed = new(StringComparer.Ordinal);
+    private readonly List<string> _lexical = [];
+    private readonly HashSet<string> _lexicalNames = new(StringComparer.Ordinal);
     private long _runIds;
     private volatile bool _disposed;
 
@@ -86,6 +100,8 @@ internal sealed class V8Session : IInterpreterSession
                 return Cancelled(started);
             }
 
+            NoteIdentifiers(code);
+
             var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var run = _threads.Run(() =>
             {
@@ -113,6 +129,152 @@ internal sealed class V8Session : IInterpreterSession
                 _turn.Release();
             }
         }
+    }
+
+    private void NoteIdentifiers(string code)
+    {
+        foreach (var name in ScriptIdentifiers.In(code))
+        {
+            if (_firstSeen.Count < MaxTrackedNames)
+            {
+                _firstSeen.TryAdd(name, _firstSeen.Count);
+            }
+
+            if (!_lexicalNames.Contains(name) && _unprobed.Count < MaxTrackedNames)
+            {
+                _unprobed.Add(name);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <para>
+    /// Lists, in the order the code first mentioned them, the global object's own properties that a fresh session
+    /// does not have (top-level <c>var</c> and function declarations, assignments to undeclared names and to
+    /// <c>globalThis</c>), and the top-level <c>let</c>, <c>const</c> and <c>class</c> bindings. Built-ins,
+    /// <c>console</c>, <c>final_answer</c> and the tools are left out, even when the code assigned to them.
+    /// </para>
+    /// <para>
+    /// V8 keeps top-level lexical bindings in the script scope, not on the global object, and its public API
+    /// cannot list them. So every identifier of the code the session ran is a candidate, and the shim probes each
+    /// one with a script of its own that reads the name: a name that resolves without being a property of the
+    /// global object is such a binding. A binding whose step failed before initialising it is reported with the
+    /// type <c>uninitialized</c> (it cannot be declared again). Limits of this approach: a name written with
+    /// Unicode escapes (<c>a</c>) or with characters outside the Basic Multilingual Plane is not found; a
+    /// lexical binding named like a property the global object has or inherits (<c>let toString</c>,
+    /// <c>let Array</c>) is not reported; the session tracks at most 50,000 distinct identifiers.
+    /// </para>
+    /// <para>
+    /// The digest runs in the session's isolate like an execution, under its memory and stack limits, and is
+    /// stopped after 250 ms (or the session's timeout, if shorter); previews it had no time for say
+    /// "(cannot be shown: ...)", as do those whose getters or <c>toJSON</c> throw. Nothing the code's getters do
+    /// reaches the host: console output is dropped, tools and <c>final_answer</c> throw, and their queued
+    /// promise jobs are dropped. While an earlier execution is still being stopped (inside a built-in that cannot
+    /// be interrupted) past the session's timeout, the digest is empty.
+    /// </para>
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!await _turn.WaitAsync(_options.Timeout + _hardStopGrace, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var releaseTurn = true;
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            string[] candidates = [.. _lexical, .. _unprobed];
+            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var run = _threads.Run(() =>
+            {
+                running.TrySetResult();
+                return Describe(candidates, cancellationToken);
+            });
+
+            await Task.WhenAny(running.Task, run).ConfigureAwait(false);
+            using (var hardStop = new CancellationTokenSource(DigestTime + _hardStopGrace))
+            {
+                try
+                {
+                    await run.WaitAsync(hardStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!run.IsCompleted)
+                {
+                    // Stuck in a built-in that cannot be interrupted: the session is free again once it returns.
+                    releaseTurn = false;
+                    _ = run.ContinueWith(static (_, turn) => ((SemaphoreSlim)turn!).Release(), _turn, CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    return [];
+                }
+            }
+
+            var (entries, stopped) = await run.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!stopped)
+            {
+                _unprobed.Clear();
+            }
+
+            foreach (var (summary, lexical) in entries)
+            {
+                if (lexical && _lexicalNames.Add(summary.Name))
+                {
+                    _lexical.Add(summary.Name);
+                    _unprobed.Remove(summary.Name);
+                }
+            }
+
+            return [.. entries.Select(e => e.Summary).OrderBy(v => _firstSeen.TryGetValue(v.Name, out var order) ? order : int.MaxValue)];
+        }
+        finally
+        {
+            if (releaseTurn)
+            {
+                _turn.Release();
+            }
+        }
+    }
+
+    private (List<(VariableSummary Summary, bool Lexical)> Entries, bool Stopped) Describe(string[] candidates, CancellationToken cancellationToken)
+    {
+        var runId = Interlocked.Increment(ref _runIds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_options.Timeout < DigestTime ? _options.Timeout : DigestTime);
+        string json;
+        using (deadline.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), new Watchdog(_isolate, runId)))
+        {
+            json = _isolate.Describe(candidates, runId, VariableSummary.MaxPreviewChars);
+        }
+
+        using var digest = JsonDocument.Parse(json);
+        var entries = new List<(VariableSummary, bool)>();
+        foreach (var entry in digest.RootElement.GetProperty("entries").EnumerateArray())
+        {
+            var name = entry[0].GetString()!;
+            entries.Add((new VariableSummary(name, entry[1].GetString()!, Cut(entry[2].GetString()!)), entry[3].GetInt32() == 1));
+        }
+
+        return (entries, digest.RootElement.GetProperty("stopped").GetInt32() == 1);
+    }
+
+    /// <summary>Cuts a preview to <see cref="VariableSummary.MaxPreviewChars"/> characters, ending with "…" when cut.</summary>
+    private static string Cut(string text)
+    {
+        if (text.Length <= VariableSummary.MaxPreviewChars)
+        {
+            return text;
+        }
+
+        var keep = VariableSummary.MaxPreviewChars - 1;
+        if (char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), "…");
     }
 
     private async Task<bool> FinishesInTime(Task run, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn"];
+    private static readonly string[] ExtraFigures = ["churn", "memory-policies"];
     private static readonly TimeSpan RefillPause = TimeSpan.FromMilliseconds(5);
 
     public static async Task<int> RunAsync(string[] args)
@@ -71,6 +71,9 @@ public static class HarnessRunner
                     break;
                 case "churn":
                     await AllocationChurnAsync().ConfigureAwait(false);
+                    break;
+                case "memory-policies":
+                    await MemoryPolicyFigures.RunAsync(n).ConfigureAwait(false);
                     break;
             }
         }

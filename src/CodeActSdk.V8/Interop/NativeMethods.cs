@@ -8,7 +8,7 @@ internal static unsafe partial class NativeMethods
     public const string ShimLibrary = "codeact_v8";
 
     /// <summary>CAV8_ABI_VERSION: the shim this assembly was written against.</summary>
-    public const int AbiVersion = 1;
+    public const int AbiVersion = 2;
 
     public const int Ok = 0;
 
@@ -49,6 +49,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(ShimLibrary, EntryPoint = "cav8_isolate_run")]
     public static partial int IsolateRun(V8IsolateHandle isolate, byte* code, int codeLength, in RunOptions options, out Result result, out nint error);
+
+    [LibraryImport(ShimLibrary, EntryPoint = "cav8_isolate_describe")]
+    public static partial int IsolateDescribe(V8IsolateHandle isolate, byte* names, int namesLength, long runId, int maxPreviewChars, out nint digest, out int digestLength, out nint error);
 
     [LibraryImport(ShimLibrary, EntryPoint = "cav8_isolate_terminate")]
     public static partial void IsolateTerminate(V8IsolateHandle isolate, long runId);

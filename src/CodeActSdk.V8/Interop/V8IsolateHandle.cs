@@ -64,6 +64,37 @@ internal sealed unsafe class V8IsolateHandle : SafeHandleZeroOrMinusOneIsInvalid
         }
     }
 
+    /// <summary>
+    /// Computes the state digest as the shim's JSON (see cav8_isolate_describe): <paramref name="candidateNames"/>
+    /// are probed as top-level lexical bindings. Stopped like a run by <see cref="Terminate"/> with <paramref name="runId"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The shim failed.</exception>
+    public string Describe(IEnumerable<string> candidateNames, long runId, int maxPreviewChars)
+    {
+        var names = Encoding.UTF8.GetBytes(string.Join('\n', candidateNames));
+        int status;
+        nint digest, error;
+        int length;
+        fixed (byte* text = names)
+        {
+            status = NativeMethods.IsolateDescribe(this, text, names.Length, runId, maxPreviewChars, out digest, out length, out error);
+        }
+
+        if (status != NativeMethods.Ok)
+        {
+            throw new InvalidOperationException(NativeMethods.TakeError(error, "V8 could not describe the session's variables."));
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString((byte*)digest, length);
+        }
+        finally
+        {
+            NativeMethods.StringFree(digest);
+        }
+    }
+
     /// <summary>Stops run <paramref name="runId"/>; safe from any thread, and after the handle was disposed.</summary>
     public void Terminate(long runId)
     {

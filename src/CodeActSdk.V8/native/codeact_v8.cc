@@ -8,7 +8,9 @@
 #include <v8.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "json_writer.h"
@@ -232,6 +235,8 @@ struct cav8_isolate {
   v8::Global<v8::Context> context;
   std::vector<std::unique_ptr<codeact::ToolData>> tools;
   bool allow_webassembly = false;
+  // The global object's own property names once the context was ready, and the tools: left out of the digest.
+  std::unordered_set<std::string> sandbox_globals;
 
   // Limits (set by cav8_isolate_set_limits).
   size_t heap_limit = 0;
@@ -250,6 +255,7 @@ struct cav8_isolate {
 
   // Per run.
   void* host_state = nullptr;
+  bool describing = false;  // the run computes the state digest: nothing may reach the host
   size_t max_value_chars = 100000;
   size_t max_display_chars = 20000;
   bool has_final_answer = false;
@@ -390,7 +396,7 @@ void ConsoleCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
   try {
     v8::Isolate* isolate = info.GetIsolate();
     cav8_isolate* state = StateOf(isolate);
-    if (state == nullptr || !state->running || state->stopping) return;
+    if (state == nullptr || !state->running || state->stopping || state->describing) return;
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
     std::string line;
     for (int i = 0; i < info.Length(); ++i) {
@@ -413,6 +419,10 @@ void FinalAnswerCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
     v8::Isolate* isolate = info.GetIsolate();
     cav8_isolate* state = StateOf(isolate);
     if (state == nullptr || !state->running || state->stopping) return;
+    if (state->describing) {
+      ThrowError(isolate, "final_answer cannot be called while the session's state digest is computed.", false);
+      return;
+    }
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
     JsonWriter writer(isolate, context, JsonWriter::Mode::kJson, state->max_value_chars);
     v8::Local<v8::Value> value = info.Length() > 0 ? info[0] : v8::Undefined(isolate).As<v8::Value>();
@@ -444,6 +454,10 @@ void ToolCallback(const v8::FunctionCallbackInfo<v8::Value>& info) {
     cav8_isolate* state = StateOf(isolate);
     if (state == nullptr || !state->running || state->stopping) return;
     auto* tool = static_cast<ToolData*>(info.Data().As<v8::External>()->Value());
+    if (state->describing) {
+      ThrowError(isolate, tool->name + " cannot be called while the session's state digest is computed.", false);
+      return;
+    }
     v8::Local<v8::Context> context = isolate->GetCurrentContext();
 
     std::string arguments = "[";
@@ -573,6 +587,18 @@ bool CreateContext(cav8_isolate* state, std::string* error) {
     v8::String::Utf8Value message(isolate, try_catch.Exception());
     *error = std::string("The sandbox prelude failed: ") + (*message != nullptr ? *message : "unknown error");
     return false;
+  }
+
+  v8::Local<v8::Array> names;
+  if (!global->GetOwnPropertyNames(context, v8::SKIP_SYMBOLS, v8::KeyConversionMode::kConvertToString).ToLocal(&names)) {
+    *error = "Could not list the sandbox globals.";
+    return false;
+  }
+  for (uint32_t i = 0; i < names->Length(); ++i) {
+    v8::Local<v8::Value> name;
+    if (names->Get(context, i).ToLocal(&name) && name->IsString()) {
+      state->sandbox_globals.insert(JsonWriter::ToUtf8(isolate, name.As<v8::String>()));
+    }
   }
 
   state->context.Reset(isolate, context);
@@ -749,6 +775,359 @@ void RunCode(cav8_isolate* state, v8::Local<v8::Context> context, v8::TryCatch& 
   }
 }
 
+// Marks the isolate running run_id, so that cav8_isolate_terminate and the memory limits can stop it.
+void BeginRun(cav8_isolate* state, int64_t run_id) {
+  state->array_buffer_exhausted = false;
+  state->array_buffer_refusals = 0;
+  state->rejections.clear();
+  std::lock_guard<std::mutex> lock(state->mutex);
+  state->stop_reason.store(CAV8_STOP_NONE);
+  state->stopping.store(false);
+  state->run_id = run_id;
+  state->running = true;
+  if (state->terminate_requested_for == run_id) state->RequestStop(CAV8_STOP_HOST);
+}
+
+void EndRun(cav8_isolate* state) {
+  v8::Isolate* isolate = state->isolate;
+  {
+    std::lock_guard<std::mutex> lock(state->mutex);
+    state->running = false;
+  }
+  // Drop whatever the code left queued (promise jobs, a pending termination): nothing of this run may execute
+  // after it returns. A checkpoint taken while terminating discards the queue without running it.
+  isolate->TerminateExecution();
+  isolate->PerformMicrotaskCheckpoint();
+  isolate->CancelTerminateExecution();
+  state->rejections.clear();
+  if (state->heap_raised) {
+    // Collect the garbage of the run that hit the limit, then put the limit back to the session's.
+    isolate->LowMemoryNotification();
+    isolate->RemoveNearHeapLimitCallback(NearHeapLimit, state->heap_limit);
+    isolate->AddNearHeapLimitCallback(NearHeapLimit, state);
+    state->heap_raised = false;
+  }
+}
+
+// --- state digest --------------------------------------------------------------------------------------------------
+
+// Appends UTF-8 text as a JSON string literal.
+void AppendJsonText(std::string& out, const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+struct DigestEntry {
+  std::string name;
+  v8::Local<v8::Value> value;
+  bool lexical = false;
+  bool uninitialized = false;  // a lexical binding whose declaring script failed before initialising it
+  bool accessor = false;       // a getter on the global object: never run
+};
+
+std::string TypeOf(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (value->IsUndefined()) return "undefined";
+  if (value->IsNull()) return "null";
+  if (value->IsBoolean()) return "boolean";
+  if (value->IsNumber()) return "number";
+  if (value->IsString()) return "string";
+  if (value->IsBigInt()) return "bigint";
+  if (value->IsSymbol()) return "symbol";
+  if (value->IsFunction()) return "function";
+  if (value->IsProxy()) return "object";  // asking a proxy anything runs its traps
+  if (value->IsArray()) return "Array(" + std::to_string(value.As<v8::Array>()->Length()) + ")";
+  if (value->IsDate()) return "Date";
+  if (value->IsRegExp()) return "RegExp";
+  if (value->IsMap()) return "Map(" + std::to_string(value.As<v8::Map>()->Size()) + ")";
+  if (value->IsSet()) return "Set(" + std::to_string(value.As<v8::Set>()->Size()) + ")";
+  if (!value->IsObject()) return "object";
+  // V8 reads the constructor's name from the object's map and prototype chain without running code.
+  std::string name = JsonWriter::ToUtf8(isolate, value.As<v8::Object>()->GetConstructorName(), 200);
+  return name.empty() || name == "Object" ? "object" : name;
+}
+
+// "name(a, b)" from the function's source: the parameter list as written (defaults included), whitespace folded.
+std::string Signature(const std::string& name, const std::string& source) {
+  auto is_identifier_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  if (source.compare(0, 5, "class") == 0 && (source.size() == 5 || !is_identifier_char(source[5]))) {
+    return "class " + name;
+  }
+  std::string params;
+  size_t paren = source.find('(');
+  size_t arrow = source.find("=>");
+  if (arrow != std::string::npos && (paren == std::string::npos || arrow < paren)) {
+    params = source.substr(0, arrow);  // x => ..., async x => ...
+    if (params.compare(0, 6, "async ") == 0) params = params.substr(6);
+  } else if (paren != std::string::npos) {
+    int depth = 0;
+    size_t end = source.size();
+    for (size_t i = paren; i < source.size(); ++i) {
+      char c = source[i];
+      if (c == '"' || c == '\'' || c == '`') {
+        for (++i; i < source.size() && source[i] != c; ++i) {
+          if (source[i] == '\\') ++i;
+        }
+      } else if (c == '/' && i + 1 < source.size() && source[i + 1] == '*') {
+        size_t close = source.find("*/", i + 2);
+        i = close == std::string::npos ? source.size() : close + 1;
+      } else if (c == '/' && i + 1 < source.size() && source[i + 1] == '/') {
+        size_t close = source.find('\n', i);
+        i = close == std::string::npos ? source.size() : close;
+      } else if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if ((c == ')' || c == ']' || c == '}') && --depth == 0) {
+        end = i;
+        break;
+      }
+    }
+    params = source.substr(paren + 1, end > paren ? end - paren - 1 : 0);
+  }
+  std::string folded;
+  for (char c : params) {
+    bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (space) {
+      if (!folded.empty() && folded.back() != ' ') folded += ' ';
+    } else {
+      folded += c;
+    }
+  }
+  while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+  return name + "(" + folded + ")";
+}
+
+// A date as Date.prototype.toISOString writes it, computed here so that the code cannot replace it.
+std::string IsoDate(double ms) {
+  if (!std::isfinite(ms) || std::fabs(ms) > 8.64e15) return "Invalid Date";
+  int64_t total = static_cast<int64_t>(ms);
+  int64_t day_ms = 86400000;
+  int64_t days = total / day_ms;
+  int64_t rest = total % day_ms;
+  if (rest < 0) {
+    rest += day_ms;
+    --days;
+  }
+  // Days since 1970-01-01 to a civil date (proleptic Gregorian), by 400-year eras.
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t year = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  if (month <= 2) ++year;
+  char text[64];
+  std::snprintf(text, sizeof text, year >= 0 && year <= 9999 ? "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ"
+                                                              : "%+07lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(year), static_cast<long long>(month), static_cast<long long>(day),
+                static_cast<long long>(rest / 3600000), static_cast<long long>(rest / 60000 % 60),
+                static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
+  return text;
+}
+
+std::string RegExpText(v8::Isolate* isolate, v8::Local<v8::RegExp> regexp) {
+  std::string text = "/" + JsonWriter::ToUtf8(isolate, regexp->GetSource(), 1000) + "/";
+  int flags = regexp->GetFlags();
+  if (flags & v8::RegExp::kHasIndices) text += 'd';
+  if (flags & v8::RegExp::kGlobal) text += 'g';
+  if (flags & v8::RegExp::kIgnoreCase) text += 'i';
+  if (flags & v8::RegExp::kMultiline) text += 'm';
+  if (flags & v8::RegExp::kDotAll) text += 's';
+  if (flags & v8::RegExp::kUnicode) text += 'u';
+  if (flags & v8::RegExp::kSticky) text += 'y';
+  return text;
+}
+
+std::string StopReason(cav8_isolate* state) {
+  return state->stop_reason.load() == CAV8_STOP_MEMORY ? "(cannot be shown: it needs more memory than the sandbox allows)"
+                                                       : "(cannot be shown: computing it took too long)";
+}
+
+std::string Preview(cav8_isolate* state, v8::Local<v8::Context> context, const DigestEntry& entry, size_t max_chars) {
+  v8::Isolate* isolate = state->isolate;
+  v8::Local<v8::Value> value = entry.value;
+  if (entry.uninitialized) return "(uninitialized: the step declaring it failed first; it cannot be declared again)";
+  if (entry.accessor) return "(cannot be shown: a getter on the global object is not run for the digest)";
+  if (value->IsString()) {
+    std::string out;
+    v8::Local<v8::String> text = value.As<v8::String>();
+    size_t length = std::min(static_cast<size_t>(text->Length()), max_chars + 1);
+    std::vector<uint16_t> buffer(length);
+    if (length > 0) text->Write(isolate, buffer.data(), 0, static_cast<int>(length), v8::String::NO_NULL_TERMINATION);
+    JsonWriter::AppendQuoted(out, buffer.data(), length);
+    return out;
+  }
+  if (value->IsFunction() && !value->IsProxy()) {
+    v8::Local<v8::String> source;
+    std::string head;
+    if (value.As<v8::Function>()->FunctionProtoToString(context).ToLocal(&source)) {
+      head = JsonWriter::ToUtf8(isolate, source, 2000);
+    }
+    return Signature(entry.name, head);
+  }
+  if (value->IsDate()) return IsoDate(value.As<v8::Date>()->ValueOf());
+  if (value->IsRegExp()) return RegExpText(isolate, value.As<v8::RegExp>());
+  if (value->IsObject() && Stopped(state)) return StopReason(state);
+
+  // Everything else as the console shows it (compact JSON, Map/Set spelled out, cycles as "[Circular]"), which may
+  // run the code's getters and toJSON: under the digest's limits, and any throw makes the value unshowable.
+  v8::TryCatch try_catch(isolate);
+  JsonWriter writer(isolate, context, JsonWriter::Mode::kDisplay, max_chars * 4);
+  if (writer.Write(value) == JsonWriter::Result::kOk) return writer.text();
+  if (Stopped(state) || try_catch.HasTerminated()) return StopReason(state);
+  std::string thrown = "a value";
+  if (try_catch.HasCaught() && try_catch.Exception()->IsNativeError()) {
+    v8::Local<v8::Object> error = try_catch.Exception().As<v8::Object>();
+    std::string name = ReadStringProperty(isolate, context, error, "name", "Error");
+    std::string message = ReadStringProperty(isolate, context, error, "message", "");
+    thrown = message.empty() ? name : name + ": " + message;
+  }
+  return "(cannot be shown: a getter or toJSON threw " + thrown + ")";
+}
+
+// Probes whether `name` is a binding of the script scope (let, const, class at the top level of a script), by
+// evaluating it in a tiny script of its own: a name that is not a valid identifier fails to compile and is no
+// binding. Names the global object has (own or inherited) are not probed: they would resolve to its property.
+// Returns false when the name is no lexical binding, or when the digest was stopped.
+bool ProbeLexical(cav8_isolate* state, v8::Local<v8::Context> context, const std::string& name, DigestEntry* entry) {
+  v8::Isolate* isolate = state->isolate;
+  // The name is pasted into code: only identifier characters may pass (any non-ASCII character is either part of
+  // an identifier or makes the probe fail to compile; none is an operator or a quote).
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  // Keywords that are whole expressions would read as a value; every other reserved word fails to compile.
+  if (name == "this" || name == "null" || name == "true" || name == "false") return false;
+  for (char c : name) {
+    bool ascii_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
+    if (!ascii_ok && static_cast<unsigned char>(c) < 0x80) return false;
+  }
+  v8::TryCatch try_catch(isolate);
+  v8::Local<v8::String> key;
+  if (!v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kNormal, static_cast<int>(name.size()))
+           .ToLocal(&key)) {
+    return false;
+  }
+  v8::Maybe<bool> on_global = context->Global()->Has(context, key);
+  if (on_global.IsNothing() || on_global.FromJust()) return false;
+  // 0: readable (its value follows); 1: not declared anywhere; 2: declared but in its temporal dead zone.
+  std::string code = "try { [0, " + name + "] } catch { try { typeof " + name + "; [1] } catch { [2] } }";
+  v8::ScriptOrigin origin(isolate, Str(isolate, "<digest>"));
+  v8::ScriptCompiler::Source source(Str(isolate, code), origin);
+  v8::Local<v8::Script> script;
+  v8::Local<v8::Value> result;
+  if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) || !script->Run(context).ToLocal(&result) ||
+      !result->IsArray()) {
+    return false;
+  }
+  v8::Local<v8::Array> outcome = result.As<v8::Array>();
+  v8::Local<v8::Value> tag;
+  if (!outcome->Get(context, 0).ToLocal(&tag) || !tag->IsInt32()) return false;
+  int kind = tag.As<v8::Int32>()->Value();
+  if (kind == 1) return false;
+  entry->name = name;
+  entry->lexical = true;
+  entry->uninitialized = kind == 2;
+  if (kind == 0 && !outcome->Get(context, 1).ToLocal(&entry->value)) return false;
+  if (kind == 2) entry->value = v8::Undefined(isolate);
+  return true;
+}
+
+void Describe(cav8_isolate* state, v8::Local<v8::Context> context, const std::string& names, size_t max_chars,
+              std::string* out) {
+  v8::Isolate* isolate = state->isolate;
+  v8::Local<v8::Object> global = context->Global();
+  std::vector<DigestEntry> entries;
+  std::unordered_set<std::string> seen;
+
+  // Globals: top-level var and function declarations, and properties the code put on the global object.
+  v8::Local<v8::Array> keys;
+  {
+    v8::TryCatch try_catch(isolate);
+    if (!global->GetOwnPropertyNames(context, v8::SKIP_SYMBOLS, v8::KeyConversionMode::kConvertToString)
+             .ToLocal(&keys)) {
+      keys = v8::Array::New(isolate);
+    }
+  }
+  v8::Local<v8::String> get_key = Str(isolate, "get");
+  v8::Local<v8::String> value_key = Str(isolate, "value");
+  for (uint32_t i = 0; i < keys->Length() && !Stopped(state); ++i) {
+    v8::TryCatch try_catch(isolate);
+    v8::Local<v8::Value> key;
+    if (!keys->Get(context, i).ToLocal(&key) || !key->IsString()) continue;
+    std::string name = JsonWriter::ToUtf8(isolate, key.As<v8::String>());
+    if (state->sandbox_globals.count(name) != 0) continue;
+    // Read through the property's descriptor, so that a getter on the global object is not run.
+    v8::Local<v8::Value> descriptor;
+    if (!global->GetOwnPropertyDescriptor(context, key.As<v8::Name>()).ToLocal(&descriptor) ||
+        !descriptor->IsObject()) {
+      continue;
+    }
+    DigestEntry entry;
+    entry.name = name;
+    v8::Local<v8::Object> fields = descriptor.As<v8::Object>();
+    if (fields->HasOwnProperty(context, get_key).FromMaybe(false)) {
+      entry.accessor = true;
+      entry.value = v8::Undefined(isolate);
+    } else if (!fields->Get(context, value_key).ToLocal(&entry.value)) {
+      continue;
+    }
+    seen.insert(name);
+    entries.push_back(entry);
+  }
+
+  // Lexical bindings of the script scope, which the global object does not show.
+  size_t start = 0;
+  while (start < names.size() && !Stopped(state)) {
+    size_t end = names.find('\n', start);
+    if (end == std::string::npos) end = names.size();
+    std::string name = names.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || seen.count(name) != 0 || state->sandbox_globals.count(name) != 0) continue;
+    DigestEntry entry;
+    if (ProbeLexical(state, context, name, &entry)) {
+      seen.insert(name);
+      entries.push_back(entry);
+    }
+  }
+
+  bool stopped = Stopped(state);
+  std::string entries_json;
+  for (const DigestEntry& entry : entries) {
+    std::string type = entry.uninitialized ? "uninitialized" : entry.accessor ? "accessor" : TypeOf(isolate, entry.value);
+    std::string preview = Preview(state, context, entry, max_chars);
+    if (!entries_json.empty()) entries_json += ',';
+    entries_json += '[';
+    AppendJsonText(entries_json, entry.name);
+    entries_json += ',';
+    AppendJsonText(entries_json, type);
+    entries_json += ',';
+    AppendJsonText(entries_json, preview);
+    entries_json += entry.lexical ? ",1]" : ",0]";
+  }
+  *out = std::string("{\"stopped\":") + (stopped ? "1" : "0") + ",\"entries\":[" + entries_json + "]}";
+}
+
 void Fill(char** text, int32_t* length, const std::string& value) {
   *text = CopyString(value);
   *length = static_cast<int32_t>(value.size());
@@ -899,6 +1278,7 @@ int32_t cav8_isolate_define_tool(cav8_isolate* state, const char* name, int32_t 
       return CAV8_FAILED;
     }
     state->tools.push_back(std::move(data));
+    state->sandbox_globals.insert(tool_name);
     return CAV8_OK;
   } catch (const std::exception& e) {
     SetError(error, e.what());
@@ -927,17 +1307,7 @@ int32_t cav8_isolate_run(cav8_isolate* state, const char* code, int32_t code_len
     state->has_final_answer = false;
     state->final_answer_truncated = false;
     state->final_answer.clear();
-    state->array_buffer_exhausted = false;
-    state->array_buffer_refusals = 0;
-    state->rejections.clear();
-    {
-      std::lock_guard<std::mutex> lock(state->mutex);
-      state->stop_reason.store(CAV8_STOP_NONE);
-      state->stopping.store(false);
-      state->run_id = options->run_id;
-      state->running = true;
-      if (state->terminate_requested_for == options->run_id) state->RequestStop(CAV8_STOP_HOST);
-    }
+    BeginRun(state, options->run_id);
 
     Outcome outcome;
     {
@@ -945,23 +1315,7 @@ int32_t cav8_isolate_run(cav8_isolate* state, const char* code, int32_t code_len
       RunCode(state, context, try_catch, code, code_length, &outcome);
     }
 
-    {
-      std::lock_guard<std::mutex> lock(state->mutex);
-      state->running = false;
-    }
-    // Drop whatever the code left queued (promise jobs, a pending termination): nothing of this run may execute
-    // after it returns. A checkpoint taken while terminating discards the queue without running it.
-    isolate->TerminateExecution();
-    isolate->PerformMicrotaskCheckpoint();
-    isolate->CancelTerminateExecution();
-    state->rejections.clear();
-    if (state->heap_raised) {
-      // Collect the garbage of the run that hit the limit, then put the limit back to the session's.
-      isolate->LowMemoryNotification();
-      isolate->RemoveNearHeapLimitCallback(NearHeapLimit, state->heap_limit);
-      isolate->AddNearHeapLimitCallback(NearHeapLimit, state);
-      state->heap_raised = false;
-    }
+    EndRun(state);
 
     int32_t stop = state->stop_reason.load();
     if (stop == CAV8_STOP_NONE && outcome.kind == CAV8_OUTCOME_RUNTIME_ERROR && state->array_buffer_exhausted &&
@@ -1006,6 +1360,51 @@ int32_t cav8_isolate_run(cav8_isolate* state, const char* code, int32_t code_len
       state->running = false;
     }
     SetError(error, "The V8 run failed.");
+    return CAV8_FAILED;
+  }
+}
+
+int32_t cav8_isolate_describe(cav8_isolate* state, const char* names, int32_t names_length, int64_t run_id,
+                              int32_t max_preview_chars, char** digest, int32_t* digest_length, char** error) {
+  *digest = nullptr;
+  *digest_length = 0;
+  try {
+    v8::Isolate* isolate = state->isolate;
+    v8::Locker locker(isolate);
+    v8::Isolate::Scope isolate_scope(isolate);
+    SetStackLimitBelowHere(isolate, state->stack_limit_bytes);
+    v8::HandleScope handles(isolate);
+    v8::Local<v8::Context> context = state->context.Get(isolate);
+    v8::Context::Scope context_scope(context);
+
+    state->host_state = nullptr;
+    state->describing = true;
+    BeginRun(state, run_id);
+    std::string text;
+    {
+      v8::TryCatch try_catch(isolate);
+      Describe(state, context, std::string(names == nullptr ? "" : names, names == nullptr ? 0 : names_length),
+               static_cast<size_t>(max_preview_chars > 0 ? max_preview_chars : 80), &text);
+    }
+    EndRun(state);
+    state->describing = false;
+    Fill(digest, digest_length, text);
+    return CAV8_OK;
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->running = false;
+    }
+    state->describing = false;
+    SetError(error, std::string("The state digest failed: ") + e.what());
+    return CAV8_FAILED;
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->running = false;
+    }
+    state->describing = false;
+    SetError(error, "The state digest failed.");
     return CAV8_FAILED;
   }
 }

@@ -18,7 +18,7 @@ extern "C" {
 #define CAV8_EXPORT __attribute__((visibility("default")))
 
 /* Bumped whenever a signature or a struct below changes; the managed side refuses a shim of another version. */
-#define CAV8_ABI_VERSION 1
+#define CAV8_ABI_VERSION 2
 
 typedef struct cav8_isolate cav8_isolate; /* one V8 isolate with its one sandboxed context */
 typedef struct cav8_reply cav8_reply;     /* where the host writes its answer to a callback */
@@ -133,6 +133,26 @@ CAV8_EXPORT int32_t cav8_isolate_define_tool(cav8_isolate* isolate, const char* 
  */
 CAV8_EXPORT int32_t cav8_isolate_run(cav8_isolate* isolate, const char* code, int32_t code_length,
                                      const cav8_run_options* options, cav8_result* result, char** error);
+
+/*
+ * Describes the variables the session's code defined (its state digest) as UTF-8 JSON in *digest (free it with
+ * cav8_string_free): {"stopped":0|1,"entries":[[name,type,preview,lexical],...]}.
+ *
+ * The entries are the global object's own properties that were not there when the context was ready (built-ins,
+ * console, final_answer) and are not tools, then each of the candidate names that is a top-level lexical binding
+ * (let, const, class) of the script scope: V8 keeps those out of the global object, so the host passes the
+ * identifiers of the code it ran (names: separated by '\n') and each one is probed. A lexical binding whose
+ * declaring script failed before initialising it has the type "uninitialized". Previews are at most about
+ * max_preview_chars characters of compact JSON-like text (the host cuts them exactly).
+ *
+ * Runs like a run: under the session's limits, stopped by cav8_isolate_terminate(run_id), with everything the
+ * code's getters queue dropped afterwards. Nothing reaches the host callback: console output is dropped, tools and
+ * final_answer throw. stopped = 1 when the digest was stopped before it was complete (its remaining previews say
+ * so, and lexical candidates not yet probed are missing).
+ */
+CAV8_EXPORT int32_t cav8_isolate_describe(cav8_isolate* isolate, const char* names, int32_t names_length,
+                                          int64_t run_id, int32_t max_preview_chars, char** digest,
+                                          int32_t* digest_length, char** error);
 
 /*
  * Stops run run_id: now if it is running, or as soon as it starts. Does nothing for another run. Thread-safe and

@@ -34,6 +34,9 @@ public sealed record AgentResult
     /// <summary>The wall-clock time of the run.</summary>
     public TimeSpan Duration { get; init; }
 
+    /// <summary>The plan as the run left it, when <see cref="CodeActOptions.EnablePlan"/> is on; otherwise empty.</summary>
+    public IReadOnlyList<PlanItem> Plan { get; init; } = [];
+
     /// <summary>Whether the run produced an answer (by <c>final_answer</c> or, when allowed, in prose).</summary>
     public bool Succeeded => Outcome != AgentOutcome.MaxStepsReached;
 }

@@ -39,6 +39,12 @@ public sealed record AgentStep
     /// <summary>The value passed to <c>final_answer(...)</c> in this step, or <see langword="null"/>.</summary>
     public JsonElement? FinalAnswer { get; init; }
 
+    /// <summary>The state digest after this step (see <see cref="CodeActOptions.ShowStateDigest"/>); empty when it is off.</summary>
+    public IReadOnlyList<VariableSummary> Variables { get; init; } = [];
+
+    /// <summary>The plan after this step, when <see cref="CodeActOptions.EnablePlan"/> is on; otherwise empty.</summary>
+    public IReadOnlyList<PlanItem> Plan { get; init; } = [];
+
     /// <summary>How the run ended when this is its last step; <see langword="null"/> when the run continues.</summary>
     public AgentOutcome? Outcome { get; init; }
 }

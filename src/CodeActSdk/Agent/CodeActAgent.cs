@@ -33,11 +33,16 @@ public sealed partial class CodeActAgent : IDisposable
     private readonly ICodeInterpreter _interpreter;
     private readonly ICodeGenerator _generator;
     private readonly IMemoryPolicy _memoryPolicy;
+    private readonly ISkillStore? _skills;
     private readonly SandboxOptions _sandboxOptions;
     private readonly string _name;
     private readonly int _maxSteps;
     private readonly int _maxObservationChars;
     private readonly NoCodeBehavior _whenNoCode;
+    private readonly bool _showStateDigest;
+    private readonly int _stateDigestEntries;
+    private readonly int _largeOutputChars;
+    private readonly bool _enablePlan;
     private readonly string? _modelId;
     private readonly string? _providerName;
     private readonly ILogger _logger;
@@ -51,6 +56,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="memoryPolicy">Shapes the history before each model call; <see cref="KeepAllMemoryPolicy"/> when <see langword="null"/>.</param>
     /// <param name="logger">Receives the run's log; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the agent's meter; when <see langword="null"/>, the agent creates and owns one.</param>
+    /// <param name="skills">Saved functions loaded into every run's session and listed for the model; none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -60,8 +66,9 @@ public sealed partial class CodeActAgent : IDisposable
         IEnumerable<AIFunction>? tools = null,
         IMemoryPolicy? memoryPolicy = null,
         ILogger<CodeActAgent>? logger = null,
-        IMeterFactory? meterFactory = null)
-        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory)
+        IMeterFactory? meterFactory = null,
+        ISkillStore? skills = null)
+        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills)
     {
     }
 
@@ -73,6 +80,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="memoryPolicy">Shapes the history before each model call; <see cref="KeepAllMemoryPolicy"/> when <see langword="null"/>.</param>
     /// <param name="logger">Receives the run's log; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the agent's meter; when <see langword="null"/>, the agent creates and owns one.</param>
+    /// <param name="skills">Saved functions loaded into every run's session and listed for the model; none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -82,7 +90,8 @@ public sealed partial class CodeActAgent : IDisposable
         IEnumerable<AIFunction>? tools = null,
         IMemoryPolicy? memoryPolicy = null,
         ILogger<CodeActAgent>? logger = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        ISkillStore? skills = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         ArgumentNullException.ThrowIfNull(generator);
@@ -92,16 +101,29 @@ public sealed partial class CodeActAgent : IDisposable
         _interpreter = interpreter;
         _generator = generator;
         _memoryPolicy = memoryPolicy ?? KeepAllMemoryPolicy.Instance;
+        _skills = skills;
         _name = options.Name;
         _maxSteps = options.MaxSteps;
         _maxObservationChars = options.MaxObservationChars;
         _whenNoCode = options.WhenNoCode;
+        _showStateDigest = options.ShowStateDigest;
+        _stateDigestEntries = options.StateDigestEntries;
+        _largeOutputChars = options.LargeOutputChars;
+        _enablePlan = options.EnablePlan;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
 
         Tools = [.. options.Sandbox.Tools, .. tools ?? []];
         _sandboxOptions = (options.Sandbox with { Tools = Tools }).Validate();
         Language = interpreter.Language ?? throw new ArgumentException("The interpreter's Language is null.", nameof(interpreter));
-        SystemPrompt = SystemPromptBuilder.Build(Language, Tools.Count == 0 ? "" : interpreter.DescribeTools(Tools), _maxObservationChars, options.Instructions);
+
+        // The plan tool is per run (it holds the run's plan); one made here documents it, and checks its name is free.
+        IReadOnlyList<AIFunction> documented = _enablePlan ? [.. Tools, new PlanBoard().Tool] : Tools;
+        if (_enablePlan)
+        {
+            _ = (_sandboxOptions with { Tools = documented }).Validate();
+        }
+
+        SystemPrompt = SystemPromptBuilder.Build(Language, documented.Count == 0 ? "" : interpreter.DescribeTools(documented), _maxObservationChars, options.Instructions);
 
         if (generator is ChatClientCodeGenerator chatGenerator)
         {
@@ -161,6 +183,7 @@ public sealed partial class CodeActAgent : IDisposable
             Messages = history,
             Usage = usage,
             Duration = Stopwatch.GetElapsedTime(started),
+            Plan = last.Plan,
         };
     }
 
@@ -192,10 +215,12 @@ public sealed partial class CodeActAgent : IDisposable
         history.Add(new ChatMessage(ChatRole.System, SystemPrompt));
         history.Add(new ChatMessage(ChatRole.User, task));
 
+        var plan = _enablePlan ? new PlanBoard() : null;
         IInterpreterSession session;
         try
         {
-            session = await _interpreter.CreateSessionAsync(_sandboxOptions, cancellationToken).ConfigureAwait(false);
+            var sandbox = plan is null ? _sandboxOptions : _sandboxOptions with { Tools = [.. Tools, plan.Tool] };
+            session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -207,12 +232,17 @@ public sealed partial class CodeActAgent : IDisposable
         long? outputTokens = null;
         await using (session.ConfigureAwait(false))
         {
+            if (_skills is not null && await LoadSkillsAsync(session, cancellationToken).ConfigureAwait(false) is { } skillList)
+            {
+                history[1] = new ChatMessage(ChatRole.User, task + "\n\n" + skillList);
+            }
+
             for (var number = 1; number <= _maxSteps; number++)
             {
                 AgentStep step;
                 try
                 {
-                    step = await RunStepAsync(session, history, number, runContext, cancellationToken).ConfigureAwait(false);
+                    step = await RunStepAsync(session, plan, history, number, runContext, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
                 {
@@ -247,7 +277,44 @@ public sealed partial class CodeActAgent : IDisposable
         }
     }
 
-    private async Task<AgentStep> RunStepAsync(IInterpreterSession session, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the saved skills of the agent's language in <paramref name="session"/> and returns their list for the model,
+    /// or null when there are none. A skill that fails to load, or a store that cannot be read, is logged and left out:
+    /// the run goes on without it.
+    /// </summary>
+    private async Task<string?> LoadSkillsAsync(IInterpreterSession session, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<Skill> skills;
+        try
+        {
+            skills = await _skills!.ListAsync(Language.Name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SkillStoreException e)
+        {
+            LogSkillsUnreadable(_logger, e, e.Message);
+            return null;
+        }
+
+        var loaded = new List<Skill>();
+        foreach (var skill in skills)
+        {
+            var result = await session.ExecuteAsync(skill.Code, cancellationToken).ConfigureAwait(false);
+            if (result.IsSuccess)
+            {
+                loaded.Add(skill);
+            }
+            else
+            {
+                LogSkillNotLoaded(_logger, skill.Name, result.Status, result.Error?.Message);
+            }
+        }
+
+        return loaded.Count == 0
+            ? null
+            : "[saved skills: these functions are already defined in the session]\n" + string.Join("\n", loaded.Select(s => $"- {s.Signature}: {s.Description}"));
+    }
+
+    private async Task<AgentStep> RunStepAsync(IInterpreterSession session, PlanBoard? plan, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
     {
         using var stepActivity = CodeActInstrumentation.ActivitySource.StartActivity(CodeActTags.StepActivity, ActivityKind.Internal, runContext);
         stepActivity?.SetTag(CodeActTags.StepNumber, number);
@@ -289,7 +356,10 @@ public sealed partial class CodeActAgent : IDisposable
                 }
             }
 
-            observation = ObservationFormatter.Format(executions, runnable.Count - executions.Count);
+            var shown = finalAnswer is null && _largeOutputChars > 0
+                ? await LargeOutput.KeepInSessionAsync(session, executions, number, _largeOutputChars, cancellationToken).ConfigureAwait(false)
+                : executions;
+            observation = ObservationFormatter.Format(shown, runnable.Count - executions.Count);
             if (finalAnswer is not null)
             {
                 outcome = AgentOutcome.FinalAnswer;
@@ -309,11 +379,21 @@ public sealed partial class CodeActAgent : IDisposable
             observation = $"Your answer had no code block, so nothing ran. Write {Language.Name} code in a ```{FenceTag} block; when you have the answer, call final_answer(value) in the code.";
         }
 
-        observation = ObservationFormatter.Truncate(observation, _maxObservationChars);
         if (outcome is null && number == _maxSteps)
         {
             outcome = AgentOutcome.MaxStepsReached;
         }
+
+        IReadOnlyList<VariableSummary> variables = [];
+        if (_showStateDigest && executions.Count > 0)
+        {
+            variables = await session.DescribeVariablesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // The digest and the plan come after the output, within the observation's size: the output gives up room first.
+        var digest = outcome is null ? ObservationFormatter.FormatDigest(variables, _stateDigestEntries) : null;
+        var planText = outcome is null ? plan?.Render() : null;
+        observation = ObservationFormatter.WithExtras(observation, [digest, planText], _maxObservationChars);
 
         if (outcome is null)
         {
@@ -338,6 +418,8 @@ public sealed partial class CodeActAgent : IDisposable
             ExecutionDuration = executionDuration,
             Usage = turn.Usage,
             FinalAnswer = finalAnswer,
+            Variables = variables,
+            Plan = plan?.Snapshot() ?? [],
             Outcome = outcome,
         };
     }
@@ -515,6 +597,12 @@ public sealed partial class CodeActAgent : IDisposable
 
     private static string AnswerText(JsonElement answer) =>
         answer.ValueKind == JsonValueKind.String ? answer.GetString() ?? "" : answer.GetRawText();
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "The saved skills could not be read, so none were loaded: {Reason}")]
+    private static partial void LogSkillsUnreadable(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The saved skill {Skill} was left out: it ended with {Status} ({Reason}).")]
+    private static partial void LogSkillNotLoaded(ILogger logger, string skill, ExecutionStatus status, string? reason);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {AgentName} started a run (at most {MaxSteps} steps).")]
     private static partial void LogRunStarted(ILogger logger, string agentName, int maxSteps);

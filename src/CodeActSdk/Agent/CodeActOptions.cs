@@ -30,6 +30,29 @@ public sealed class CodeActOptions
     /// </summary>
     public int MaxObservationChars { get; set; } = 4000;
 
+    /// <summary>
+    /// Whether each observation ends with the state digest: the variables and functions the code has defined so far,
+    /// with their types and short previews, so that the model can rely on earlier results without their full text.
+    /// Default true.
+    /// </summary>
+    public bool ShowStateDigest { get; set; } = true;
+
+    /// <summary>The most entries of the state digest shown (the newest); 1 to 500. Default 30.</summary>
+    public int StateDigestEntries { get; set; } = 30;
+
+    /// <summary>
+    /// Output longer than this many characters is kept in the session as a string variable (<c>output_3</c>), and the
+    /// observation shows its size, first and last lines, and the variable's name instead of the whole text. 0 turns
+    /// it off (long output is then only truncated). Default 3,000.
+    /// </summary>
+    public int LargeOutputChars { get; set; } = 3000;
+
+    /// <summary>
+    /// Gives the code a <c>plan</c> tool to create a plan and mark items done or failed, with notes; the plan is shown
+    /// after every step and returned in <see cref="AgentStep.Plan"/> and <see cref="AgentResult.Plan"/>. Default false.
+    /// </summary>
+    public bool EnablePlan { get; set; }
+
     /// <summary>What to do when the model answers without code. Default <see cref="NoCodeBehavior.AskForCode"/>.</summary>
     public NoCodeBehavior WhenNoCode { get; set; } = NoCodeBehavior.AskForCode;
 

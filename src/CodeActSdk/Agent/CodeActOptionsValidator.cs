@@ -33,6 +33,16 @@ public sealed class CodeActOptionsValidator : IValidateOptions<CodeActOptions>
             failures.Add($"CodeActOptions.MaxObservationChars must be at least {CodeActOptions.MinObservationChars} (was {options.MaxObservationChars}).");
         }
 
+        if (options.StateDigestEntries is < 1 or > 500)
+        {
+            failures.Add($"CodeActOptions.StateDigestEntries must be between 1 and 500 (was {options.StateDigestEntries}).");
+        }
+
+        if (options.LargeOutputChars < 0)
+        {
+            failures.Add($"CodeActOptions.LargeOutputChars must be 0 (off) or positive (was {options.LargeOutputChars}).");
+        }
+
         if (!Enum.IsDefined(options.WhenNoCode))
         {
             failures.Add($"CodeActOptions.WhenNoCode must be AskForCode or AcceptAsFinalAnswer (was {(int)options.WhenNoCode}).");

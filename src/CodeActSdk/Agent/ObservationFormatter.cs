@@ -39,6 +39,49 @@ internal static class ObservationFormatter
         return text.ToString();
     }
 
+    /// <summary>
+    /// <paramref name="output"/> truncated so that, followed by the <paramref name="extras"/> that are not null (the state
+    /// digest, the plan), the observation stays within <paramref name="maxChars"/>. Extras that would leave the output
+    /// less than <see cref="CodeActOptions.MinObservationChars"/> are left out, the first ones first.
+    /// </summary>
+    public static string WithExtras(string output, IReadOnlyList<string?> extras, int maxChars)
+    {
+        var kept = extras.Where(e => e is not null).Select(e => e!).ToList();
+        while (kept.Count > 0 && maxChars - kept.Sum(e => e.Length + 2) < CodeActOptions.MinObservationChars)
+        {
+            kept.RemoveAt(0);
+        }
+
+        var room = maxChars - kept.Sum(e => e.Length + 2);
+        return string.Concat([Truncate(output, room), .. kept.Select(e => "\n\n" + e)]);
+    }
+
+    /// <summary>
+    /// The state digest as the model reads it: <c>[variables]</c>, then <c>name: Type = preview</c> per line, the newest
+    /// <paramref name="maxEntries"/> of them; null when there are none.
+    /// </summary>
+    public static string? FormatDigest(IReadOnlyList<VariableSummary> variables, int maxEntries)
+    {
+        if (variables.Count == 0)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder("[variables]");
+        var hidden = Math.Max(0, variables.Count - maxEntries);
+        if (hidden > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n({hidden} earlier ones not shown)");
+        }
+
+        foreach (var variable in variables.Skip(hidden))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n{variable.Name}: {variable.Type} = {variable.Preview}");
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Formats one result: its output, then its value, then its error, then its final answer.</summary>
     public static string FormatOne(ExecutionResult result)
     {

@@ -115,6 +115,19 @@ public sealed class CodeActBuilder
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="turns"/> is less than 1.</exception>
     public CodeActBuilder UseSlidingWindow(int turns) => UseMemoryPolicy(new SlidingWindowMemoryPolicy(turns));
 
+    /// <summary>
+    /// Loads the skills saved in <paramref name="store"/> (for the interpreter's language) into every run's session and
+    /// lists them for the model; for example <c>new FileSystemSkillStore("skills")</c>.
+    /// </summary>
+    /// <param name="store">Where the skills are kept; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseSkills(ISkillStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.Replace(ServiceDescriptor.Singleton(store));
+        return this;
+    }
+
     /// <summary>Makes <paramref name="tool"/> callable from the sandboxed code.</summary>
     /// <param name="tool">The tool, for example from <c>AIFunctionFactory.Create(...)</c>.</param>
     /// <returns>This builder.</returns>

@@ -68,6 +68,7 @@ public static class CodeActServiceCollectionExtensions
             tools,
             services.GetRequiredService<IMemoryPolicy>(),
             services.GetService<ILogger<CodeActAgent>>(),
-            services.GetService<IMeterFactory>());
+            services.GetService<IMeterFactory>(),
+            services.GetService<ISkillStore>());
     }
 }

@@ -22,7 +22,8 @@ public class CodeActAgentTests : AgentTestBase
         result.FinalAnswer!.Value.GetInt32().Should().Be(10);
         result.FinalAnswerText.Should().Be("10");
         result.Steps.Select(s => s.Number).Should().Equal(1, 2);
-        result.Steps[0].Observation.Should().Be("1,3,5,9");
+        result.Steps[0].Observation.Should().Be("1,3,5,9\n\n[variables]\nxs: Array(4) = [1,3,5,9]", "the output, then the state digest");
+        result.Steps[0].Variables.Should().Equal(new VariableSummary("xs", "Array(4)", "[1,3,5,9]"));
         result.Steps[0].Code.Should().Equal(new CodeBlock("js", "var xs = [5, 3, 9, 1];\nxs.sort(function (a, b) { return a - b; });\nconsole.log(xs.join(','));"));
         result.Steps[0].Outcome.Should().BeNull();
         result.Steps[1].FinalAnswer!.Value.GetInt32().Should().Be(10);
@@ -202,7 +203,7 @@ public class CodeActAgentTests : AgentTestBase
     {
         var agent = CreateAgent(
             [Js("var s = '';\nfor (var i = 0; i < 1000; i++) { s += 'abcde'; }\nconsole.log('START' + s + 'END');"), Js("final_answer(s.length);")],
-            o => o.MaxObservationChars = 300);
+            o => { o.MaxObservationChars = 300; o.LargeOutputChars = 0; });
 
         var result = await agent.RunAsync("Print a lot.");
 
