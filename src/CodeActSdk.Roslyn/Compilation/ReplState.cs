@@ -41,7 +41,7 @@ internal sealed class ReplState
 
     /// <summary>The carried-over variables (name, type as the model writes it, current value), then the methods (signature), in declaration order.</summary>
     public IEnumerable<(string Name, string Type, object? Value, bool IsMethod)> Declarations() =>
-        _variables.Select(v => (v.Name, v.DisplayType, v.Cell.Value, false))
+        _variables.Where(v => !v.IsSandboxOwn).Select(v => (v.Name, v.DisplayType, v.Cell.Value, false))
             .Concat(_methods.Keys.Select(k => (k[..k.IndexOf('(', StringComparison.Ordinal)].Split('<')[0], "method", (object?)k, true)));
 
     /// <summary>The cells, in the order <see cref="PreludeSource"/> reads them.</summary>
@@ -138,7 +138,7 @@ internal sealed class ReplState
     /// share. A variable whose type cannot be written in C# (an anonymous type) stays where it is when its step is kept
     /// in the chain (<paramref name="stepIsKept"/>); otherwise it is kept as <c>object</c> and a note says so.
     /// </summary>
-    public IReadOnlyList<string> AddVariables(CSharpCompilation step, Type scriptClass, object? instance, bool stepIsKept)
+    public IReadOnlyList<string> AddVariables(CSharpCompilation step, Type scriptClass, object? instance, bool stepIsKept, bool sandboxOwn = false)
     {
         var notes = new List<string>();
         foreach (var field in step.ScriptClass!.GetMembers().OfType<IFieldSymbol>())
@@ -158,7 +158,7 @@ internal sealed class ReplState
             var declaredBy = new List<DeclaredTypeUse>();
             if (TypeText(field.Type, declaredBy) is { } typeName)
             {
-                Set(field.Name, typeName, declaredBy, runtimeField.FieldType, value, field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                Set(field.Name, typeName, declaredBy, runtimeField.FieldType, value, field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), sandboxOwn);
             }
             else if (stepIsKept)
             {
@@ -212,7 +212,7 @@ internal sealed class ReplState
 
     private static string Arity(TypeParameterListSyntax? parameters) => parameters is null ? "" : $"`{parameters.Parameters.Count}";
 
-    private void Set(string name, string typeName, IReadOnlyList<DeclaredTypeUse> declaredBy, Type runtimeType, object? value, string displayType)
+    private void Set(string name, string typeName, IReadOnlyList<DeclaredTypeUse> declaredBy, Type runtimeType, object? value, string displayType, bool sandboxOwn = false)
     {
         if (_variablesByName.TryGetValue(name, out var existing) && existing.TypeName == typeName && existing.Cell.GetType().GenericTypeArguments[0] == runtimeType)
         {
@@ -221,7 +221,7 @@ internal sealed class ReplState
         }
 
         var cell = (IStrongBox)Activator.CreateInstance(typeof(StrongBox<>).MakeGenericType(runtimeType), value)!;
-        Replace(new Variable(name, typeName, declaredBy, cell) { DisplayType = displayType });
+        Replace(new Variable(name, typeName, declaredBy, cell) { DisplayType = displayType, IsSandboxOwn = sandboxOwn });
     }
 
     private void Replace(Variable variable)
@@ -299,6 +299,9 @@ internal sealed class ReplState
 
     private sealed record Variable(string Name, string TypeName, IReadOnlyList<DeclaredTypeUse> DeclaredBy, IStrongBox Cell)
     {
+        /// <summary>Whether the sandbox declared it (the <c>tools</c> object), so that the state digest leaves it out.</summary>
+        public bool IsSandboxOwn { get; init; }
+
         /// <summary>The type as the model would write it (<c>List&lt;Order&gt;</c>), for the state digest.</summary>
         public string DisplayType { get; init; } = TypeName;
     }

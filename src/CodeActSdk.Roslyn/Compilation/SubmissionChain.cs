@@ -99,7 +99,7 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         compiled.Factory?.Invoke(State).GetAwaiter().GetResult();
-        Complete(compiled);
+        CompleteStep(compiled, sandboxOwn: true);
     }
 
     /// <summary>Compiles <paramref name="code"/> as the next step; with a <paramref name="policy"/> it is checked and guarded first (without one it is trusted).</summary>
@@ -198,7 +198,9 @@ internal sealed class SubmissionChain : IDisposable
     /// Carries over what a step that ran (to the end or not) declared, then unloads it unless it is kept. Returns
     /// notes for the model about variables that changed form.
     /// </summary>
-    public IReadOnlyList<string> Complete(CompiledSubmission compiled)
+    public IReadOnlyList<string> Complete(CompiledSubmission compiled) => CompleteStep(compiled, sandboxOwn: false);
+
+    private IReadOnlyList<string> CompleteStep(CompiledSubmission compiled, bool sandboxOwn)
     {
         if (compiled.Step is not { } step || _kept is null)
         {
@@ -213,7 +215,7 @@ internal sealed class SubmissionChain : IDisposable
             _repl.AddTypes(step.Root, step.Compilation.AssemblyName!);
         }
 
-        var notes = _repl.AddVariables(step.Compilation, step.ScriptClass, instance, step.Keep);
+        var notes = _repl.AddVariables(step.Compilation, step.ScriptClass, instance, step.Keep, sandboxOwn);
         if (step.Keep)
         {
             // The step and the prelude it was compiled on become part of the chain for good.
