@@ -235,7 +235,9 @@ internal sealed class JintSession : IInterpreterSession
 
     /// <summary>
     /// Runs a parsed program the way Engine.Execute does, but returns the completion instead of converting a throw
-    /// into an exception: Jint 2 loses the thrown value when it is an object without a string <c>message</c>.
+    /// into an exception: Jint 2 loses the thrown value when it is an object without a string <c>message</c>. The
+    /// statements run one by one so that declarations leave the program's value alone, as ECMAScript says (Jint 2 would
+    /// let a trailing <c>var x = 1;</c> erase the value of the statement before it).
     /// </summary>
     private Completion Run(global::Jint.Parser.Ast.Program program)
     {
@@ -244,7 +246,33 @@ internal sealed class JintSession : IInterpreterSession
         using (new StrictModeScope(program.Strict))
         {
             engine.DeclarationBindingInstantiation(DeclarationBindingType.GlobalCode, program.FunctionDeclarations, program.VariableDeclarations, null, null);
-            return engine.ExecuteStatement(program);
+            var result = new Completion(Completion.Normal, null, null);
+            foreach (var statement in program.Body)
+            {
+                Completion completion;
+                try
+                {
+                    completion = engine.ExecuteStatement(statement);
+                }
+                catch (JavaScriptException e)
+                {
+                    // What Jint's own statement list does: a throw from inside a call becomes the program's completion.
+                    completion = new Completion(Completion.Throw, e.Error, null) { Location = e.Location ?? statement.Location };
+                }
+
+                if (completion.Type != Completion.Normal)
+                {
+                    completion.Location ??= statement.Location;
+                    return completion;
+                }
+
+                if (statement is not (global::Jint.Parser.Ast.VariableDeclaration or global::Jint.Parser.Ast.FunctionDeclaration or global::Jint.Parser.Ast.EmptyStatement))
+                {
+                    result = completion;
+                }
+            }
+
+            return result;
         }
     }
 

@@ -64,6 +64,17 @@ public class ValueTests(Backend backend) : ConformanceTest(backend)
     }
 
     [Test]
+    public async Task In_javascript_a_trailing_declaration_keeps_the_value_of_the_statement_before()
+    {
+        if (Backend.IsCSharp)
+        {
+            Assert.Pass("C# takes the value of a final expression without a semicolon only.");
+        }
+
+        Json(await RunAsync("var a = {}; a.b = 2; var c = 1; function f() { }", "")).Should().Be("2");
+    }
+
+    [Test]
     public async Task Statements_give_no_value()
     {
         (await RunAsync("var x = 1;", "var x = 1;")).Value.Should().BeNull();
