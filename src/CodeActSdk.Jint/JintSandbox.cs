@@ -1,9 +1,11 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
 using Jint;
 using Jint.Native;
+using Jint.Native.RegExp;
 using Jint.Native.Function;
 using Jint.Native.Object;
 using Jint.Runtime;
@@ -251,6 +253,22 @@ internal sealed class JintSandbox
 
         Wrap(Engine.Function.PrototypeObject, "apply", (_, arguments) => Budget.Charge(arguments.Length > 1 ? LengthOf(arguments[1]) : 0));
         Wrap(Engine.String.PrototypeObject, "split", (thisValue, _) => Budget.Charge(thisValue.IsString() ? thisValue.AsString().Length : 1));
+        // Jint 2 runs regular expressions in .NET's engine without a match timeout. Every regex a built-in is about to
+        // run gets the time limit as its match timeout, so catastrophic backtracking ends as Timeout; a string pattern
+        // of match and search (which those turn into a regex) becomes such a regex first.
+        Wrap(Engine.RegExp.PrototypeObject, "exec", (thisValue, _) => LimitRegex(thisValue));
+        Wrap(Engine.RegExp.PrototypeObject, "test", (thisValue, _) => LimitRegex(thisValue));
+        foreach (var name in (string[])["match", "search", "replace", "split"])
+        {
+            Wrap(Engine.String.PrototypeObject, name, (_, arguments) =>
+            {
+                if (arguments.Length > 0)
+                {
+                    arguments[0] = LimitRegex(arguments[0], compileStrings: name is "match" or "search");
+                }
+            });
+        }
+
         Wrap(Engine.Json, "stringify", (_, arguments) =>
         {
             if (arguments.Length > 0)
@@ -267,6 +285,26 @@ internal sealed class JintSandbox
                 throw new JavaScriptException(Engine.SyntaxError, $"JSON.parse: the text nests more than {MaxJsonDepth} levels deep.");
             }
         });
+    }
+
+    /// <summary>
+    /// Gives the .NET regex behind <paramref name="value"/> the execution's time limit as its match timeout (once per
+    /// limit: the regex is rebuilt only when the limit differs); with <paramref name="compileStrings"/>, a string
+    /// becomes such a regex first, as the built-in would do. Other values are returned as they are.
+    /// </summary>
+    private JsValue LimitRegex(JsValue value, bool compileStrings = false)
+    {
+        if (compileStrings && value.IsString())
+        {
+            value = Engine.RegExp.Construct([value]);
+        }
+
+        if (value.IsObject() && value.AsObject() is RegExpInstance regex && regex.Value.MatchTimeout != Budget.Limit)
+        {
+            regex.Value = new Regex(regex.Value.ToString(), regex.Value.Options, Budget.Limit);
+        }
+
+        return value;
     }
 
     /// <summary>Counts the objects reachable from <paramref name="value"/>, refusing nesting deeper than JSON can safely serialise.</summary>

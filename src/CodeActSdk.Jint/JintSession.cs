@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -152,6 +153,11 @@ internal sealed class JintSession : IInterpreterSession
         catch (JavaScriptException e)
         {
             return Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return Stopped(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+                $"A regular expression ran past the time limit of {options.Timeout.TotalSeconds:0.###} s. Simplify the pattern (avoid nested quantifiers such as (a+)+)."));
         }
         catch (RecursionDepthOverflowException e)
         {

@@ -39,6 +39,17 @@ public class LimitTests(Backend backend) : ConformanceTest(backend)
     }
 
     [Test]
+    public async Task Catastrophic_regex_backtracking_is_stopped_at_the_time_limit()
+    {
+        await using var session = await NewSessionAsync(Short);
+
+        var result = await RunAsync(session, "var s = new Array(34).join('a') + '!'; /(a+)+b/.test(s)", "Regex.IsMatch(new string('a', 33) + \"!\", \"(a+)+b\")");
+
+        result.Status.Should().Be(ExecutionStatus.Timeout);
+        Json(await RunAsync(session, "1 + 1", "1 + 1")).Should().Be("2");
+    }
+
+    [Test]
     public async Task Deep_recursion_is_a_runtime_error_not_a_crash()
     {
         var result = await RunAsync("function f(n) { return f(n + 1) + 1; } f(0)", "int F(int n) => F(n + 1) + 1; F(0)");

@@ -27,6 +27,12 @@ public class HostileCodeTests : JintTestBase
     [TestCase("var o = { get x() { while (true) { } } }; o.x;")]
     [TestCase("var o = { toString: function () { while (true) { } } }; '' + o;")]
     [TestCase("try { throw 1; } catch (e) { while (true) { } }")]
+    [TestCase("var s = new Array(34).join('a') + '!'; /(a+)+b/.exec(s);")]
+    [TestCase("var s = new Array(34).join('a') + '!'; s.match('(a+)+b');")]
+    [TestCase("var s = new Array(34).join('a') + '!'; s.search(new RegExp('(a+)+b'));")]
+    [TestCase("var s = new Array(34).join('a') + '!'; s.replace(/(a+)+b/g, 'x');")]
+    [TestCase("var s = new Array(34).join('a') + '!'; s.split(/(a+)+b/);")]
+    [TestCase("var s = new Array(34).join('a') + '!'; try { /(a+)+b/.test(s); } catch (e) { }")]
     public async Task Every_form_of_endless_loop_ends_as_timeout(string code)
     {
         var result = await RunAsync(code, Short);

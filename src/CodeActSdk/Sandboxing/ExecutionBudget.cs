@@ -59,6 +59,9 @@ public sealed class ExecutionBudget : IDisposable
     /// <summary>Time left before the deadline.</summary>
     public TimeSpan Remaining => _options.Timeout - Stopwatch.GetElapsedTime(_startTimestamp);
 
+    /// <summary>The execution's time limit (<see cref="SandboxOptions.Timeout"/>).</summary>
+    public TimeSpan Limit => _options.Timeout;
+
     /// <summary>Bytes allocated on this thread since the execution started, garbage included.</summary>
     public long AllocatedBytes => GC.GetAllocatedBytesForCurrentThread() - _allocationBaseline;
 
