@@ -157,7 +157,7 @@ internal sealed class JintSession : IInterpreterSession
         catch (RegexMatchTimeoutException)
         {
             return Stopped(ExecutionStatus.Timeout, new ExecutionError("Timeout",
-                $"A regular expression ran past the time limit of {options.Timeout.TotalSeconds:0.###} s. Simplify the pattern (avoid nested quantifiers such as (a+)+)."));
+                ExecutionBudget.RegexTimeoutMessage(options.Timeout)));
         }
         catch (RecursionDepthOverflowException e)
         {

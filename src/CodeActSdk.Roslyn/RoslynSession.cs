@@ -219,7 +219,7 @@ internal sealed class RoslynSession : IInterpreterSession
             InsufficientExecutionStackException => Result(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
                 "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.", line), execution),
             RegexMatchTimeoutException => Result(ExecutionStatus.Timeout, new ExecutionError("Timeout",
-                $"A regular expression ran past the time limit of {_options.Timeout.TotalSeconds:0.###} s. Simplify the pattern (avoid nested quantifiers such as (a+)+).", line), execution),
+                ExecutionBudget.RegexTimeoutMessage(_options.Timeout), line), execution),
             ValueConversionException => Result(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", error.Message, line), execution),
             _ => Result(ExecutionStatus.RuntimeError, new ExecutionError(error.GetType().Name, error.Message, line), execution),
         };

@@ -162,6 +162,13 @@ public sealed class ExecutionBudget : IDisposable
             $"The code ran longer than its time limit of {_options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.");
     }
 
+    /// <summary>
+    /// What a backend says when a regular expression hit its match timeout (the backends give every regex the time
+    /// limit as its match timeout).
+    /// </summary>
+    public static string RegexTimeoutMessage(TimeSpan limit) =>
+        $"A regular expression ran past the time limit of {limit.TotalSeconds:0.###} s. Simplify the pattern (avoid nested quantifiers such as (a+)+).";
+
     /// <summary>Throws the stop for an execution that would allocate past its memory budget.</summary>
     [DoesNotReturn]
     public void ThrowMemoryLimit() =>
