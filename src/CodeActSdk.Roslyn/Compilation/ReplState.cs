@@ -22,7 +22,7 @@ internal sealed class ReplState
 
     private readonly List<Variable> _variables = [];
     private readonly Dictionary<string, Variable> _variablesByName = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Method> _methods = new(StringComparer.Ordinal);
     private readonly List<string> _usings = [];
     private readonly Dictionary<string, DeclaredType> _types = new(StringComparer.Ordinal);
     private readonly List<(int Start, int End, string Kind, string Key)> _lines = [];
@@ -42,7 +42,7 @@ internal sealed class ReplState
     /// <summary>The carried-over variables (name, type as the model writes it, current value), then the methods (signature), in declaration order.</summary>
     public IEnumerable<(string Name, string Type, object? Value, bool IsMethod)> Declarations() =>
         _variables.Where(v => !v.IsSandboxOwn).Select(v => (v.Name, v.DisplayType, v.Cell.Value, false))
-            .Concat(_methods.Keys.Select(k => (k[..k.IndexOf('(', StringComparison.Ordinal)].Split('<')[0], "method", (object?)k, true)));
+            .Concat(_methods.Select(m => (m.Value.Name, "method", (object?)m.Key, true)));
 
     /// <summary>The cells, in the order <see cref="PreludeSource"/> reads them.</summary>
     public object[] Cells() => [.. _variables.Select(v => v.Cell)];
@@ -73,7 +73,7 @@ internal sealed class ReplState
             Add("variable", variable.Name, $"{cell} __cell{i} = ({cell})global::CodeActSdk.Roslyn.Runtime.ReplCells.Get({i}); ref {variable.TypeName} {variable.Name} => ref __cell{i}.Value;");
         }
 
-        foreach (var (key, text) in _methods)
+        foreach (var (key, (_, text)) in _methods)
         {
             Add("method", key, text);
         }
@@ -125,9 +125,9 @@ internal sealed class ReplState
         {
             var key = $"{method.Identifier.Text}{(method.Arity > 0 ? $"<{method.Arity}>" : "")}({string.Join(", ", method.ParameterList.Parameters.Select(p => $"{p.Modifiers} {p.Type}".Trim()))})";
             var text = method.WithoutTrivia().ToFullString();
-            if (!_methods.TryGetValue(key, out var existing) || existing != text)
+            if (!_methods.TryGetValue(key, out var existing) || existing.Text != text)
             {
-                _methods[key] = text;
+                _methods[key] = new Method(method.Identifier.Text, text);
                 Changed = true;
             }
         }
@@ -307,6 +307,9 @@ internal sealed class ReplState
     }
 
     private sealed record DeclaredType(string Text, string Assembly);
+
+    /// <summary>A remembered top-level method: its name, and its guarded source.</summary>
+    private sealed record Method(string Name, string Text);
 
     private sealed record DeclaredTypeUse(string Key, string Assembly);
 }
