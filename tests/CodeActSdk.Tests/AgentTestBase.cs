@@ -26,12 +26,13 @@ public abstract class AgentTestBase
         Action<CodeActOptions>? configure = null,
         IEnumerable<AIFunction>? tools = null,
         IMemoryPolicy? memoryPolicy = null,
-        ICodeInterpreter? interpreter = null)
+        ICodeInterpreter? interpreter = null,
+        ISkillStore? skills = null)
     {
         Client = new ScriptedChatClient(turns);
         var options = new CodeActOptions();
         configure?.Invoke(options);
-        return new CodeActAgent(interpreter ?? Interpreter, new ChatClientCodeGenerator(Client), options, tools, memoryPolicy);
+        return new CodeActAgent(interpreter ?? Interpreter, new ChatClientCodeGenerator(Client), options, tools, memoryPolicy, skills: skills);
     }
 }
 

@@ -61,7 +61,7 @@ public class SkillTests : AgentTestBase
     {
         var store = new FileSystemSkillStore(_folder.FullName);
         await store.SaveAsync(Margin);
-        var agent = new CodeActAgent(Interpreter, new ChatClientCodeGenerator(Script([Js("final_answer(grossMargin({ price: 10, cost: 6 }));")])), new CodeActOptions(), skills: store);
+        var agent = CreateAgent([Js("final_answer(grossMargin({ price: 10, cost: 6 }));")], skills: store);
 
         var result = await agent.RunAsync("What is the margin of an order sold at 10 that cost 6?");
 
@@ -76,14 +76,14 @@ public class SkillTests : AgentTestBase
         await store.SaveAsync(Margin);
         await store.SaveAsync(new Skill("spin", "JavaScript", "spin()", "Never returns.", "while (true) { }"));
         await store.SaveAsync(new Skill("broken", "JavaScript", "broken()", "Does not parse.", "function broken( {"));
-        var agent = new CodeActAgent(Interpreter, new ChatClientCodeGenerator(Script([Js("final_answer(typeof spin + ',' + typeof broken + ',' + typeof grossMargin);")])),
-            new CodeActOptions { Sandbox = new SandboxOptions { Timeout = TimeSpan.FromMilliseconds(300) } }, skills: store);
+        var agent = CreateAgent(
+            [Js("final_answer(typeof spin + ',' + typeof broken + ',' + typeof grossMargin);")],
+            o => o.Sandbox = new SandboxOptions { Timeout = TimeSpan.FromMilliseconds(300) },
+            skills: store);
 
         var result = await agent.RunAsync("Which skills are there?");
 
         result.FinalAnswerText.Should().Be("undefined,undefined,function");
         result.Messages[1].Text.Should().Contain("grossMargin(order)").And.NotContain("spin()").And.NotContain("broken()");
     }
-
-    private static CodeActSdk.Testing.ScriptedChatClient Script(IEnumerable<string> turns) => new(turns);
 }
