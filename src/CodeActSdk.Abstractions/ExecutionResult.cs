@@ -26,6 +26,9 @@ public sealed record ExecutionResult
     /// <summary>The value passed to <c>final_answer(...)</c> as JSON, or <see langword="null"/> when it was not called.</summary>
     public JsonElement? FinalAnswer { get; init; }
 
+    /// <summary>The files under <c>out/</c> that this execution wrote, as they were when it ended.</summary>
+    public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
+
     /// <summary>Whether the execution completed.</summary>
     public bool IsSuccess => Status == ExecutionStatus.Completed;
 }

@@ -13,6 +13,9 @@ public interface IInterpreterSession : IAsyncDisposable
     /// <summary>A unique identifier of this session, for logs and traces.</summary>
     string Id { get; }
 
+    /// <summary>The session's virtual file system: add files for the code, take the artifacts it wrote.</summary>
+    ISessionFiles Files { get; }
+
     /// <summary>
     /// Runs <paramref name="code"/> in this session. Failures of the code (syntax errors, exceptions, limits) are
     /// reported in the returned <see cref="ExecutionResult"/>, never thrown.

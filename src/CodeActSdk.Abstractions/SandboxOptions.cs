@@ -33,9 +33,12 @@ public sealed record SandboxOptions
     /// <summary>The host functions the code may call. Nothing else from the host is reachable.</summary>
     public IReadOnlyList<AIFunction> Tools { get; init; } = [];
 
+    /// <summary>The session's virtual file system: an in-memory scratch area, and the host folders mounted into it. Default: the scratch area only.</summary>
+    public FileSystemOptions Files { get; init; } = new();
+
     /// <summary>Checks every limit and throws if one is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is zero, negative or absurdly large; the message names it.</exception>
-    /// <exception cref="ArgumentException">Two tools share a name.</exception>
+    /// <exception cref="ArgumentException">Two tools share a name, or the file system's mounts are wrong.</exception>
     public SandboxOptions Validate()
     {
         Require(Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromHours(1), nameof(Timeout), Timeout, "between 0 and 1 hour");
@@ -45,6 +48,8 @@ public sealed record SandboxOptions
         Require(MaxOutputChars > 0, nameof(MaxOutputChars), MaxOutputChars, "positive");
         Require(MaxValueChars > 0, nameof(MaxValueChars), MaxValueChars, "positive");
         ArgumentNullException.ThrowIfNull(Tools);
+        ArgumentNullException.ThrowIfNull(Files);
+        Files.Validate();
         var duplicate = Tools.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

@@ -61,6 +61,8 @@ internal sealed class SessionCountingInterpreter(ICodeInterpreter inner) : ICode
     {
         public string Id => inner.Id;
 
+        public ISessionFiles Files => inner.Files;
+
         public Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default) => inner.ExecuteAsync(code, cancellationToken);
 
         public async ValueTask DisposeAsync()
