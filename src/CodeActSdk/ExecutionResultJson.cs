@@ -8,6 +8,7 @@ namespace CodeActSdk;
 /// Writes an <see cref="ExecutionResult"/> as the JSON object of the command-line contract (<c>codeact exec</c>), which
 /// the MCP server's <c>execute_code</c> returns too: <c>{"ok","status","stdout","value","error","durationMs","finalAnswer"}</c>,
 /// on one line. <c>error</c> is <c>{"kind","message","line"?,"column"?}</c> when the execution failed, otherwise null.
+/// When the code wrote artifacts, <c>"artifacts":[{"path","mediaType","size"}]</c> follows (their content is not included).
 /// </summary>
 public static class ExecutionResultJson
 {
@@ -47,6 +48,20 @@ public static class ExecutionResultJson
         WriteError(json, result);
         json.WriteNumber("durationMs", Math.Round(result.Duration.TotalMilliseconds, 1));
         WriteElement(json, "finalAnswer", result.FinalAnswer);
+        if (result.Artifacts.Count > 0)
+        {
+            json.WriteStartArray("artifacts");
+            foreach (var artifact in result.Artifacts)
+            {
+                json.WriteStartObject();
+                json.WriteString("path", artifact.Path);
+                json.WriteString("mediaType", artifact.MediaType);
+                json.WriteNumber("size", artifact.Size);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
     }
 
     /// <summary>

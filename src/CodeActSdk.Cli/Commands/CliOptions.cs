@@ -69,6 +69,72 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary><c>--mount NAME=DIR[:ro|:rw]</c>, repeatable: host folders the code may reach (read-only unless <c>:rw</c>).</summary>
+    public static Option<string[]> Mounts()
+    {
+        var option = new Option<string[]>("--mount")
+        {
+            Description = "Let the code reach a host folder as NAME/ (read-only; add :rw to let it write). Repeat for several folders.",
+            HelpName = "NAME=DIR[:ro|:rw]",
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                try
+                {
+                    ParseMount(token.Value);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"--mount: {e.Message}");
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Turns <c>NAME=DIR[:ro|:rw]</c> into a mount.</summary>
+    /// <exception cref="FormatException">The value is malformed, the name is not a plain folder name, or the folder does not exist.</exception>
+    public static FileMount ParseMount(string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == value.Length - 1)
+        {
+            throw new FormatException($"'{value}' is not NAME=DIR[:ro|:rw], for example data=./sales:ro.");
+        }
+
+        var name = value[..equals].Trim();
+        var path = value[(equals + 1)..];
+        var access = MountAccess.ReadOnly;
+        if (path.EndsWith(":rw", StringComparison.Ordinal) || path.EndsWith(":ro", StringComparison.Ordinal))
+        {
+            access = path.EndsWith(":rw", StringComparison.Ordinal) ? MountAccess.ReadWrite : MountAccess.ReadOnly;
+            path = path[..^3];
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new FormatException($"the folder '{path}' of mount '{name}' does not exist.");
+        }
+
+        try
+        {
+            return new FileMount(name, Path.GetFullPath(path), access).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new FormatException(e.Message.Split(" (Parameter", 2)[0], e);
+        }
+    }
+
+    /// <summary><c>--out DIR</c>: where the artifacts the code wrote under out/ are saved.</summary>
+    public static Option<DirectoryInfo?> OutDirectory() => new("--out")
+    {
+        Description = "Save the files the code wrote under out/ (tables, reports, .vl.json charts) into DIR, which is created if needed.",
+        HelpName = "DIR",
+    };
+
     /// <summary>Whether <paramref name="result"/> holds a value its <see cref="PositiveInt"/> parser rejects (without reporting it twice).</summary>
     public static bool HasInvalidPositiveInt(OptionResult? result, string name, int max) =>
         result is not null && (result.Tokens.Count == 0 || Check(result.Tokens[^1].Value, name, max, out _) is not null);

@@ -5,8 +5,9 @@ using System.Text;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--timeout-ms N] [--memory-mb N] (--file PATH | -)</c>: runs code once
-/// in a fresh sandbox and prints exactly one JSON object on stdout. Exit code 0 when the code completed, 1 when it
+/// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--timeout-ms N] [--memory-mb N] [--mount NAME=DIR[:rw]]... [--out DIR]
+/// (--file PATH | -)</c>: runs code once in a fresh sandbox and prints exactly one JSON object on stdout (artifacts
+/// saved with <c>--out</c> are reported on stderr). Exit code 0 when the code completed, 1 when it
 /// failed, 2 for a usage error.
 /// </summary>
 internal static class ExecCommand
@@ -29,6 +30,8 @@ internal static class ExecCommand
             $"Stop the code when it allocates more than N MiB (status MemoryLimit). Default {(defaults.MemoryLimitBytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture)}.",
             MaxMemoryMb);
         var file = CliOptions.ExistingFile("--file", "PATH", "Read the code from this file.", "code file");
+        var mounts = CliOptions.Mounts();
+        var outDirectory = CliOptions.OutDirectory();
         var stdin = new Argument<string[]>("-")
         {
             Description = "Read the code from standard input instead of a file.",
@@ -47,6 +50,8 @@ internal static class ExecCommand
             backend,
             timeout,
             memory,
+            mounts,
+            outDirectory,
             file,
             stdin,
         };
@@ -96,13 +101,14 @@ internal static class ExecCommand
                 sandbox = sandbox with { MemoryLimitBytes = mb * 1024L * 1024L };
             }
 
+            sandbox = sandbox with { Files = new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] } };
             var backendName = parse.GetValue(backend)!.Trim().ToLowerInvariant();
-            return await ExecuteAsync(backendName, parse.GetValue(file), sandbox, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(backendName, parse.GetValue(file), sandbox, parse.GetValue(outDirectory), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(string backend, FileInfo? file, SandboxOptions sandbox, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(string backend, FileInfo? file, SandboxOptions sandbox, DirectoryInfo? outDirectory, CancellationToken cancellationToken)
     {
         ExecutionResult result;
         try
@@ -127,6 +133,11 @@ internal static class ExecCommand
         stdout.Write(ExecutionResultJson.ToUtf8(result));
         stdout.Write("\n"u8);
         stdout.Flush();
+        if (outDirectory is not null)
+        {
+            await Output.ArtifactSaver.SaveAsync(result.Artifacts, outDirectory, Console.Error, CancellationToken.None).ConfigureAwait(false);
+        }
+
         return result.IsSuccess ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

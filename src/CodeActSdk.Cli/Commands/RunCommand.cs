@@ -10,7 +10,8 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--mcp NAME=COMMAND|NAME=URL]... "&lt;task&gt;"</c>:
+/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
+/// [--upload FILE]... [--out DIR] "&lt;task&gt;"</c>:
 /// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
 /// configuration error.
@@ -60,6 +61,20 @@ internal static class RunCommand
                 }
             }
         });
+        var mounts = CliOptions.Mounts();
+        var uploads = new Option<FileInfo[]>("--upload")
+        {
+            Description = "Add a copy of this file to the session under its file name, for the code to read, and tell the model. Repeat for several files.",
+            HelpName = "FILE",
+        };
+        uploads.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !File.Exists(t.Value)))
+            {
+                result.AddError($"--upload: the file '{token.Value}' does not exist.");
+            }
+        });
+        var outDirectory = CliOptions.OutDirectory();
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
@@ -76,6 +91,9 @@ internal static class RunCommand
             maxSteps,
             backend,
             mcp,
+            mounts,
+            uploads,
+            outDirectory,
             task,
         };
 
@@ -93,11 +111,23 @@ internal static class RunCommand
             parse.GetValue(script),
             parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
             [.. (parse.GetValue(mcp) ?? []).Select(McpServerConfig.Parse)],
+            new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] },
+            parse.GetValue(uploads) ?? [],
+            parse.GetValue(outDirectory),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string task, string backend, FileInfo? script, int maxSteps, IReadOnlyList<McpServerConfig> servers, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        string task,
+        string backend,
+        FileInfo? script,
+        int maxSteps,
+        IReadOnlyList<McpServerConfig> servers,
+        FileSystemOptions files,
+        IReadOnlyList<FileInfo> uploads,
+        DirectoryInfo? outDirectory,
+        CancellationToken cancellationToken)
     {
         string? notice = null;
         string modelLine;
@@ -138,7 +168,7 @@ internal static class RunCommand
         using var agent = new CodeActAgent(
             interpreter,
             new ChatClientCodeGenerator(client),
-            new CodeActOptions { MaxSteps = maxSteps },
+            new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files } },
             [OrdersTool.Create(), .. mcpTools.Tools]);
 
         var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
@@ -147,16 +177,31 @@ internal static class RunCommand
             [
                 ("model", modelLine),
                 ("sandbox", $"{backend} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
+                ("files", FilesLine(files, uploads)),
                 ("budget", $"{maxSteps} steps"),
                 ("task", task),
             ]);
 
         var started = Stopwatch.GetTimestamp();
         AgentStep? last = null;
+        await using var session = await agent.CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var upload in uploads)
+        {
+            try
+            {
+                await using var content = upload.OpenRead();
+                await session.Files.AddAsync(upload.Name, content, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) // SandboxFileException is an IOException
+            {
+                throw new UsageException($"--upload: cannot add '{upload.Name}': {e.Message}");
+            }
+        }
+
         try
         {
             printer.StepStarting(1);
-            await foreach (var step in agent.RunStreamingAsync(task, cancellationToken).ConfigureAwait(false))
+            await foreach (var step in agent.RunStreamingAsync(task, session, cancellationToken).ConfigureAwait(false))
             {
                 printer.Step(step);
                 last = step;
@@ -187,7 +232,20 @@ internal static class RunCommand
         }
 
         printer.Finished(last!, Stopwatch.GetElapsedTime(started));
+        if (outDirectory is not null)
+        {
+            await ArtifactSaver.SaveAsync(session.Files.Artifacts, outDirectory, Console.Out, cancellationToken).ConfigureAwait(false);
+        }
+
         return last!.Outcome is AgentOutcome.FinalAnswer ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static string FilesLine(FileSystemOptions files, IReadOnlyList<FileInfo> uploads)
+    {
+        var parts = files.Mounts.Select(m => $"{m.Name}/ ({(m.Access == MountAccess.ReadOnly ? "read-only" : "read-write")})")
+            .Concat(uploads.Select(u => u.Name))
+            .Append("out/ (artifacts)");
+        return string.Join(", ", parts);
     }
 
     private static ScriptedChatClient LoadScript(FileInfo script)

@@ -37,6 +37,9 @@ public sealed record AgentResult
     /// <summary>The plan as the run left it, when <see cref="CodeActOptions.EnablePlan"/> is on; otherwise empty.</summary>
     public IReadOnlyList<PlanItem> Plan { get; init; } = [];
 
+    /// <summary>Every file under <c>out/</c> when the run ended (tables, reports, <c>.vl.json</c> charts), for the host to offer.</summary>
+    public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
+
     /// <summary>Whether the run produced an answer (by <c>final_answer</c> or, when allowed, in prose).</summary>
     public bool Succeeded => Outcome != AgentOutcome.MaxStepsReached;
 }

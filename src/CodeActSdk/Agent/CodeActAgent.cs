@@ -16,7 +16,8 @@ namespace CodeActSdk;
 /// <remarks>
 /// <para>
 /// Each run creates one interpreter session (so state persists between its steps, like a REPL) and disposes it at
-/// the end, also when the run fails or is cancelled. The history starts with the system prompt and the task; the
+/// the end, also when the run fails or is cancelled; or it runs in an <see cref="AgentSession"/> the host created with
+/// <see cref="CreateSessionAsync"/> (to add files, or to ask a follow-up in the same state), which it leaves open. The history starts with the system prompt and the task; the
 /// <see cref="IMemoryPolicy"/> shapes it before each model call. The blocks of a turn that are untagged or tagged
 /// with the interpreter's language run in order; the first one that fails or calls <c>final_answer</c> stops the
 /// rest. Failures of the code are sent back to the model as observations so that it can correct itself; failures of
@@ -116,7 +117,7 @@ public sealed partial class CodeActAgent : IDisposable
         _sandboxOptions = (options.Sandbox with { Tools = Tools }).Validate();
         Language = interpreter.Language ?? throw new ArgumentException("The interpreter's Language is null.", nameof(interpreter));
 
-        // The plan tool is per run (it holds the run's plan); one made here documents it, and checks its name is free.
+        // The plan tool is per session (it holds the session's plan); one made here documents it, and checks its name is free.
         IReadOnlyList<AIFunction> documented = _enablePlan ? [.. Tools, new PlanBoard().Tool] : Tools;
         if (_enablePlan)
         {
@@ -143,21 +144,122 @@ public sealed partial class CodeActAgent : IDisposable
     /// <summary>The system prompt every run starts with.</summary>
     public string SystemPrompt { get; }
 
-    /// <summary>Runs the agent on <paramref name="task"/> until a final answer or the step budget.</summary>
+    /// <summary>Runs the agent on <paramref name="task"/> in a new session, until a final answer or the step budget.</summary>
     /// <param name="task">What the agent should do, as the user would say it.</param>
     /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
     /// <returns>How the run ended, the answer, every step and the totals.</returns>
     /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    public async Task<AgentResult> RunAsync(string task, CancellationToken cancellationToken = default)
+    public Task<AgentResult> RunAsync(string task, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(task);
-        var started = Stopwatch.GetTimestamp();
-        var history = new List<ChatMessage>();
-        var steps = new List<AgentStep>();
-        UsageDetails? usage = null;
-        await foreach (var step in RunCoreAsync(task, history, cancellationToken).ConfigureAwait(false))
+        return CollectAsync(RunCoreAsync(task, null, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> in <paramref name="session"/>, which stays open afterwards: its
+    /// variables, files and plan carry over to the next run.
+    /// </summary>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="session">A session from this agent's <see cref="CreateSessionAsync"/>.</param>
+    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>How the run ended, the answer, every step and the totals.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty, or the session was made by another agent.</exception>
+    /// <exception cref="InvalidOperationException">Another run is going on in the session.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public Task<AgentResult> RunAsync(string task, AgentSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(task);
+        RequireOwn(session);
+        return CollectAsync(RunCoreAsync(task, session, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> in a new session, yielding each step as soon as it has finished. The
+    /// last step has <see cref="AgentStep.Outcome"/> set. Stopping the enumeration early ends the run and disposes its session.
+    /// </summary>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>The steps, in order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
+    public IAsyncEnumerable<AgentStep> RunStreamingAsync(string task, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(task);
+        return StepsOf(RunCoreAsync(task, null, cancellationToken));
+    }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> in <paramref name="session"/>, yielding each step as soon as it has
+    /// finished; between steps the host may add files through <see cref="AgentSession.Files"/>, and the model is told.
+    /// </summary>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="session">A session from this agent's <see cref="CreateSessionAsync"/>.</param>
+    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>The steps, in order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty, or the session was made by another agent.</exception>
+    public IAsyncEnumerable<AgentStep> RunStreamingAsync(string task, AgentSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(task);
+        RequireOwn(session);
+        return StepsOf(RunCoreAsync(task, session, cancellationToken));
+    }
+
+    /// <summary>
+    /// Creates a session for runs of this agent: an interpreter session with the agent's tools (and the plan tool), its
+    /// saved skills loaded. Add files to it, run the agent in it any number of times, then dispose it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    /// <exception cref="ArgumentException">The sandbox options are invalid, for example a mount's host folder does not exist.</exception>
+    public async Task<AgentSession> CreateSessionAsync(CancellationToken cancellationToken = default)
+    {
+        var plan = _enablePlan ? new PlanBoard() : null;
+        var sandbox = plan is null ? _sandboxOptions : _sandboxOptions with { Tools = [.. Tools, plan.Tool] };
+        var session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        try
         {
+            var skills = _skills is null ? null : await LoadSkillsAsync(session, cancellationToken).ConfigureAwait(false);
+            return new AgentSession(this, session, plan, skills);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Disposes the meter the agent created, when it was not given an <see cref="IMeterFactory"/>.</summary>
+    public void Dispose() => _instrumentation.Dispose();
+
+    /// <summary>One event of a run: a finished step, and once at the end the conversation and the session's artifacts.</summary>
+    private readonly record struct RunEvent(AgentStep? Step, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<Artifact> Artifacts);
+
+    private static async IAsyncEnumerable<AgentStep> StepsOf(IAsyncEnumerable<RunEvent> events)
+    {
+        await foreach (var item in events.ConfigureAwait(false))
+        {
+            if (item.Step is { } step)
+            {
+                yield return step;
+            }
+        }
+    }
+
+    private static async Task<AgentResult> CollectAsync(IAsyncEnumerable<RunEvent> events)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var steps = new List<AgentStep>();
+        IReadOnlyList<Artifact> artifacts = [];
+        IReadOnlyList<ChatMessage> history = [];
+        UsageDetails? usage = null;
+        await foreach (var item in events.ConfigureAwait(false))
+        {
+            if (item.Step is not { } step)
+            {
+                artifacts = item.Artifacts;
+                history = item.Messages;
+                continue;
+            }
+
             steps.Add(step);
             if (step.Usage is not null)
             {
@@ -184,27 +286,20 @@ public sealed partial class CodeActAgent : IDisposable
             Usage = usage,
             Duration = Stopwatch.GetElapsedTime(started),
             Plan = last.Plan,
+            Artifacts = artifacts,
         };
     }
 
-    /// <summary>
-    /// Runs the agent on <paramref name="task"/>, yielding each step as soon as it has finished. The last step has
-    /// <see cref="AgentStep.Outcome"/> set. Stopping the enumeration early ends the run and disposes its session.
-    /// </summary>
-    /// <param name="task">What the agent should do, as the user would say it.</param>
-    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
-    /// <returns>The steps, in order.</returns>
-    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
-    public IAsyncEnumerable<AgentStep> RunStreamingAsync(string task, CancellationToken cancellationToken = default)
+    private void RequireOwn(AgentSession session)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(task);
-        return RunCoreAsync(task, [], cancellationToken);
+        ArgumentNullException.ThrowIfNull(session);
+        if (session.Owner != this)
+        {
+            throw new ArgumentException("This session was created by another agent; create one with this agent's CreateSessionAsync.", nameof(session));
+        }
     }
 
-    /// <summary>Disposes the meter the agent created, when it was not given an <see cref="IMeterFactory"/>.</summary>
-    public void Dispose() => _instrumentation.Dispose();
-
-    private async IAsyncEnumerable<AgentStep> RunCoreAsync(string task, List<ChatMessage> history, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<RunEvent> RunCoreAsync(string task, AgentSession? given, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Activity.Current does not survive a yield in an async iterator (each MoveNextAsync runs in the
         // consumer's context), so the step activities name their parent explicitly.
@@ -212,15 +307,11 @@ public sealed partial class CodeActAgent : IDisposable
         var runContext = runActivity?.Context ?? default;
         LogRunStarted(_logger, _name, _maxSteps);
 
-        history.Add(new ChatMessage(ChatRole.System, SystemPrompt));
-        history.Add(new ChatMessage(ChatRole.User, task));
-
-        var plan = _enablePlan ? new PlanBoard() : null;
-        IInterpreterSession session;
+        AgentSession session;
         try
         {
-            var sandbox = plan is null ? _sandboxOptions : _sandboxOptions with { Tools = [.. Tools, plan.Tool] };
-            session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            session = given ?? await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+            session.BeginRun();
         }
         catch (Exception e)
         {
@@ -228,21 +319,18 @@ public sealed partial class CodeActAgent : IDisposable
             throw;
         }
 
-        long? inputTokens = null;
-        long? outputTokens = null;
-        await using (session.ConfigureAwait(false))
+        try
         {
-            if (_skills is not null && await LoadSkillsAsync(session, cancellationToken).ConfigureAwait(false) is { } skillList)
-            {
-                history[1] = new ChatMessage(ChatRole.User, task + "\n\n" + skillList);
-            }
-
+            var taskMessage = string.Join("\n\n", new[] { task, session.SkillList, session.Notice.ForTask() }.Where(p => p is not null));
+            var history = new List<ChatMessage> { new(ChatRole.System, SystemPrompt), new(ChatRole.User, taskMessage) };
+            long? inputTokens = null;
+            long? outputTokens = null;
             for (var number = 1; number <= _maxSteps; number++)
             {
                 AgentStep step;
                 try
                 {
-                    step = await RunStepAsync(session, plan, history, number, runContext, cancellationToken).ConfigureAwait(false);
+                    step = await RunStepAsync(session, history, number, runContext, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
                 {
@@ -268,11 +356,20 @@ public sealed partial class CodeActAgent : IDisposable
                     LogRunFinished(_logger, _name, outcome, number);
                 }
 
-                yield return step;
+                yield return new RunEvent(step, [], []);
                 if (step.Outcome is not null)
                 {
+                    yield return new RunEvent(null, history, session.Files.Artifacts);
                     yield break;
                 }
+            }
+        }
+        finally
+        {
+            session.EndRun();
+            if (given is null)
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -314,8 +411,10 @@ public sealed partial class CodeActAgent : IDisposable
             : "[saved skills: these functions are already defined in the session]\n" + string.Join("\n", loaded.Select(s => $"- {s.Signature}: {s.Description}"));
     }
 
-    private async Task<AgentStep> RunStepAsync(IInterpreterSession session, PlanBoard? plan, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
+    private async Task<AgentStep> RunStepAsync(AgentSession agentSession, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
     {
+        var session = agentSession.Session;
+        var plan = agentSession.Plan;
         using var stepActivity = CodeActInstrumentation.ActivitySource.StartActivity(CodeActTags.StepActivity, ActivityKind.Internal, runContext);
         stepActivity?.SetTag(CodeActTags.StepNumber, number);
         _instrumentation.Steps.Add(1, new KeyValuePair<string, object?>(CodeActTags.AgentName, _name));
@@ -393,7 +492,8 @@ public sealed partial class CodeActAgent : IDisposable
         // The digest and the plan come after the output, within the observation's size: the output gives up room first.
         var digest = outcome is null ? ObservationFormatter.FormatDigest(variables, _stateDigestEntries) : null;
         var planText = outcome is null ? plan?.Render() : null;
-        observation = ObservationFormatter.WithExtras(observation, [digest, planText], _maxObservationChars);
+        var files = outcome is null ? agentSession.Notice.ForStep(executions) : null;
+        observation = ObservationFormatter.WithExtras(observation, [digest, planText, files], _maxObservationChars);
 
         if (outcome is null)
         {

@@ -13,7 +13,9 @@ namespace CodeActSdk.Files;
 /// </summary>
 public static class CsvTables
 {
-    private static readonly CsvConfiguration Format = new(CultureInfo.InvariantCulture) { NewLine = "\n" };
+    // Reading recognises \n, \r\n and \r; setting NewLine would make the reader accept only that one.
+    private static readonly CsvConfiguration ReadFormat = new(CultureInfo.InvariantCulture);
+    private static readonly CsvConfiguration WriteFormat = new(CultureInfo.InvariantCulture) { NewLine = "\n" };
 
     /// <summary>Reads <paramref name="text"/> (the header first) into rows.</summary>
     /// <param name="text">The CSV text.</param>
@@ -23,7 +25,7 @@ public static class CsvTables
     {
         var rows = new JsonArray();
         using var reader = new StringReader(text);
-        using var parser = new CsvParser(reader, Format);
+        using var parser = new CsvParser(reader, ReadFormat);
         try
         {
             if (!parser.Read())
@@ -35,9 +37,9 @@ public static class CsvTables
             while (parser.Read())
             {
                 var fields = parser.Record ?? [];
-                if (fields is [""])
+                if (fields is [""] && header.Length > 1)
                 {
-                    continue; // a blank line
+                    continue; // a blank line (in a one-column file, it is an empty field)
                 }
 
                 if (fields.Length > header.Length)
@@ -88,7 +90,7 @@ public static class CsvTables
         }
 
         using var text = new StringWriter(CultureInfo.InvariantCulture);
-        using (var csv = new CsvWriter(text, Format))
+        using (var csv = new CsvWriter(text, WriteFormat))
         {
             foreach (var column in columns)
             {

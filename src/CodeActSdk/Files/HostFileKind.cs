@@ -49,6 +49,62 @@ internal static partial class HostFiles
         };
     }
 
+    private const int MaxLinks = 40;
+
+    /// <summary>
+    /// The real path of <paramref name="path"/> (absolute): every link along it is replaced by its target, also links
+    /// inside a target, as the kernel would follow them when opening it. Names that do not exist yet are kept as they
+    /// are. Null when the links loop, or more than 40 are followed.
+    /// </summary>
+    public static string? RealPath(string path)
+    {
+        var pending = new Stack<string>(Names(Path.GetFullPath(path)).Reverse());
+        var current = Path.GetPathRoot(Path.GetFullPath(path))!;
+        var links = 0;
+        while (pending.TryPop(out var name))
+        {
+            if (name == ".")
+            {
+                continue;
+            }
+
+            if (name == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+
+            var next = Path.Join(current, name);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+
+            if (++links > MaxLinks)
+            {
+                return null;
+            }
+
+            // The link's own names are resolved next, from the root when the target is absolute, else from here.
+            foreach (var part in Names(target).Reverse())
+            {
+                pending.Push(part);
+            }
+
+            if (Path.IsPathRooted(target))
+            {
+                current = Path.GetPathRoot(target)!;
+            }
+        }
+
+        return current;
+    }
+
+    private static IEnumerable<string> Names(string path) =>
+        path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Where(n => n.Length > 0);
+
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int directory, string path, int flags, uint mask, ref byte buffer);
 }

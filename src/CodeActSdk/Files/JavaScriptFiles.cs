@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -100,7 +101,7 @@ public static class JavaScriptFiles
         ["size"] = info.Size,
         ["isDirectory"] = info.IsDirectory,
         ["readOnly"] = info.ReadOnly,
-        ["modified"] = info.Modified == DateTimeOffset.MinValue ? null : info.Modified.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        ["modified"] = info.Modified == DateTimeOffset.MinValue ? null : info.Modified.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
     };
 
     private static string Text(IReadOnlyList<JsonNode?> call, int index, string operation, string name) =>
@@ -118,7 +119,9 @@ public static class JavaScriptFiles
         var bytes = new byte[array.Count];
         for (var i = 0; i < array.Count; i++)
         {
-            bytes[i] = array[i] is JsonValue v && v.TryGetValue<double>(out var d) && d is >= 0 and <= 255 && d == Math.Floor(d)
+            // Parsed from the JSON text, so that any numeric node (double, int, byte) reads the same way.
+            bytes[i] = array[i] is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+                && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= 255 && d == decimal.Truncate(d)
                 ? (byte)d
                 : throw Usage(operation, $"bytes[{i}] is not a number from 0 to 255");
         }

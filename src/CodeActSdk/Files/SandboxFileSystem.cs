@@ -40,8 +40,8 @@ public sealed class SandboxFileSystem : ISessionFiles
                 throw new ArgumentException($"The host folder of mount '{mount.Name}' does not exist: {full}", nameof(options));
             }
 
-            var root = new DirectoryInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
-            _mounts.Add(mount.Name, new MountRoot(mount, Path.TrimEndingDirectorySeparator(root)));
+            var root = HostFiles.RealPath(full) ?? throw new ArgumentException($"The host folder of mount '{mount.Name}' goes through a loop of links: {full}", nameof(options));
+            _mounts.Add(mount.Name, new MountRoot(mount, root));
         }
     }
 
@@ -547,8 +547,8 @@ public sealed class SandboxFileSystem : ISessionFiles
     private sealed record MountRoot(FileMount Mount, string Root)
     {
         /// <summary>
-        /// The host path of <paramref name="relative"/> inside the mount. Every link on the way is followed and must
-        /// stay inside the mount; the mount must still exist.
+        /// The real host path of <paramref name="relative"/> inside the mount: every link on the way, and every link
+        /// inside a link's target, is resolved, and the result must stay inside the mount; the mount must still exist.
         /// </summary>
         public string Resolve(string relative, string path)
         {
@@ -557,39 +557,11 @@ public sealed class SandboxFileSystem : ISessionFiles
                 throw new SandboxFileException($"The mount '{Mount.Name}' is no longer available: its host folder is gone. Ask the user to provide the files again.");
             }
 
-            var current = Root;
-            if (relative.Length == 0)
-            {
-                return current;
-            }
-
-            foreach (var name in relative.Split('/'))
-            {
-                var next = Path.Join(current, name);
-                FileSystemInfo? target;
-                try
-                {
-                    target = new FileInfo(next).LinkTarget is null ? null : new FileInfo(next).ResolveLinkTarget(returnFinalTarget: true);
-                }
-                catch (IOException)
-                {
-                    throw new SandboxFileException($"'{SandboxPath.Show(path)}' goes through a link that cannot be followed (a loop, or too many links).");
-                }
-
-                if (target is not null)
-                {
-                    if (!IsInside(target.FullName))
-                    {
-                        throw new SandboxFileException($"'{SandboxPath.Show(path)}' goes through a link that leads outside the mount '{Mount.Name}'; such links are refused.");
-                    }
-
-                    next = target.FullName;
-                }
-
-                current = next;
-            }
-
-            return current;
+            var real = HostFiles.RealPath(Path.Join(Root, relative))
+                ?? throw new SandboxFileException($"'{SandboxPath.Show(path)}' goes through a loop of links, or too many links.");
+            return IsInside(real)
+                ? real
+                : throw new SandboxFileException($"'{SandboxPath.Show(path)}' goes through a link that leads outside the mount '{Mount.Name}'; such links are refused.");
         }
 
         public SandboxFileInfo Describe(string path, string host)
@@ -605,16 +577,10 @@ public sealed class SandboxFileSystem : ISessionFiles
             foreach (var entry in new DirectoryInfo(host).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 var child = SandboxPath.Join(path, entry.Name);
-                var resolved = entry.FullName;
-                if (entry.LinkTarget is not null)
+                var resolved = entry.LinkTarget is null ? entry.FullName : HostFiles.RealPath(entry.FullName);
+                if (resolved is null || !IsInside(resolved))
                 {
-                    var target = entry.ResolveLinkTarget(returnFinalTarget: true);
-                    if (target is null || !IsInside(target.FullName))
-                    {
-                        continue; // not reachable, so not shown
-                    }
-
-                    resolved = target.FullName;
+                    continue; // not reachable, so not shown
                 }
 
                 if (HostFiles.KindOf(resolved) is HostFileKind.RegularFile or HostFileKind.Directory)
@@ -631,10 +597,8 @@ public sealed class SandboxFileSystem : ISessionFiles
             .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint })
             .Sum(f => f.Length);
 
-        private bool IsInside(string hostPath)
-        {
-            var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(hostPath));
-            return full == Root || full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        }
+        /// <summary>Whether a real (link-free) host path is the mount's root or under it.</summary>
+        private bool IsInside(string realPath) =>
+            realPath == Root || realPath.StartsWith(Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 }
