@@ -1,3 +1,4 @@
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
 using CodeActSdk.Tools;
@@ -8,7 +9,8 @@ namespace CodeActSdk.Jint;
 /// <summary>
 /// Runs JavaScript (ECMAScript 5.1) in Jint, a pure-managed interpreter, inside the host process. Each session is
 /// its own engine with its own global scope and built-ins; the code reaches only <c>console</c>,
-/// <c>final_answer</c> and the tools bridged in, and is stopped at the time, operation, recursion and memory limits.
+/// <c>final_answer</c>, <c>files</c> (the session's virtual file system) and the tools bridged in, and is stopped
+/// at the time, operation, recursion and memory limits.
 /// </summary>
 /// <remarks>
 /// Thread-safe: create one interpreter and share it. It owns the threads that run sandboxed code and a small pool
@@ -47,14 +49,16 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
         """
         - Print with console.log(...). The value of the last expression statement is shown too.
         - Variables and functions you define stay defined in the next steps.
-        - There is no require, import, fetch, file system, process, timers or eval: only the ES5.1 built-ins and the tools below.
+        - There is no require, import, fetch, process, timers or eval: only the ES5.1 built-ins, the files object described below and the tools.
         - When you have the answer, call final_answer(value) in code; it ends the step.
-        """);
+
+        """ + JavaScriptFiles.Documentation);
 
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException">The options are invalid, a mount's host folder does not exist, or a tool's name would hide a JavaScript global.</exception>
     public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -62,14 +66,15 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();
         var tools = new ToolBridge(options.Tools);
+        var files = new SandboxFileSystem(options.Files);
         if (!_warm.TryDequeue(out var sandbox))
         {
             sandbox = new JintSandbox();
         }
 
         Refill();
-        sandbox.Bind(options, tools);
-        return ValueTask.FromResult<IInterpreterSession>(new JintSession(sandbox, _threads));
+        sandbox.Bind(options, tools, files);
+        return ValueTask.FromResult<IInterpreterSession>(new JintSession(sandbox, _threads, files));
     }
 
     private void Refill()

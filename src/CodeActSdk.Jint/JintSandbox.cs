@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
 using Jint;
@@ -20,7 +21,7 @@ namespace CodeActSdk.Jint;
 /// </summary>
 /// <remarks>
 /// What the code can reach is exactly what is installed here: the ES5.1 built-ins, <c>console</c>,
-/// <c>final_answer</c> and the session's tools. There is no CLR access (Jint's AllowClr is never enabled and no
+/// <c>final_answer</c>, <c>files</c> (the session's virtual file system) and the session's tools. There is no CLR access (Jint's AllowClr is never enabled and no
 /// .NET object is ever handed to the engine), <c>eval</c> and <c>Function</c> are disabled because code they
 /// compile would bypass the guards, and built-ins whose work the code controls are charged to the budget first.
 /// Used by one thread at a time.
@@ -41,6 +42,7 @@ internal sealed class JintSandbox
     private readonly JsonConversion _json;
     private readonly HashSet<string> _ownGlobals;
     private ExecutionBudget? _budget;
+    private SandboxFileSystem? _files;
 
     public JintSandbox()
     {
@@ -59,6 +61,9 @@ internal sealed class JintSandbox
         Define(Engine.Global, "final_answer", Function(FinalAnswerCall, 1));
         DisableCodeGeneration();
         ChargeBuiltins();
+        // After ChargeBuiltins: the install script keeps its own references to JSON.parse and JSON.stringify, which
+        // must be the charged ones.
+        InstallFiles();
         // Everything on the global object now is a built-in or the sandbox's own; the tools are added in Bind.
         _ownGlobals = new HashSet<string>(Engine.Global.GetOwnProperties().Select(p => p.Key), StringComparer.Ordinal);
     }
@@ -85,14 +90,15 @@ internal sealed class JintSandbox
     /// <summary>Whether the state digest is being computed: console output is dropped and tools refuse to run.</summary>
     public bool Describing { get; private set; }
 
-    /// <summary>Whether <paramref name="name"/> was a global before the code ran: a built-in, console, final_answer or a tool.</summary>
+    /// <summary>Whether <paramref name="name"/> was a global before the code ran: a built-in, console, final_answer, files or a tool.</summary>
     public bool IsSandboxGlobal(string name) => _ownGlobals.Contains(name);
 
-    /// <summary>Applies a session's limits and installs its tools.</summary>
+    /// <summary>Applies a session's limits, installs its tools and connects <c>files</c> to its file system.</summary>
     /// <exception cref="ArgumentException">A tool's name would hide a JavaScript global.</exception>
-    public void Bind(SandboxOptions options, ToolBridge tools)
+    public void Bind(SandboxOptions options, ToolBridge tools, SandboxFileSystem files)
     {
         Options = options;
+        _files = files;
         Output = new OutputBuffer(options.MaxOutputChars);
         _engineOptions.LimitRecursion(options.MaxRecursionDepth);
         foreach (var tool in tools.Tools)
@@ -163,6 +169,65 @@ internal sealed class JintSandbox
         {
             throw new JavaScriptException(Engine.Error, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Defines the host function the <c>files</c> object calls, then runs <see cref="JavaScriptFiles.InstallScript"/>,
+    /// which wraps it in the frozen global <c>files</c> and deletes the host function's own name.
+    /// </summary>
+    private void InstallFiles()
+    {
+        Define(Engine.Global, JavaScriptFiles.HostFunctionName, Function((_, arguments) => FilesCall(arguments), 3));
+        var program = new global::Jint.Parser.JavaScriptParser().Parse(JavaScriptFiles.InstallScript);
+        // The script is ours, but writeBytes copies an array-like of the code's choosing element by element: its
+        // loop must stop at the execution's limits like the code's own loops. The guard is not the code's guard
+        // because the script's top level runs here, when no execution (and so no budget) exists.
+        new GuardInjector(Function((_, _) =>
+        {
+            _budget?.Tick();
+            return JsValue.Undefined;
+        })).Inject(program);
+        Engine.Execute(program);
+    }
+
+    private JsValue FilesCall(JsValue[] arguments)
+    {
+        RefuseWhileDescribing(JavaScriptFiles.GlobalName);
+        var files = _files ?? throw new JavaScriptException(Engine.Error, "files is not available: this sandbox is not bound to a session.");
+        var json = new List<JsonNode?>(arguments.Length);
+        foreach (var argument in arguments)
+        {
+            // Rows and bytes are arrays of the code's choosing: converting one visits every index up to its length.
+            var length = LengthOf(argument);
+            Budget.Charge(length, argument.IsObject() ? length * 32L : 0);
+            try
+            {
+                json.Add(_json.ToJson(argument, out _));
+            }
+            catch (JsonConversionException e)
+            {
+                throw new JavaScriptException(Engine.TypeError, $"{JavaScriptFiles.GlobalName}: {e.Message}");
+            }
+        }
+
+        string? result;
+        try
+        {
+            result = JavaScriptFiles.Invoke(files, json);
+        }
+        catch (SandboxFileException e)
+        {
+            throw new JavaScriptException(Engine.Error, e.Message);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or InsufficientMemoryException))
+        {
+            // Invoke is meant to throw only SandboxFileException; anything else is a host fault the code can still
+            // handle. Its message is left out because it may name a host path.
+            throw new JavaScriptException(Engine.Error, $"The file operation failed in the host ({e.GetType().Name}).");
+        }
+
+        Budget.Charge(1, (result?.Length ?? 0) * 4L);
+        return _json.FromJson(result);
     }
 
     private JsValue FinalAnswerCall(JsValue thisValue, JsValue[] arguments)

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using Jint;
 using Jint.Native;
@@ -18,18 +19,23 @@ internal sealed class JintSession : IInterpreterSession
 
     private JintSandbox? _sandbox;
     private readonly SandboxThreadPool _threads;
+    private readonly SandboxFileSystem _files;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private volatile bool _disposed;
 
-    public JintSession(JintSandbox sandbox, SandboxThreadPool threads)
+    public JintSession(JintSandbox sandbox, SandboxThreadPool threads, SandboxFileSystem files)
     {
         _sandbox = sandbox;
         _threads = threads;
+        _files = files;
     }
 
     private JintSandbox Sandbox => _sandbox ?? throw new ObjectDisposedException(nameof(JintSession));
 
     public string Id { get; } = "jint-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <inheritdoc />
+    public ISessionFiles Files => _files;
 
     public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
     {
@@ -66,11 +72,11 @@ internal sealed class JintSession : IInterpreterSession
     /// <remarks>
     /// Lists the global variables and functions the code created (ES5.1 has no <c>let</c>, <c>const</c> or
     /// <c>class</c>, so every top-level declaration is a property of the global object), in the order they were
-    /// created; built-ins, <c>console</c>, <c>final_answer</c> and the tools are left out, even when the code
+    /// created; built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code
     /// assigned to them. Previews run the code's getters on the sandbox thread, under the session's limits and a
     /// time budget of at most 250 ms for the whole digest; a value that cannot be shown in that budget, or whose getter
     /// throws, is described as "(cannot be shown: ...)". Nothing the getters do reaches the host: console output is
-    /// dropped, and tools and <c>final_answer</c> throw.
+    /// dropped, and tools, <c>files</c> and <c>final_answer</c> throw.
     /// </remarks>
     public async ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default)
     {
@@ -216,6 +222,7 @@ internal sealed class JintSession : IInterpreterSession
         Stdout = stdout,
         Value = value,
         ToolCalls = [.. Sandbox.ToolCalls],
+        Artifacts = _files.TakeChangedArtifacts(),
     };
 
     private static ExecutionResult Cancelled(long started) => new()

@@ -49,15 +49,16 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
         _threads = new SandboxThreadPool("CodeActSdk.Roslyn sandbox", options.MaxConcurrentExecutions);
         Language = new CodeLanguage(
             "C#",
-            "C# 12 scripting with an allow-listed API: top-level statements, methods, classes and records; no files, network, reflection, threads or unsafe code",
+            "C# 12 scripting with an allow-listed API: top-level statements, methods, classes and records; files only through the sandbox's Files class; no network, reflection, threads or unsafe code",
             ["csharp", "cs", "c#"],
             $"""
             - Write a C# script: top-level statements, no Main method or namespace. System, System.Collections.Generic, System.Linq, System.Text, System.Text.RegularExpressions, System.Globalization, System.Numerics, System.Text.Json, System.Text.Json.Nodes and System.Threading.Tasks are already imported.
             - Print with Console.WriteLine(...). An expression on the last line, without a semicolon, is shown as the step's value.
             - Variables, methods, types and using directives you declare stay defined in the next steps. A variable can be declared again, with another type too. Keep data in records or named tuples rather than anonymous types: a variable holding an anonymous type is kept as object after its step.
-            - Only this API is allowed: {_options.Policy.Summary}. There are no files, network, processes, environment, reflection (typeof, GetType()), threads, Task.Run, dynamic or unsafe code: code that uses them is refused before it runs, with the reason.
+            - Only this API is allowed: {_options.Policy.Summary}. There is no System.IO (use Files, below), network, processes, environment, reflection (typeof, GetType()), threads, Task.Run, dynamic or unsafe code: code that uses them is refused before it runs, with the reason.
             - await works (Task.Delay, Task.WhenAll); the tools are ordinary synchronous methods.
             - When you have the answer, call final_answer(value) in code; it ends the step.
+            {Sandbox.Files.Documentation}
             """);
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using CodeActSdk.Files;
 using CodeActSdk.Roslyn.Compilation;
 using CodeActSdk.Roslyn.Runtime;
 using CodeActSdk.Sandboxing;
@@ -11,8 +12,8 @@ using CodeActSdk.Tools;
 namespace CodeActSdk.Roslyn;
 
 /// <summary>
-/// One C# REPL: a chain of script submissions in a collectible load context of its own. Executions run one at a time
-/// on a sandbox thread.
+/// One C# REPL: a chain of script submissions in a collectible load context of its own, and a virtual file system.
+/// Executions run one at a time on a sandbox thread.
 /// </summary>
 internal sealed class RoslynSession : IInterpreterSession
 {
@@ -29,14 +30,19 @@ internal sealed class RoslynSession : IInterpreterSession
     private readonly SandboxThreadPool _threads;
     private readonly SandboxOptions _options;
     private readonly ToolBridge _tools;
+    private readonly SandboxFileSystem _files;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private SubmissionChain? _chain;
     private JsonSerializerOptions? _json = ValueConverter.CreateOptions();
     private JsonSerializerOptions? _codeJson = ValueConverter.CreateCodeDefaults();
+    private JsonSerializerOptions? _fileJson = ValueConverter.CreateFileReadOptions();
     private volatile bool _disposed;
 
+    /// <exception cref="ArgumentException">A mount's host folder does not exist.</exception>
     public RoslynSession(RoslynInterpreterOptions settings, SandboxThreadPool threads, SandboxOptions options, ToolBridge tools)
     {
+        // First, so that a bad mount fails before the session holds anything that needs disposing.
+        _files = new SandboxFileSystem(options.Files);
         _settings = settings;
         _threads = threads;
         _options = options;
@@ -45,6 +51,8 @@ internal sealed class RoslynSession : IInterpreterSession
     }
 
     public string Id { get; } = "cs-" + Guid.NewGuid().ToString("N")[..12];
+
+    public ISessionFiles Files => _files;
 
     /// <summary>Compiles and runs the hidden first submission that declares the typed <c>tools</c> object.</summary>
     public Task InstallToolsAsync(string prelude) => _threads.Run(() =>
@@ -76,7 +84,7 @@ internal sealed class RoslynSession : IInterpreterSession
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (cancellationToken.IsCancellationRequested)
             {
-                return Cancelled(started);
+                return WithArtifacts(Cancelled(started));
             }
 
             var run = _threads.Run(() => Execute(code, cancellationToken));
@@ -88,17 +96,17 @@ internal sealed class RoslynSession : IInterpreterSession
                 // until the call returns and the next guard stops the code.
                 release = false;
                 _ = run.ContinueWith(static (_, turn) => ((SemaphoreSlim)turn!).Release(), _turn, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                return new ExecutionResult
+                return WithArtifacts(new ExecutionResult
                 {
                     Status = ExecutionStatus.Timeout,
                     Error = new ExecutionError("Timeout", $"The code ran past its time limit of {_options.Timeout.TotalSeconds:0.###} s inside a single library call, where it cannot be interrupted; it will be stopped when the call returns. Avoid single calls over huge inputs."),
                     Duration = Stopwatch.GetElapsedTime(started),
-                };
+                });
             }
 
             await watchdog.CancelAsync().ConfigureAwait(false);
             var result = await run.ConfigureAwait(false);
-            return result with { Duration = Stopwatch.GetElapsedTime(started) };
+            return WithArtifacts(result) with { Duration = Stopwatch.GetElapsedTime(started) };
         }
         finally
         {
@@ -108,6 +116,13 @@ internal sealed class RoslynSession : IInterpreterSession
             }
         }
     }
+
+    /// <summary>
+    /// Adds the artifacts written since the last execution ended. Called while the session's turn is held, so that
+    /// the next execution's files cannot be taken by this one (an execution still stuck in a library call when its
+    /// result is returned hands what it writes later to the next one).
+    /// </summary>
+    private ExecutionResult WithArtifacts(ExecutionResult result) => result with { Artifacts = _files.TakeChangedArtifacts() };
 
     private ExecutionResult Execute(string code, CancellationToken cancellationToken)
     {
@@ -166,7 +181,7 @@ internal sealed class RoslynSession : IInterpreterSession
     {
         using var budget = new ExecutionBudget(_options, cancellationToken);
         var json = _json ?? throw new ObjectDisposedException(nameof(RoslynSession));
-        var execution = new ScriptExecution(budget, _options, _tools, json, _codeJson!, StackPosition());
+        var execution = new ScriptExecution(budget, _options, _tools, json, _codeJson!, StackPosition()) { Files = _files, FileJson = _fileJson };
         var context = new SandboxSynchronizationContext();
         var outerContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(context);
@@ -309,6 +324,7 @@ internal sealed class RoslynSession : IInterpreterSession
     {
         var options = _options with { Timeout = DigestTime, MaxOutputChars = 1 };
         using var budget = new ExecutionBudget(options, CancellationToken.None);
+        // Without the files, as without the tools: previews must not read or write them.
         var execution = new ScriptExecution(budget, options, NoTools, _json!, _codeJson!, StackPosition());
         execution.Enter();
         try
@@ -336,6 +352,7 @@ internal sealed class RoslynSession : IInterpreterSession
             Interlocked.Exchange(ref _chain, null)?.Dispose();
             _json = null;
             _codeJson = null;
+            _fileJson = null;
         }
         finally
         {

@@ -1,3 +1,4 @@
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
@@ -10,7 +11,8 @@ namespace CodeActSdk.V8;
 /// <summary>
 /// Runs JavaScript (ECMAScript 2022) in V8, inside the host process, through the system's libnode (Debian's
 /// libnode108, V8 10.2). Each session is its own V8 isolate with one bare ECMAScript global scope: the code reaches
-/// only the standard built-ins, <c>console</c>, <c>final_answer</c> and the tools bridged in (no <c>require</c>,
+/// only the standard built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> (the session's virtual file
+/// system) and the tools bridged in (no <c>require</c>,
 /// <c>process</c>, <c>Buffer</c>, <c>fetch</c>, timers, <c>SharedArrayBuffer</c>, <c>Atomics</c>, and no
 /// <c>WebAssembly</c> unless <see cref="V8InterpreterOptions.AllowWebAssembly"/>). V8 itself stops the code at the
 /// time limit (TerminateExecution), the memory limit (heap limit and a counting array-buffer allocator) and the
@@ -96,15 +98,17 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         - Variables, functions and classes you define stay defined in the next steps. A let, const or class name cannot be declared twice: in a later step, assign to it instead.
         - Modern JavaScript works: let/const, arrow functions, classes, template literals, destructuring, spread, async/await. Tools return their results directly: call them without await.
         - There is no top-level await; if you need await, end the code with (async () => { ... })() and its result is awaited.
-        - There is no require, import, fetch, file system, process, Buffer or timers (setTimeout): only the ECMAScript built-ins and the tools below.
+        - There is no require, import, fetch, process, Buffer or timers (setTimeout): only the ECMAScript built-ins, the files object described below and the tools.
         - When you have the answer, call final_answer(value) in code; it ends the step.
-        """);
+
+        """ + JavaScriptFiles.Documentation);
 
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">The options are invalid, or a tool's name would hide a JavaScript global.</exception>
+    /// <exception cref="ArgumentException">The options are invalid, a mount's host folder does not exist, or a tool's name would hide a JavaScript global.</exception>
+    /// <exception cref="InvalidOperationException">V8 could not set up the session (its limits, or the <c>files</c> object).</exception>
     public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -112,15 +116,18 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();
         var tools = new ToolBridge(options.Tools);
+        var files = new SandboxFileSystem(options.Files);
         if (!_warm.TryDequeue(out var isolate))
         {
             isolate = V8IsolateHandle.Create(options.MemoryLimitBytes, _options.AllowWebAssembly);
         }
 
         Refill();
+        var session = new V8Session(isolate, options, tools, files, _threads, HardStopGrace);
         try
         {
             isolate.SetLimits(options.MemoryLimitBytes, options.MemoryLimitBytes, V8Session.StackLimitBytes(options));
+            session.InstallFiles();
             for (var i = 0; i < tools.Tools.Count; i++)
             {
                 isolate.DefineTool(tools.Tools[i].Name, i, tools.Tools[i].Parameters.Count);
@@ -132,7 +139,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
             throw;
         }
 
-        return ValueTask.FromResult<IInterpreterSession>(new V8Session(isolate, options, tools, _threads, HardStopGrace));
+        return ValueTask.FromResult<IInterpreterSession>(session);
     }
 
     /// <summary>

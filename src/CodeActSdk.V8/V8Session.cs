@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
 using CodeActSdk.V8.Interop;
@@ -26,6 +27,7 @@ internal sealed class V8Session : IInterpreterSession
     private readonly V8IsolateHandle _isolate;
     private readonly SandboxOptions _options;
     private readonly ToolBridge _tools;
+    private readonly SandboxFileSystem _files;
     private readonly SandboxThreadPool _threads;
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly TimeSpan _hardStopGrace;
@@ -46,16 +48,69 @@ internal sealed class V8Session : IInterpreterSession
     private long _runIds;
     private volatile bool _disposed;
 
-    public V8Session(V8IsolateHandle isolate, SandboxOptions options, ToolBridge tools, SandboxThreadPool threads, TimeSpan hardStopGrace)
+    public V8Session(V8IsolateHandle isolate, SandboxOptions options, ToolBridge tools, SandboxFileSystem files, SandboxThreadPool threads, TimeSpan hardStopGrace)
     {
         _hardStopGrace = hardStopGrace;
         _isolate = isolate;
         _options = options;
         _tools = tools;
+        _files = files;
         _threads = threads;
     }
 
     public string Id { get; } = "v8-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <inheritdoc />
+    public ISessionFiles Files => _files;
+
+    /// <summary>
+    /// Installs the global <c>files</c>: defines its host function (as the tool after the session's own) and runs
+    /// <see cref="JavaScriptFiles.InstallScript"/>, which wraps it and deletes its name. Called once, before the
+    /// session's tools are defined, so that a tool named <c>files</c> is refused like any tool hiding a global.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The script did not complete; the session cannot offer <c>files</c>.</exception>
+    public unsafe void InstallFiles()
+    {
+        _isolate.DefineTool(JavaScriptFiles.HostFunctionName, V8Execution.FilesToolIndex(_tools), 3);
+        var source = Encoding.UTF8.GetBytes(JavaScriptFiles.InstallScript);
+        var options = new NativeMethods.RunOptions
+        {
+            RunId = Interlocked.Increment(ref _runIds),
+            HostState = 0,
+            MaxValueChars = 100,
+            MaxDisplayChars = 100,
+        };
+        NativeMethods.Result native;
+        int status;
+        nint error;
+        fixed (byte* text = source)
+        {
+            status = NativeMethods.IsolateRun(_isolate, text, source.Length, in options, out native, out error);
+        }
+
+        try
+        {
+            if (status != NativeMethods.Ok)
+            {
+                throw new InvalidOperationException("V8 could not install the files object: " + NativeMethods.TakeError(error, "the run failed."));
+            }
+
+            // The script ends with `delete` of the host function's name: anything but a completed `true` means the
+            // code would see a broken files object or the raw host function.
+            var value = native.HasValue != 0 ? NativeMethods.Text(native.ValueJson, native.ValueLength) : null;
+            if (native.Outcome != NativeMethods.OutcomeCompleted || value != "true")
+            {
+                var why = native.Outcome is NativeMethods.OutcomeSyntaxError or NativeMethods.OutcomeRuntimeError
+                    ? $"{NativeMethods.Text(native.ErrorKind, native.ErrorKindLength)}: {NativeMethods.Text(native.ErrorMessage, native.ErrorMessageLength)}"
+                    : $"outcome {native.Outcome}, value {value ?? "none"}";
+                throw new InvalidOperationException($"V8 could not install the files object ({why}).");
+            }
+        }
+        finally
+        {
+            NativeMethods.ResultFree(ref native);
+        }
+    }
 
     /// <summary>The most a session's JavaScript may use of a sandbox thread's stack; the rest is room for V8's and the host's own frames.</summary>
     private const long MaxJavaScriptStackBytes = SandboxThreadPool.StackBytes / 2;
@@ -153,7 +208,7 @@ internal sealed class V8Session : IInterpreterSession
     /// Lists, in the order the code first mentioned them, the global object's own properties that a fresh session
     /// does not have (top-level <c>var</c> and function declarations, assignments to undeclared names and to
     /// <c>globalThis</c>), and the top-level <c>let</c>, <c>const</c> and <c>class</c> bindings. Built-ins,
-    /// <c>console</c>, <c>final_answer</c> and the tools are left out, even when the code assigned to them.
+    /// <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code assigned to them.
     /// </para>
     /// <para>
     /// V8 keeps top-level lexical bindings in the script scope, not on the global object, and its public API
@@ -254,6 +309,13 @@ internal sealed class V8Session : IInterpreterSession
         foreach (var entry in digest.RootElement.GetProperty("entries").EnumerateArray())
         {
             var name = entry[0].GetString()!;
+            if (name == JavaScriptFiles.GlobalName)
+            {
+                // Installed by a script after the context was made, so the shim counts it among the code's globals;
+                // it is frozen and cannot be declared again, so it is never a variable of the code.
+                continue;
+            }
+
             entries.Add((new VariableSummary(name, entry[1].GetString()!, Cut(entry[2].GetString()!)), entry[3].GetInt32() == 1));
         }
 
@@ -301,7 +363,7 @@ internal sealed class V8Session : IInterpreterSession
     private unsafe ExecutionResult Execute(string code, CancellationToken cancellationToken)
     {
         using var budget = new ExecutionBudget(_options, cancellationToken);
-        var execution = new V8Execution(_options, _tools, budget);
+        var execution = new V8Execution(_options, _tools, _files, budget);
         var runId = Interlocked.Increment(ref _runIds);
         var state = GCHandle.Alloc(execution);
         try
@@ -462,15 +524,16 @@ internal sealed class V8Session : IInterpreterSession
     private static unsafe JsonElement Parse(byte* json, int length) =>
         JsonSerializer.Deserialize<JsonElement>(new ReadOnlySpan<byte>(json, length));
 
-    private static ExecutionResult Failed(V8Execution execution, ExecutionStatus status, ExecutionError? error) =>
+    private ExecutionResult Failed(V8Execution execution, ExecutionStatus status, ExecutionError? error) =>
         Result(execution, status, error, execution.Output.Drain());
 
-    private static ExecutionResult Result(V8Execution execution, ExecutionStatus status, ExecutionError? error, string stdout) => new()
+    private ExecutionResult Result(V8Execution execution, ExecutionStatus status, ExecutionError? error, string stdout) => new()
     {
         Status = status,
         Error = error,
         Stdout = stdout,
         ToolCalls = [.. execution.ToolCalls],
+        Artifacts = _files.TakeChangedArtifacts(),
     };
 
     private static ExecutionResult Cancelled(long started) => new()
@@ -490,6 +553,8 @@ internal sealed class V8Session : IInterpreterSession
             Error = new ExecutionError(cancelled ? "Cancelled" : "Timeout",
                 $"The code {what} and is still inside a built-in function that cannot be interrupted (for example a method called on a huge array or string). It stops when that call returns; until then this session runs no code. Do less work per call."),
             Duration = Stopwatch.GetElapsedTime(started),
+            // What the code wrote before it got stuck; the run's own result, made when it returns, is dropped.
+            Artifacts = _files.TakeChangedArtifacts(),
         };
     }
 

@@ -20,6 +20,7 @@ public class CollectibleCodeTests : RoslynTestBase
             "var m = Regex.Match(\"a1\", @\"\\d\"); try { throw new InvalidOperationException(\"x\"); } catch (Exception) { }",
             "async Task<int> Later() { await Task.Delay(1); return Cache.F(1); } await Later()",
             "tools.Echo(\"hi\") + rows.Count",
+            "Files.WriteJson(\"rows.json\", rows); var read = Files.ReadJson<List<Row>>(\"rows.json\"); Files.WriteCsv(\"out/rows.csv\", read);",
             "rows");
 
         WaitUntilCollected(context).Should().BeTrue("nothing outside the session may keep its code alive");

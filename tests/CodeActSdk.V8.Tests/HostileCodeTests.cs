@@ -366,7 +366,7 @@ public class HostileCodeTests : V8TestBase
     {
         var result = await RunAsync("Object.getOwnPropertyNames(globalThis).filter(n => !/^[A-Z]/.test(n)).sort().join()");
 
-        result.Value!.Value.GetString().Should().Be("console,decodeURI,decodeURIComponent,encodeURI,encodeURIComponent,escape,eval,final_answer,globalThis,isFinite,isNaN,parseFloat,parseInt,undefined,unescape");
+        result.Value!.Value.GetString().Should().Be("console,decodeURI,decodeURIComponent,encodeURI,encodeURIComponent,escape,eval,files,final_answer,globalThis,isFinite,isNaN,parseFloat,parseInt,undefined,unescape");
     }
 
     [Test]

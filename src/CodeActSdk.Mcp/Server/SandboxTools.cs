@@ -130,7 +130,8 @@ internal static class SandboxTools
                 description.Append('\n');
             }
 
-            description.Append("\nThe sandbox reaches nothing outside itself: no files, network, processes or environment variables.\n\n")
+            description.Append("\nThe sandbox reaches nothing outside itself: no host files, network, processes or environment variables. ")
+                .Append("Each session has an in-memory scratch file area (files in JavaScript, Files in C#); files written under out/ are listed in the result as artifacts.\n\n")
                 .Append("Without session_id the code runs in a fresh session that is discarded afterwards. With session_id it runs in that session: ")
                 .Append("the first call with a new id creates it with that call's backend and limits, and variables and functions persist to later calls with the same id. ")
                 .Append("A session keeps its backend and limits. ")

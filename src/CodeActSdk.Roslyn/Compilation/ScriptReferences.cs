@@ -11,7 +11,9 @@ namespace CodeActSdk.Roslyn.Compilation;
 /// (no files are opened, so single-file hosts work too). Besides what the policy allows, they include the assemblies
 /// of what it denies by name (processes, HTTP, threads, expression trees), so that using those is reported as a policy
 /// violation naming the symbol rather than as an unknown name. <c>System.Console</c> is deliberately absent: the
-/// sandbox's own <c>Console</c> is the only one in scope.
+/// sandbox's own <c>Console</c> is the only one in scope. The abstractions are referenced and their namespace imported
+/// for the types the sandbox's <c>Files</c> hands the code (<see cref="SandboxFileInfo"/>,
+/// <see cref="SandboxFileException"/>); the policy checker allows those two and nothing else of them.
 /// </summary>
 internal static class ScriptReferences
 {
@@ -32,14 +34,14 @@ internal static class ScriptReferences
     [
         "System", "System.Collections.Generic", "System.Linq", "System.Text", "System.Text.RegularExpressions",
         "System.Globalization", "System.Numerics", "System.Text.Json", "System.Text.Json.Nodes", "System.Threading.Tasks",
-        "CodeActSdk.Roslyn.Sandbox", "CodeActSdk.Roslyn.Sandbox.ScriptFunctions",
+        "CodeActSdk", "CodeActSdk.Roslyn.Sandbox", "CodeActSdk.Roslyn.Sandbox.ScriptFunctions",
     ];
 
     public static ImmutableArray<MetadataReference> All => LazyAll.Value;
 
     private static ImmutableArray<MetadataReference> Create()
     {
-        var assemblies = new List<Assembly> { typeof(object).Assembly, typeof(SandboxGuard).Assembly };
+        var assemblies = new List<Assembly> { typeof(object).Assembly, typeof(SandboxGuard).Assembly, typeof(SandboxFileInfo).Assembly };
         foreach (var name in FrameworkAssemblies)
         {
             try

@@ -26,7 +26,8 @@ namespace CodeActSdk.Roslyn;
 /// Some things are refused whatever the policy says, because they would defeat the guards or reach outside the
 /// process: unsafe code, pointers, function pointers, <c>stackalloc</c>, <c>extern</c> methods, <c>dynamic</c>,
 /// finalizers, <c>lock</c>, <c>async void</c>, <c>#r</c> and <c>#load</c>. The tools bridged into a session and the
-/// sandbox's own <c>Console</c> and <c>final_answer</c> are always allowed.
+/// sandbox's own <c>Console</c>, <c>final_answer</c> and <c>Files</c> (with the <see cref="SandboxFileInfo"/> and
+/// <see cref="SandboxFileException"/> it hands the code) are always allowed.
 /// </para>
 /// </remarks>
 public sealed class CSharpApiPolicy
@@ -52,7 +53,7 @@ public sealed class CSharpApiPolicy
         ImmutableDictionary<string, ApiRule>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, ApiRule>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, ApiRule>.Empty.WithComparers(StringComparer.Ordinal),
-        "only Console, final_answer and the tools");
+        "only Console, Files, final_answer and the tools");
 
     /// <summary>
     /// The default policy: the safe core of <c>System</c> (primitives, strings, <c>Math</c>, dates and times,

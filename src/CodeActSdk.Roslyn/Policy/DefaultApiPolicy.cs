@@ -7,7 +7,7 @@ namespace CodeActSdk.Roslyn;
 /// </summary>
 internal static class DefaultApiPolicy
 {
-    public const string Files = "files and streams are not available in the sandbox: work on strings and collections in memory, and get outside data through the tools";
+    public const string Files = "the host's files and streams are not available in the sandbox: read and write the session's files with Files (Files.ReadText, Files.ReadCsv, Files.WriteText, Files.List, ...), and work on strings and collections in memory";
     public const string Network = "the network is not available in the sandbox: use the tools the host provides";
     public const string Processes = "processes and diagnostics are not available in the sandbox";
     public const string Reflection = "reflection is not available in the sandbox (no Type, Assembly or MemberInfo): use the values directly, and test types with pattern matching (x is int n)";

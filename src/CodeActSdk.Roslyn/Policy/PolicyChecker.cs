@@ -21,8 +21,17 @@ internal sealed record PolicyViolation(string Symbol, string Reason, int Line, i
 /// </summary>
 internal sealed class PolicyChecker
 {
-    /// <summary>The namespace of the sandbox's own API (<c>Console</c>, <c>final_answer</c>), always allowed.</summary>
+    /// <summary>The namespace of the sandbox's own API (<c>Console</c>, <c>Files</c>, <c>final_answer</c>), always allowed.</summary>
     public const string SandboxNamespace = "CodeActSdk.Roslyn.Sandbox";
+
+    /// <summary>
+    /// The types the sandbox's <c>Files</c> hands the code, always allowed as <c>Files</c> itself is, whatever the
+    /// policy: a policy written before files existed (or from <see cref="CSharpApiPolicy.Empty"/>) would otherwise
+    /// refuse <c>Files.List</c>. Their base types are not allowed by this: <c>catch (IOException)</c> stays refused.
+    /// </summary>
+    private static readonly HashSet<string> SandboxFileTypes = new(StringComparer.Ordinal) { nameof(SandboxFileInfo), nameof(SandboxFileException) };
+
+    private static readonly string AbstractionsAssembly = typeof(SandboxFileInfo).Assembly.GetName().Name!;
 
     private const string Unsafe = "unsafe code, pointers and stackalloc are not available in the sandbox: use arrays, Span<T> and safe code";
     private const string Native = "native functions are not available in the sandbox";
@@ -532,7 +541,14 @@ internal sealed class PolicyChecker
             type = type.ContainingType;
         }
 
-        return type?.ContainingNamespace?.ToDisplayString() == SandboxNamespace;
+        if (type is null)
+        {
+            return false;
+        }
+
+        var ns = type.ContainingNamespace?.ToDisplayString();
+        return ns == SandboxNamespace
+            || (ns == typeof(SandboxFileInfo).Namespace && SandboxFileTypes.Contains(type.MetadataName) && type.ContainingAssembly?.Name == AbstractionsAssembly);
     }
 
     private static bool IsSource(ISymbol symbol) => symbol.Locations.Any(l => l.IsInSource);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
 
@@ -7,9 +8,9 @@ namespace CodeActSdk.Roslyn.Runtime;
 
 /// <summary>
 /// The state of the execution running on the current sandbox thread: its budget, output, tool calls and final
-/// answer. Compiled scripts reach it through <see cref="SandboxGuard"/>, the sandbox <c>Console</c> and
-/// <see cref="ToolGateway"/>, which find it in a thread-static slot: every session's code runs on a sandbox thread of
-/// its own for the length of an execution, so the slot is never shared.
+/// answer. Compiled scripts reach it through <see cref="SandboxGuard"/>, the sandbox <c>Console</c> and <c>Files</c>,
+/// and <see cref="ToolGateway"/>, which find it in a thread-static slot: every session's code runs on a sandbox thread
+/// of its own for the length of an execution, so the slot is never shared.
 /// </summary>
 internal sealed class ScriptExecution
 {
@@ -52,6 +53,12 @@ internal sealed class ScriptExecution
     public SandboxOptions Options { get; }
 
     public ToolBridge Tools { get; }
+
+    /// <summary>The session's files, or <see langword="null"/> while the state digest runs the code's getters (they must not read or write files).</summary>
+    public SandboxFileSystem? Files { get; init; }
+
+    /// <summary>How <c>Files.ReadJson&lt;T&gt;</c> reads the code's types: the session's, with names matched case-insensitively.</summary>
+    public JsonSerializerOptions? FileJson { get; init; }
 
     /// <summary>How the sandbox converts values and tool arguments to JSON (fields included).</summary>
     public JsonSerializerOptions Json { get; }

@@ -44,6 +44,19 @@ internal static class ValueConverter
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
     };
 
+    /// <summary>
+    /// The options <c>Files.ReadJson&lt;T&gt;</c> reads with, one per session for the reason above: the session's
+    /// conversion, lenient as files written by people and other programs need (names in any case, comments, trailing
+    /// commas).
+    /// </summary>
+    public static JsonSerializerOptions CreateFileReadOptions() => new(CreateOptions())
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
     /// <summary>Converts <paramref name="value"/>; JSON longer than <paramref name="maxChars"/> becomes a string holding its start.</summary>
     /// <exception cref="InvalidOperationException">The value cannot be converted (a cycle, or a type the serializer refuses).</exception>
     public static (JsonElement? Json, bool Truncated) ToJson(object? value, JsonSerializerOptions options, int maxChars, string what)

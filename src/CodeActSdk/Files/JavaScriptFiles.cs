@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -69,19 +70,25 @@ public static class JavaScriptFiles
 
     /// <summary>
     /// Runs one call of the <c>files</c> object: <paramref name="call"/> is the operation's name followed by its
-    /// arguments, as JSON. Returns the result as JSON.
+    /// arguments, as JSON. Returns the result as JSON text, which the backend hands to the engine to parse.
     /// </summary>
     /// <exception cref="SandboxFileException">The call was refused or failed; the message is for the code.</exception>
-    public static JsonNode? Invoke(SandboxFileSystem files, IReadOnlyList<JsonNode?> call)
+    public static string Invoke(SandboxFileSystem files, IReadOnlyList<JsonNode?> call)
     {
         ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(call);
         var operation = call.Count > 0 && call[0] is JsonValue op && op.GetValueKind() == JsonValueKind.String ? op.GetValue<string>() : "";
         string Path() => Text(call, 1, operation, "path");
-        return operation switch
+        if (operation == "readBytes")
+        {
+            // Written as text directly: a node per byte would cost the host far more memory than the file.
+            return BytesJson(files.ReadBytes(Path()));
+        }
+
+        JsonNode? result = operation switch
         {
             "readText" => files.ReadText(Path()),
             "writeText" => Entry(files.WriteText(Path(), Text(call, 2, operation, "text"))),
-            "readBytes" => new JsonArray([.. files.ReadBytes(Path()).Select(b => (JsonNode)b)]),
             "writeBytes" => Entry(files.WriteBytes(Path(), Bytes(call, operation))),
             "readCsv" => CsvTables.Parse(files.ReadText(Path()), Path()),
             "writeCsv" => Entry(files.WriteText(Path(), CsvTables.Write(call.Count > 2 && call[2] is JsonArray rows ? rows : throw Usage(operation, "rows must be an array of objects"), Path()))),
@@ -91,6 +98,23 @@ public static class JavaScriptFiles
             "delete" => files.Delete(Path()),
             _ => throw new SandboxFileException($"files has no operation '{operation}'."),
         };
+        return result?.ToJsonString() ?? "null";
+    }
+
+    private static string BytesJson(byte[] bytes)
+    {
+        var json = new StringBuilder((bytes.Length * 4) + 2).Append('[');
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            if (i > 0)
+            {
+                json.Append(',');
+            }
+
+            json.Append(bytes[i]);
+        }
+
+        return json.Append(']').ToString();
     }
 
     /// <summary>A file's description as the code sees it.</summary>

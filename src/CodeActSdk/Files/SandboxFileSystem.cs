@@ -507,7 +507,7 @@ public sealed class SandboxFileSystem : ISessionFiles
     }
 
     private static SandboxFileException Missing(string path) =>
-        new($"There is no file or folder '{SandboxPath.Show(path)}'. List a folder to see what it holds, for example files.list('').");
+        new($"There is no file or folder '{SandboxPath.Show(path)}'. List its folder to see what it holds.");
 
     private static SandboxFileException NotRegular(string path) =>
         new($"'{SandboxPath.Show(path)}' is a device, pipe or socket, not a regular file; only regular files can be opened.");

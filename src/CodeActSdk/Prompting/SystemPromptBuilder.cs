@@ -34,7 +34,7 @@ public static class SystemPromptBuilder
         prompt.AppendLine("- Do arithmetic, counting, sorting, dates and any data work in code, never in your head. Print the intermediate results you need to see.");
         prompt.AppendLine($"- Observations are truncated to about {maxObservationChars} characters, keeping the start and the end. Print short summaries, not whole data sets.");
         prompt.AppendLine("- If the observation shows an error, fix the code and run it again.");
-        prompt.AppendLine("- The sandbox has no files, network or modules; only the language's built-ins and the tools listed below are available.");
+        prompt.AppendLine("- The sandbox has no network, modules or host files; only the language's built-ins, its virtual file system (below) and the tools listed below are available.");
         prompt.AppendLine("- When you have the answer, call final_answer(value) in code with the answer itself (a number, string, array or object). The run ends there. Do not only write the answer in prose.");
         prompt.AppendLine();
         prompt.AppendLine($"## Language: {language.Name}");

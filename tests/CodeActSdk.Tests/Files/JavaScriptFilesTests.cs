@@ -13,7 +13,7 @@ public class JavaScriptFilesTests
     public void CreateFiles() =>
         _files = new SandboxFileSystem(new FileSystemOptions(), new ManualClock(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)));
 
-    private JsonNode? Call(string json) => JavaScriptFiles.Invoke(_files, [.. JsonNode.Parse(json)!.AsArray()]);
+    private JsonNode? Call(string json) => JsonNode.Parse(JavaScriptFiles.Invoke(_files, [.. JsonNode.Parse(json)!.AsArray()]));
 
     private string Refused(string json) => Refusal(() => Call(json));
 
