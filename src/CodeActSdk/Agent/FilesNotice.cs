@@ -12,10 +12,14 @@ internal sealed class FilesNotice(ISessionFiles files)
 {
     private readonly HashSet<(string Path, DateTimeOffset Modified)> _told = [];
 
-    /// <summary>The section appended to the task, or null when there are neither mounts nor uploads.</summary>
+    /// <summary>
+    /// The section appended to a run's task, or null when there are neither mounts nor uploads. Every upload is listed,
+    /// also those told in an earlier run of the session: each run starts a new conversation.
+    /// </summary>
     public string? ForTask()
     {
-        var uploads = Untold();
+        var uploads = files.Uploads;
+        _told.UnionWith(uploads.Select(u => (u.Path, u.Modified)));
         if (files.Mounts.Count == 0 && uploads.Count == 0)
         {
             return null;

@@ -93,12 +93,14 @@ public sealed class AgentFilesTests : AgentTestBase
             Js("final_answer(total * 2);"),
         ]);
         await using var session = await agent.CreateSessionAsync();
+        await session.Files.AddAsync("figures.txt", new MemoryStream("250"u8.ToArray()));
 
         var first = await agent.RunAsync("Add up.", session);
         var second = await agent.RunAsync("Double it.", session);
 
         first.FinalAnswerText.Should().Be("250");
         second.FinalAnswerText.Should().Be("500");
+        Client.ReceivedMessages[1][1].Text.Should().Contain("figures.txt: a file the user added", "each run is a new conversation, so it is told again");
         second.Artifacts.Should().ContainSingle(a => a.Path == "out/total.txt");
     }
 
