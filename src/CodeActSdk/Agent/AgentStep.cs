@@ -47,4 +47,7 @@ public sealed record AgentStep
 
     /// <summary>How the run ended when this is its last step; <see langword="null"/> when the run continues.</summary>
     public AgentOutcome? Outcome { get; init; }
+
+    /// <summary>Whether the step was replayed from a durable session's journal by <see cref="CodeActAgent.ResumeAsync"/> rather than run live.</summary>
+    public bool Replayed { get; init; }
 }

@@ -35,6 +35,7 @@ public sealed partial class CodeActAgent : IDisposable
     private readonly ICodeGenerator _generator;
     private readonly IMemoryPolicy _memoryPolicy;
     private readonly ISkillStore? _skills;
+    private readonly ICheckpointStore? _checkpoints;
     private readonly SandboxOptions _sandboxOptions;
     private readonly string _name;
     private readonly int _maxSteps;
@@ -58,6 +59,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="logger">Receives the run's log; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the agent's meter; when <see langword="null"/>, the agent creates and owns one.</param>
     /// <param name="skills">Saved functions loaded into every run's session and listed for the model; none when <see langword="null"/>.</param>
+    /// <param name="checkpoints">Where durable runs journal their steps (<see cref="RunDurableAsync"/>, <see cref="ResumeAsync"/>); none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -68,8 +70,9 @@ public sealed partial class CodeActAgent : IDisposable
         IMemoryPolicy? memoryPolicy = null,
         ILogger<CodeActAgent>? logger = null,
         IMeterFactory? meterFactory = null,
-        ISkillStore? skills = null)
-        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills)
+        ISkillStore? skills = null,
+        ICheckpointStore? checkpoints = null)
+        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills, checkpoints)
     {
     }
 
@@ -82,6 +85,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="logger">Receives the run's log; none when <see langword="null"/>.</param>
     /// <param name="meterFactory">Creates the agent's meter; when <see langword="null"/>, the agent creates and owns one.</param>
     /// <param name="skills">Saved functions loaded into every run's session and listed for the model; none when <see langword="null"/>.</param>
+    /// <param name="checkpoints">Where durable runs journal their steps (<see cref="RunDurableAsync"/>, <see cref="ResumeAsync"/>); none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -92,7 +96,8 @@ public sealed partial class CodeActAgent : IDisposable
         IMemoryPolicy? memoryPolicy = null,
         ILogger<CodeActAgent>? logger = null,
         IMeterFactory? meterFactory = null,
-        ISkillStore? skills = null)
+        ISkillStore? skills = null,
+        ICheckpointStore? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         ArgumentNullException.ThrowIfNull(generator);
@@ -103,6 +108,7 @@ public sealed partial class CodeActAgent : IDisposable
         _generator = generator;
         _memoryPolicy = memoryPolicy ?? KeepAllMemoryPolicy.Instance;
         _skills = skills;
+        _checkpoints = checkpoints;
         _name = options.Name;
         _maxSteps = options.MaxSteps;
         _maxObservationChars = options.MaxObservationChars;
@@ -153,7 +159,7 @@ public sealed partial class CodeActAgent : IDisposable
     public Task<AgentResult> RunAsync(string task, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(task);
-        return CollectAsync(RunCoreAsync(task, null, cancellationToken));
+        return CollectAsync(RunCoreAsync(task, null, null, cancellationToken));
     }
 
     /// <summary>
@@ -171,7 +177,7 @@ public sealed partial class CodeActAgent : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(task);
         RequireOwn(session);
-        return CollectAsync(RunCoreAsync(task, session, cancellationToken));
+        return CollectAsync(RunCoreAsync(task, session, null, cancellationToken));
     }
 
     /// <summary>
@@ -185,7 +191,7 @@ public sealed partial class CodeActAgent : IDisposable
     public IAsyncEnumerable<AgentStep> RunStreamingAsync(string task, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(task);
-        return StepsOf(RunCoreAsync(task, null, cancellationToken));
+        return StepsOf(RunCoreAsync(task, null, null, cancellationToken));
     }
 
     /// <summary>
@@ -201,8 +207,56 @@ public sealed partial class CodeActAgent : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(task);
         RequireOwn(session);
-        return StepsOf(RunCoreAsync(task, session, cancellationToken));
+        return StepsOf(RunCoreAsync(task, session, null, cancellationToken));
     }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> as a durable session: every model turn, tool call and finished step
+    /// is journaled in the agent's <see cref="ICheckpointStore"/> before it counts as done, so that
+    /// <see cref="ResumeAsync"/> can continue the run after a crash, on this host or another.
+    /// </summary>
+    /// <param name="sessionId">A new session id (letters, digits, <c>-</c>, <c>_</c>, <c>.</c>).</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run; what was journaled stays, and the run can be resumed.</param>
+    /// <exception cref="InvalidOperationException">The agent has no checkpoint store.</exception>
+    /// <exception cref="CheckpointConflictException">A session with this id exists.</exception>
+    /// <exception cref="CheckpointException">The store failed; the message says how.</exception>
+    public Task<AgentResult> RunDurableAsync(string sessionId, string task, CancellationToken cancellationToken = default) =>
+        CollectAsync(DurableRunCore(sessionId, task, cancellationToken));
+
+    /// <summary>Like <see cref="RunDurableAsync"/>, yielding each step as soon as it has finished and been journaled.</summary>
+    /// <param name="sessionId">A new session id (letters, digits, <c>-</c>, <c>_</c>, <c>.</c>).</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run; what was journaled stays, and the run can be resumed.</param>
+    /// <exception cref="InvalidOperationException">The agent has no checkpoint store.</exception>
+    public IAsyncEnumerable<AgentStep> RunDurableStreamingAsync(string sessionId, string task, CancellationToken cancellationToken = default) =>
+        StepsOf(DurableRunCore(sessionId, task, cancellationToken));
+
+    /// <summary>
+    /// Resumes a durable session after a crash (or finishes replaying one that ended). The interpreter state is
+    /// rebuilt by running the journaled code again, with the model's turns and the tools' results served from the
+    /// journal (no tool is called again, the model is not asked); then the run continues live from the first step
+    /// not journaled. A step that does not replay the same way (its code read the clock or random numbers) stops the
+    /// resume with a <see cref="JournalDivergenceException"/>.
+    /// </summary>
+    /// <param name="sessionId">The session to resume.</param>
+    /// <param name="cancellationToken">Stops the run; what was journaled stays.</param>
+    /// <returns>The whole run: the replayed steps (<see cref="AgentStep.Replayed"/>), then the live ones.</returns>
+    /// <exception cref="InvalidOperationException">The agent has no checkpoint store.</exception>
+    /// <exception cref="CheckpointNotFoundException">There is no such session.</exception>
+    /// <exception cref="SessionLeasedException">Another host is running it.</exception>
+    /// <exception cref="CheckpointCorruptException">The journal is damaged; nothing was changed.</exception>
+    /// <exception cref="CheckpointFormatException">The journal is in a format this version does not read.</exception>
+    /// <exception cref="JournalDivergenceException">A journaled step did not replay the same way.</exception>
+    public Task<AgentResult> ResumeAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        CollectAsync(ResumeCore(sessionId, cancellationToken));
+
+    /// <summary>Like <see cref="ResumeAsync"/>, yielding each step (replayed ones first) as soon as it has finished.</summary>
+    /// <param name="sessionId">The session to resume.</param>
+    /// <param name="cancellationToken">Stops the run; what was journaled stays.</param>
+    /// <exception cref="InvalidOperationException">The agent has no checkpoint store.</exception>
+    public IAsyncEnumerable<AgentStep> ResumeStreamingAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        StepsOf(ResumeCore(sessionId, cancellationToken));
 
     /// <summary>
     /// Creates a session for runs of this agent: an interpreter session with the agent's tools (and the plan tool), its
@@ -210,10 +264,14 @@ public sealed partial class CodeActAgent : IDisposable
     /// </summary>
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <exception cref="ArgumentException">The sandbox options are invalid, for example a mount's host folder does not exist.</exception>
-    public async Task<AgentSession> CreateSessionAsync(CancellationToken cancellationToken = default)
+    public Task<AgentSession> CreateSessionAsync(CancellationToken cancellationToken = default) => CreateAgentSessionAsync(null, cancellationToken);
+
+    private async Task<AgentSession> CreateAgentSessionAsync(DurableRun? durable, CancellationToken cancellationToken)
     {
         var plan = _enablePlan ? new PlanBoard() : null;
-        var sandbox = plan is null ? _sandboxOptions : _sandboxOptions with { Tools = [.. Tools, plan.Tool] };
+        // A durable run's tools journal their calls, or serve them from the journal while it is replayed.
+        IReadOnlyList<AIFunction> tools = durable is null ? Tools : [.. Tools.Select(t => new JournaledTool(t, durable))];
+        var sandbox = _sandboxOptions with { Tools = plan is null ? tools : [.. tools, plan.Tool] };
         var session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -290,6 +348,24 @@ public sealed partial class CodeActAgent : IDisposable
         };
     }
 
+    private IAsyncEnumerable<RunEvent> DurableRunCore(string sessionId, string task, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(task);
+        JournalCodec.ValidateSessionId(sessionId);
+        var store = RequireCheckpoints();
+        return RunCoreAsync(task, null, ct => DurableRun.StartAsync(store, sessionId, task, Language.Name, TimeProvider.System, ct), cancellationToken);
+    }
+
+    private IAsyncEnumerable<RunEvent> ResumeCore(string sessionId, CancellationToken cancellationToken)
+    {
+        JournalCodec.ValidateSessionId(sessionId);
+        var store = RequireCheckpoints();
+        return RunCoreAsync(null, null, ct => DurableRun.ResumeAsync(store, sessionId, Language.Name, TimeProvider.System, ct), cancellationToken);
+    }
+
+    private ICheckpointStore RequireCheckpoints() => _checkpoints
+        ?? throw new InvalidOperationException("This agent has no checkpoint store, so it cannot run durable sessions. Give it one: UseCheckpointStore(new SqliteCheckpointStore(path)) or the constructor's checkpoints argument.");
+
     private void RequireOwn(AgentSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
@@ -299,7 +375,15 @@ public sealed partial class CodeActAgent : IDisposable
         }
     }
 
-    private async IAsyncEnumerable<RunEvent> RunCoreAsync(string task, AgentSession? given, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The run loop. <paramref name="task"/> is null when a durable run is resumed (the journal holds it);
+    /// <paramref name="startDurable"/> starts or resumes the journal of a durable run.
+    /// </summary>
+    private async IAsyncEnumerable<RunEvent> RunCoreAsync(
+        string? task,
+        AgentSession? given,
+        Func<CancellationToken, Task<DurableRun>>? startDurable,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Activity.Current does not survive a yield in an async iterator (each MoveNextAsync runs in the
         // consumer's context), so the step activities name their parent explicitly.
@@ -307,15 +391,23 @@ public sealed partial class CodeActAgent : IDisposable
         var runContext = runActivity?.Context ?? default;
         LogRunStarted(_logger, _name, _maxSteps);
 
+        DurableRun? durable = null;
         AgentSession session;
         try
         {
-            session = given ?? await CreateSessionAsync(cancellationToken).ConfigureAwait(false);
+            durable = startDurable is null ? null : await startDurable(cancellationToken).ConfigureAwait(false);
+            task ??= durable!.Session.Task;
+            session = given ?? await CreateAgentSessionAsync(durable, cancellationToken).ConfigureAwait(false);
             session.BeginRun();
         }
         catch (Exception e)
         {
             MarkFailed(runActivity, e);
+            if (durable is not null)
+            {
+                await durable.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
 
@@ -330,7 +422,7 @@ public sealed partial class CodeActAgent : IDisposable
                 AgentStep step;
                 try
                 {
-                    step = await RunStepAsync(session, history, number, runContext, cancellationToken).ConfigureAwait(false);
+                    step = await RunStepAsync(session, durable, history, number, runContext, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
                 {
@@ -370,6 +462,11 @@ public sealed partial class CodeActAgent : IDisposable
             if (given is null)
             {
                 await session.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (durable is not null)
+            {
+                await durable.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
@@ -411,7 +508,7 @@ public sealed partial class CodeActAgent : IDisposable
             : "[saved skills: these functions are already defined in the session]\n" + string.Join("\n", loaded.Select(s => $"- {s.Signature}: {s.Description}"));
     }
 
-    private async Task<AgentStep> RunStepAsync(AgentSession agentSession, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
+    private async Task<AgentStep> RunStepAsync(AgentSession agentSession, DurableRun? durable, List<ChatMessage> history, int number, ActivityContext runContext, CancellationToken cancellationToken)
     {
         var session = agentSession.Session;
         var plan = agentSession.Plan;
@@ -419,10 +516,31 @@ public sealed partial class CodeActAgent : IDisposable
         stepActivity?.SetTag(CodeActTags.StepNumber, number);
         _instrumentation.Steps.Add(1, new KeyValuePair<string, object?>(CodeActTags.AgentName, _name));
 
-        var messages = await _memoryPolicy.ApplyAsync(history, cancellationToken).ConfigureAwait(false);
-        var modelStarted = Stopwatch.GetTimestamp();
-        var turn = await GenerateAsync(messages, cancellationToken).ConfigureAwait(false);
-        var modelDuration = Stopwatch.GetElapsedTime(modelStarted);
+        ModelTurn turn;
+        var modelDuration = TimeSpan.Zero;
+        var journaled = durable?.JournaledStep(number);
+        if (durable?.JournaledTurn(number) is { } journaledText)
+        {
+            // A replayed step: the model already answered, and its answer is in the journal.
+            turn = new ModelTurn(journaledText, CodeBlockExtractor.Extract(journaledText), null);
+        }
+        else
+        {
+            var messages = await _memoryPolicy.ApplyAsync(history, cancellationToken).ConfigureAwait(false);
+            var modelStarted = Stopwatch.GetTimestamp();
+            turn = await GenerateAsync(messages, cancellationToken).ConfigureAwait(false);
+            modelDuration = Stopwatch.GetElapsedTime(modelStarted);
+            if (durable is not null)
+            {
+                await durable.RecordTurnAsync(number, turn.Text).ConfigureAwait(false);
+            }
+        }
+
+        if (durable is not null)
+        {
+            durable.CurrentStep = number;
+        }
+
         history.Add(new ChatMessage(ChatRole.Assistant, turn.Text));
 
         var runnable = turn.CodeBlocks.Where(b => IsRunnable(b) && (b.Tag.Length == 0 || Language.Matches(b.Tag))).ToList();
@@ -483,6 +601,12 @@ public sealed partial class CodeActAgent : IDisposable
             outcome = AgentOutcome.MaxStepsReached;
         }
 
+        if (durable is not null)
+        {
+            CheckReplay(durable, number, executions, finalAnswer, journaled);
+            outcome = journaled?.Outcome ?? outcome;
+        }
+
         IReadOnlyList<VariableSummary> variables = [];
         if (_showStateDigest && executions.Count > 0)
         {
@@ -494,6 +618,12 @@ public sealed partial class CodeActAgent : IDisposable
         var planText = outcome is null ? plan?.Render() : null;
         var files = outcome is null ? agentSession.Notice.ForStep(executions) : null;
         observation = ObservationFormatter.WithExtras(observation, [digest, planText, files], _maxObservationChars);
+
+        if (durable is not null && journaled is null)
+        {
+            // Written before the step is handed out: once it is journaled, a resume replays it instead of redoing it.
+            await durable.RecordStepAsync(number, new JournaledStep(observation, [.. executions.Select(JournaledExecution.From)], outcome, finalAnswer)).ConfigureAwait(false);
+        }
 
         if (outcome is null)
         {
@@ -521,8 +651,54 @@ public sealed partial class CodeActAgent : IDisposable
             Variables = variables,
             Plan = plan?.Snapshot() ?? [],
             Outcome = outcome,
+            Replayed = journaled is not null,
         };
     }
+
+    /// <summary>
+    /// Throws when a step of a durable run went differently from its journal: a tool call the journal does not hold
+    /// (noted by the tools), journaled calls left unmade, or code blocks that ended, printed or returned otherwise.
+    /// </summary>
+    private static void CheckReplay(DurableRun durable, int number, IReadOnlyList<ExecutionResult> executions, JsonElement? finalAnswer, JournaledStep? journaled)
+    {
+        var why = durable.Divergence;
+        if (why is null && journaled is not null)
+        {
+            var now = executions.Select(JournaledExecution.From).ToList();
+            var first = Enumerable.Range(0, Math.Max(now.Count, journaled.Executions.Count))
+                .FirstOrDefault(i => i >= now.Count || i >= journaled.Executions.Count || !SameExecution(now[i], journaled.Executions[i]), -1);
+            if (durable.UnservedCalls(number) > 0)
+            {
+                why = $"step {number} made {durable.UnservedCalls(number)} fewer tool call(s) than the journal holds";
+            }
+            else if (first >= 0)
+            {
+                why = first < now.Count && first < journaled.Executions.Count
+                    ? $"code block {first + 1} of step {number} {Describe(journaled.Executions[first])} when journaled but {Describe(now[first])} now"
+                    : $"step {number} ran {now.Count} code block(s) where the journal holds {journaled.Executions.Count}";
+            }
+            else if (!JsonElement.DeepEquals(finalAnswer ?? default, journaled.FinalAnswer ?? default))
+            {
+                why = $"step {number} gave a different final answer";
+            }
+        }
+
+        if (why is not null)
+        {
+            throw new JournalDivergenceException($"Session '{durable.Session.Id}' cannot be resumed exactly: {why}. The code probably depends on something that changes between runs, such as the time or random numbers. Nothing was changed; the journal can still be inspected.");
+        }
+    }
+
+    private static bool SameExecution(JournaledExecution a, JournaledExecution b) =>
+        a.Status == b.Status && a.Stdout == b.Stdout && a.Error == b.Error && JsonElement.DeepEquals(a.Value ?? default, b.Value ?? default);
+
+    private static string Describe(JournaledExecution execution)
+    {
+        var output = execution.Stdout.Length <= 60 ? execution.Stdout : execution.Stdout[..60] + "…";
+        return $"ended {execution.Status} printing \"{output.ReplaceLineEndings(" ")}\"" + (execution.Value is { } value ? $" with value {Preview(value.GetRawText())}" : "");
+    }
+
+    private static string Preview(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     private async Task<ModelTurn> GenerateAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken)
     {

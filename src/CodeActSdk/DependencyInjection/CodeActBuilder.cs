@@ -128,6 +128,19 @@ public sealed class CodeActBuilder
         return this;
     }
 
+    /// <summary>
+    /// Journals durable runs (<see cref="CodeActAgent.RunDurableAsync"/>) in <paramref name="store"/>, from which
+    /// <see cref="CodeActAgent.ResumeAsync"/> continues them after a crash; for example <c>new SqliteCheckpointStore("sessions.db")</c>.
+    /// </summary>
+    /// <param name="store">The journal store; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseCheckpointStore(ICheckpointStore store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Services.Replace(ServiceDescriptor.Singleton(store));
+        return this;
+    }
+
     /// <summary>Makes <paramref name="tool"/> callable from the sandboxed code.</summary>
     /// <param name="tool">The tool, for example from <c>AIFunctionFactory.Create(...)</c>.</param>
     /// <returns>This builder.</returns>

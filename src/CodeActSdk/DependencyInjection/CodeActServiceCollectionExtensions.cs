@@ -69,6 +69,7 @@ public static class CodeActServiceCollectionExtensions
             services.GetRequiredService<IMemoryPolicy>(),
             services.GetService<ILogger<CodeActAgent>>(),
             services.GetService<IMeterFactory>(),
-            services.GetService<ISkillStore>());
+            services.GetService<ISkillStore>(),
+            services.GetService<ICheckpointStore>());
     }
 }

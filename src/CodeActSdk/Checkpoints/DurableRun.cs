@@ -1,0 +1,179 @@
+using System.Text.Json;
+
+namespace CodeActSdk;
+
+/// <summary>
+/// The journal side of one durable run: it holds the session's lease (renewed in the background), serves what the
+/// journal already holds while the run is replayed (model turns, tool results, finished steps), and appends what
+/// happens live. Created by <see cref="CodeActAgent"/> for <c>RunDurableAsync</c> and <c>ResumeAsync</c>.
+/// </summary>
+/// <remarks>Used by one run; tool calls and appends happen one at a time, guarded by one lock.</remarks>
+internal sealed class DurableRun : IAsyncDisposable
+{
+    /// <summary>How long a lease lasts unless renewed; it is renewed every third of that.</summary>
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(30);
+
+    private readonly ICheckpointStore _store;
+    private readonly ICheckpointLease _lease;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<int, string> _turns = [];
+    private readonly Dictionary<int, Queue<JournaledToolCall>> _toolCalls = [];
+    private readonly Dictionary<int, JournaledStep> _completed = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stopRenewing = new();
+    private readonly Task _renewing;
+    private long _nextSequence;
+    private Exception? _leaseLost;
+
+    private DurableRun(ICheckpointStore store, ICheckpointLease lease, CheckpointJournal journal, TimeProvider time)
+    {
+        _store = store;
+        _lease = lease;
+        _time = time;
+        Session = journal.Session;
+        _nextSequence = journal.Entries.Count + 1;
+        foreach (var entry in journal.Entries)
+        {
+            switch (entry.Kind)
+            {
+                case JournalEntryKind.ModelTurn:
+                    _turns[entry.Step] = entry.ModelText!;
+                    break;
+                case JournalEntryKind.ToolCall:
+                    (_toolCalls.TryGetValue(entry.Step, out var calls) ? calls : _toolCalls[entry.Step] = new()).Enqueue(entry.ToolCall!);
+                    break;
+                case JournalEntryKind.StepCompleted:
+                    _completed[entry.Step] = entry.Completed!;
+                    break;
+            }
+        }
+
+        _renewing = RenewAsync(_stopRenewing.Token);
+    }
+
+    /// <summary>The session as journaled when the run began.</summary>
+    public CheckpointSession Session { get; }
+
+    /// <summary>The step whose code is running, for the tool calls it makes.</summary>
+    public int CurrentStep { get; set; }
+
+    /// <summary>Why the replay diverged from the journal, once it has.</summary>
+    public string? Divergence { get; private set; }
+
+    /// <summary>Starts the journal of a new session and takes its lease.</summary>
+    public static async Task<DurableRun> StartAsync(ICheckpointStore store, string sessionId, string task, string language, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var session = new CheckpointSession(JournalCodec.ValidateSessionId(sessionId), task, language, now, now);
+        await store.CreateAsync(session, cancellationToken).ConfigureAwait(false);
+        var lease = await store.AcquireLeaseAsync(sessionId, Holder(), LeaseDuration, cancellationToken).ConfigureAwait(false);
+        return new DurableRun(store, lease, new CheckpointJournal(session, []), time);
+    }
+
+    /// <summary>Takes a journaled session's lease, then reads its journal (so that nobody appends meanwhile).</summary>
+    public static async Task<DurableRun> ResumeAsync(ICheckpointStore store, string sessionId, string language, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var lease = await store.AcquireLeaseAsync(JournalCodec.ValidateSessionId(sessionId), Holder(), LeaseDuration, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var journal = await store.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            if (journal.Session.Language != language)
+            {
+                throw new CheckpointException($"Session '{sessionId}' was run in {journal.Session.Language}; this agent's interpreter runs {language}. Resume it with a {journal.Session.Language} backend.");
+            }
+
+            return new DurableRun(store, lease, journal, time);
+        }
+        catch
+        {
+            await lease.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The journaled model turn of <paramref name="step"/>, or null when the model must be asked.</summary>
+    public string? JournaledTurn(int step) => _turns.GetValueOrDefault(step);
+
+    /// <summary>The journaled outcome of <paramref name="step"/>, or null when it has not finished before.</summary>
+    public JournaledStep? JournaledStep(int step) => _completed.GetValueOrDefault(step);
+
+    /// <summary>The next journaled tool call of the current step, when there is one left to serve.</summary>
+    public bool TryTakeJournaledCall(out JournaledToolCall call)
+    {
+        call = null!;
+        return _toolCalls.TryGetValue(CurrentStep, out var calls) && calls.TryDequeue(out call!);
+    }
+
+    /// <summary>How many journaled tool calls of <paramref name="step"/> the replay did not make.</summary>
+    public int UnservedCalls(int step) => _toolCalls.TryGetValue(step, out var calls) ? calls.Count : 0;
+
+    /// <summary>Notes that the replay went differently from the journal; the agent stops the run after the execution.</summary>
+    public void Diverge(string why) => Divergence ??= why;
+
+    public Task RecordTurnAsync(int step, string text) =>
+        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text });
+
+    public Task RecordToolCallAsync(JournaledToolCall call) =>
+        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ToolCall, Step = CurrentStep, ToolCall = call });
+
+    public Task RecordStepAsync(int step, JournaledStep completed) =>
+        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.StepCompleted, Step = step, Completed = completed });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopRenewing.CancelAsync().ConfigureAwait(false);
+        await _renewing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await _lease.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (CheckpointException)
+        {
+            // The lease expires by itself; a store that went away meanwhile must not hide how the run ended.
+        }
+
+        _stopRenewing.Dispose();
+        _gate.Dispose();
+    }
+
+    private async Task AppendAsync(JournalEntry entry)
+    {
+        // Not cancellable: once the work is done, recording it is what makes a resume skip it.
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_leaseLost is not null)
+            {
+                throw new CheckpointException($"The run of session '{Session.Id}' lost its lease, so it stopped journaling: {_leaseLost.Message}", _leaseLost);
+            }
+
+            await _store.AppendAsync(Session.Id, entry with { Sequence = _nextSequence, At = _time.GetUtcNow() }).ConfigureAwait(false);
+            _nextSequence++;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(LeaseDuration / 3, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await _lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (CheckpointException e)
+        {
+            _leaseLost = e;
+        }
+    }
+
+    private static string Holder() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+}
