@@ -27,12 +27,13 @@ public abstract class AgentTestBase
         IEnumerable<AIFunction>? tools = null,
         IMemoryPolicy? memoryPolicy = null,
         ICodeInterpreter? interpreter = null,
-        ISkillStore? skills = null)
+        ISkillStore? skills = null,
+        ICheckpointStore? checkpoints = null)
     {
         Client = new ScriptedChatClient(turns);
         var options = new CodeActOptions();
         configure?.Invoke(options);
-        return new CodeActAgent(interpreter ?? Interpreter, new ChatClientCodeGenerator(Client), options, tools, memoryPolicy, skills: skills);
+        return new CodeActAgent(interpreter ?? Interpreter, new ChatClientCodeGenerator(Client), options, tools, memoryPolicy, skills: skills, checkpoints: checkpoints);
     }
 }
 

@@ -677,7 +677,7 @@ public sealed partial class CodeActAgent : IDisposable
                     ? $"code block {first + 1} of step {number} {Describe(journaled.Executions[first])} when journaled but {Describe(now[first])} now"
                     : $"step {number} ran {now.Count} code block(s) where the journal holds {journaled.Executions.Count}";
             }
-            else if (!JsonElement.DeepEquals(finalAnswer ?? default, journaled.FinalAnswer ?? default))
+            else if (!SameJson(finalAnswer, journaled.FinalAnswer))
             {
                 why = $"step {number} gave a different final answer";
             }
@@ -690,7 +690,10 @@ public sealed partial class CodeActAgent : IDisposable
     }
 
     private static bool SameExecution(JournaledExecution a, JournaledExecution b) =>
-        a.Status == b.Status && a.Stdout == b.Stdout && a.Error == b.Error && JsonElement.DeepEquals(a.Value ?? default, b.Value ?? default);
+        a.Status == b.Status && a.Stdout == b.Stdout && a.Error == b.Error && SameJson(a.Value, b.Value);
+
+    private static bool SameJson(JsonElement? a, JsonElement? b) =>
+        a is { } x ? b is { } y && JsonElement.DeepEquals(x, y) : b is null;
 
     private static string Describe(JournaledExecution execution)
     {
