@@ -21,6 +21,7 @@ public interface ICheckpointStore
     /// <summary>Appends <paramref name="entry"/>, whose <see cref="JournalEntry.Sequence"/> must follow the last one.</summary>
     /// <exception cref="CheckpointNotFoundException">There is no such session.</exception>
     /// <exception cref="CheckpointConflictException">The sequence number is taken or leaves a gap (another writer got there first).</exception>
+    /// <exception cref="CheckpointFormatException">The session was journaled in another format; formats are never mixed.</exception>
     /// <exception cref="CheckpointStoreUnavailableException">The store cannot be reached.</exception>
     Task AppendAsync(string sessionId, JournalEntry entry, CancellationToken cancellationToken = default);
 
@@ -63,8 +64,9 @@ public interface ICheckpointLease : IAsyncDisposable
     /// <summary>Who holds it, for example <c>host-a:4711</c>.</summary>
     string Holder { get; }
 
-    /// <summary>Extends the lease by its duration from now.</summary>
+    /// <summary>Extends the lease by its duration from now (also when it expired and nobody took it).</summary>
     /// <exception cref="SessionLeasedException">The lease expired and another holder took it.</exception>
+    /// <exception cref="CheckpointNotFoundException">The session was deleted meanwhile.</exception>
     /// <exception cref="CheckpointStoreUnavailableException">The store cannot be reached.</exception>
     Task RenewAsync(CancellationToken cancellationToken = default);
 }

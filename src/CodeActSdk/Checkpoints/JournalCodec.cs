@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -80,7 +81,9 @@ public static class JournalCodec
             var expected = entries.Count + 1;
             if (row.Sequence != expected)
             {
-                throw new CheckpointCorruptException($"The journal of session '{session.Id}' is missing entry {expected} (the next one is {row.Sequence}). Nothing was changed; inspect it with 'codeact sessions show {session.Id}'.");
+                throw new CheckpointCorruptException(row.Sequence < expected
+                    ? $"The journal of session '{session.Id}' holds entry {row.Sequence} twice. Nothing was changed."
+                    : $"The journal of session '{session.Id}' is missing entry {expected} (the next one is {row.Sequence}). Nothing was changed; inspect it with 'codeact sessions show {session.Id}'.");
             }
 
             entries.Add(DecodeOne(session.Id, row));
@@ -101,6 +104,12 @@ public static class JournalCodec
             throw new CheckpointCorruptException($"Entry {row.Sequence} of session '{sessionId}' is damaged: its checksum does not match its content. Nothing was changed.");
         }
 
+        // Only the exact names: Enum.Parse would also take numbers and combinations.
+        if (!Enum.GetNames<JournalEntryKind>().Contains(row.Kind, StringComparer.Ordinal))
+        {
+            throw new CheckpointCorruptException($"Entry {row.Sequence} of session '{sessionId}' has an unknown kind '{row.Kind}'. Nothing was changed.");
+        }
+
         try
         {
             var entry = new JournalEntry
@@ -110,12 +119,16 @@ public static class JournalCodec
                 At = row.At,
                 Kind = Enum.Parse<JournalEntryKind>(row.Kind),
             };
-            return entry.Kind switch
+            using var payload = JsonDocument.Parse(row.Payload);
+            entry = entry.Kind switch
             {
-                JournalEntryKind.ModelTurn => entry with { ModelText = JsonDocument.Parse(row.Payload).RootElement.GetProperty("modelText").GetString() },
-                JournalEntryKind.ToolCall => entry with { ToolCall = JsonSerializer.Deserialize<JournaledToolCall>(row.Payload, Json) },
-                _ => entry with { Completed = JsonSerializer.Deserialize<JournaledStep>(row.Payload, Json) },
+                JournalEntryKind.ModelTurn => entry with { ModelText = payload.RootElement.GetProperty("modelText").GetString() },
+                JournalEntryKind.ToolCall => entry with { ToolCall = payload.Deserialize<JournaledToolCall>(Json) },
+                _ => entry with { Completed = payload.Deserialize<JournaledStep>(Json) },
             };
+            return entry.ModelText is not null || entry.ToolCall is not null || entry.Completed is not null
+                ? entry
+                : throw new CheckpointCorruptException($"Entry {row.Sequence} of session '{sessionId}' has no content. Nothing was changed.");
         }
         catch (Exception e) when (e is JsonException or ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
@@ -123,8 +136,9 @@ public static class JournalCodec
         }
     }
 
+    // Over the fields every store keeps exactly; At is left out because stores keep time at different precisions.
     private static string Checksum(long sequence, int step, string kind, string payload) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{sequence}\n{step}\n{kind}\n{payload}")));
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{sequence}\n{step}\n{kind}\n{payload}"))));
 
     private static ArgumentException Missing(JournalEntry entry, string member) =>
         new($"A {entry.Kind} journal entry needs {member}.", nameof(entry));
