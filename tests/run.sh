@@ -2,14 +2,30 @@
 # Runs every test of the solution from a fresh clone: restores the packages, builds, runs each test project,
 # and ends with one summary line ("Total: N passed, N failed, N skipped"). Nothing needs to be installed
 # beforehand except the .NET SDK (global.json names the version), CMake and a C++ compiler: the V8 backend's
-# libnode comes from Debian's packages through provide-libnode.sh.
+# libnode comes from Debian's packages through provide-libnode.sh, and the PostgreSQL store's tests get a throwaway
+# server from provide-postgres.sh (Debian's postgresql package, installed if missing), stopped and deleted at the end.
+# To test against a server of your own instead, set CODEACT_POSTGRES to its connection string.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 src/CodeActSdk.V8/native/provide-libnode.sh || { echo "Could not provide libnode for the V8 backend (see above)." >&2; exit 1; }
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+postgres_provided=
+cleanup() {
+  rm -f "$log"
+  # Quietly, so that the summary line stays the last thing printed.
+  [[ -z "$postgres_provided" ]] || tests/provide-postgres.sh stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [[ -z "${CODEACT_POSTGRES:-}" ]]; then
+  postgres_provided=1
+  CODEACT_POSTGRES="$(tests/provide-postgres.sh)" || { echo "Could not provide PostgreSQL for the CodeActSdk.Postgres tests (see above)." >&2; exit 1; }
+fi
+export CODEACT_POSTGRES
 
 dotnet test CodeActSdk.sln --configuration Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -40,7 +40,10 @@ public static class Program
             Usage:
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- harness [FIGURE...] [--n N]
                   FIGURE: pool, sustained, cold, memory, agent (default: all of them), or churn (extra, not in the
-                  default set: an allocating execution next to 1,000 live sessions); N samples (default 200).
+                  default set: an allocating execution next to 1,000 live sessions), memory-policies,
+                  journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
+                  needs CODEACT_POSTGRES) or resume (extra: a 100-step session run plain, run durably and resumed);
+                  N samples (default 200).
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
                   Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*' or --list flat.
             """);

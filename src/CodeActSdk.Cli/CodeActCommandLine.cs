@@ -15,6 +15,7 @@ internal static class CodeActCommandLine
         RunCommand.Create(),
         BenchCommand.Create(),
         McpCommand.Create(),
+        SessionsCommand.Create(),
     };
 
     /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error).</summary>

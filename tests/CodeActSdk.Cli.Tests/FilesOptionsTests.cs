@@ -66,11 +66,4 @@ public sealed class FilesOptionsTests
         run.ExitCode.Should().Be(2, run.ToString());
         run.Stderr.Should().Contain(message).And.NotContain("Exception");
     }
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("codeact-cli-files-").FullName;
-
-        public void Dispose() => Directory.Delete(Path, recursive: true);
-    }
 }

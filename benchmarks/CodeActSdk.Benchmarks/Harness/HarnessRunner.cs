@@ -17,7 +17,10 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn", "memory-policies"];
+    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume"];
+
+    // Figures that run no sandbox, so they skip the interpreter warm-up.
+    private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres"];
     private static readonly TimeSpan RefillPause = TimeSpan.FromMilliseconds(5);
 
     public static async Task<int> RunAsync(string[] args)
@@ -48,7 +51,11 @@ public static class HarnessRunner
         }
 
         PrintEnvironment();
-        await FirstUseAndWarmUpAsync().ConfigureAwait(false);
+        if (!figures.All(WithoutInterpreter.Contains))
+        {
+            await FirstUseAndWarmUpAsync().ConfigureAwait(false);
+        }
+
         foreach (var figure in figures)
         {
             Console.WriteLine();
@@ -74,6 +81,15 @@ public static class HarnessRunner
                     break;
                 case "memory-policies":
                     await MemoryPolicyFigures.RunAsync(n).ConfigureAwait(false);
+                    break;
+                case "journal-sqlite":
+                    await JournalSqliteFigures.RunAsync().ConfigureAwait(false);
+                    break;
+                case "journal-postgres":
+                    await JournalPostgresFigures.RunAsync().ConfigureAwait(false);
+                    break;
+                case "resume":
+                    await DurableResumeFigures.RunAsync().ConfigureAwait(false);
                     break;
             }
         }

@@ -11,7 +11,7 @@ namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
 /// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
-/// [--upload FILE]... [--out DIR] "&lt;task&gt;"</c>:
+/// [--upload FILE]... [--out DIR] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
 /// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
 /// configuration error.
@@ -75,10 +75,31 @@ internal static class RunCommand
             }
         });
         var outDirectory = CliOptions.OutDirectory();
+        var session = new Option<string?>("--session")
+        {
+            Description = "Run as a durable session with this id: every step is journaled (see --store), so that the run can be continued with --resume after a crash.",
+            HelpName = "ID",
+        };
+        session.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0)
+            {
+                try
+                {
+                    JournalCodec.ValidateSessionId(result.Tokens[^1].Value);
+                }
+                catch (ArgumentException e)
+                {
+                    result.AddError("--session: " + e.Message.Split(" (Parameter", 2)[0]);
+                }
+            }
+        });
+        var resume = new Option<bool>("--resume") { Description = "Continue the durable session given with --session: replay its journal, then go on live. Give no task." };
+        var store = CheckpointStores.Option();
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
-            Arity = ArgumentArity.OneOrMore,
+            Arity = ArgumentArity.ZeroOrMore,
         };
 
         var command = new Command(
@@ -94,47 +115,109 @@ internal static class RunCommand
             mounts,
             uploads,
             outDirectory,
+            session,
+            resume,
+            store,
             task,
         };
 
         command.Validators.Add(result =>
         {
-            if (string.IsNullOrWhiteSpace(string.Join(' ', result.GetValue(task) ?? [])))
+            var hasTask = !string.IsNullOrWhiteSpace(string.Join(' ', result.GetValue(task) ?? []));
+            var resuming = result.GetValue(resume);
+            if (resuming && result.GetValue(session) is null)
+            {
+                result.AddError("--resume needs --session ID: say which durable session to continue.");
+            }
+            else if (resuming && hasTask)
+            {
+                result.AddError("--resume continues the task the session was started with; give no task.");
+            }
+            else if (!resuming && !hasTask)
             {
                 result.AddError("No task given; say what the agent should do, in quotes, for example codeact run \"What is the average gross margin across all orders?\".");
+            }
+            else if (result.GetValue(session) is not null && (result.GetValue(uploads) ?? []).Length > 0)
+            {
+                result.AddError("--upload cannot be combined with --session: uploads are not journaled, so a resumed run would not have them. Use --mount.");
+            }
+            else if (result.GetValue(store) is not null && result.GetValue(session) is null)
+            {
+                result.AddError("--store is only used with --session.");
             }
         });
 
         command.SetAction((parse, cancellationToken) => RunAsync(
-            string.Join(' ', parse.GetValue(task) ?? []).Trim(),
-            parse.GetValue(backend)!.Trim().ToLowerInvariant(),
-            parse.GetValue(script),
-            parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
-            [.. (parse.GetValue(mcp) ?? []).Select(McpServerConfig.Parse)],
-            new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] },
-            parse.GetValue(uploads) ?? [],
-            parse.GetValue(outDirectory),
+            new RunRequest(
+                string.Join(' ', parse.GetValue(task) ?? []).Trim(),
+                parse.GetValue(backend)!.Trim().ToLowerInvariant(),
+                parse.GetValue(script),
+                parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
+                [.. (parse.GetValue(mcp) ?? []).Select(McpServerConfig.Parse)],
+                new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] },
+                parse.GetValue(uploads) ?? [],
+                parse.GetValue(outDirectory),
+                parse.GetValue(session),
+                parse.GetValue(resume),
+                parse.GetValue(store)),
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(
-        string task,
-        string backend,
-        FileInfo? script,
-        int maxSteps,
-        IReadOnlyList<McpServerConfig> servers,
-        FileSystemOptions files,
-        IReadOnlyList<FileInfo> uploads,
-        DirectoryInfo? outDirectory,
-        CancellationToken cancellationToken)
+    /// <summary>What <c>codeact run</c> was asked to do.</summary>
+    private sealed record RunRequest(
+        string Task,
+        string Backend,
+        FileInfo? Script,
+        int MaxSteps,
+        IReadOnlyList<McpServerConfig> Servers,
+        FileSystemOptions Files,
+        IReadOnlyList<FileInfo> Uploads,
+        DirectoryInfo? OutDirectory,
+        string? SessionId,
+        bool Resume,
+        string? Store);
+
+    private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
+        var store = request.SessionId is null ? null : CheckpointStores.Open(request.Store);
+        try
+        {
+            return await RunAsync(request, store, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CheckpointException e)
+        {
+            await Console.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"codeact run: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            if (store is not null)
+            {
+                await CheckpointStores.CloseAsync(store).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task<int> RunAsync(RunRequest request, ICheckpointStore? store, CancellationToken cancellationToken)
+    {
+        var (task, backend, script, maxSteps, servers, files, uploads, outDirectory, sessionId, resume, _) = request;
+        var journaledTurns = 0;
+        if (resume)
+        {
+            // The task is the journaled one, and a scripted model goes on from the first turn not journaled.
+            var journal = await store!.ReadAsync(sessionId!, cancellationToken).ConfigureAwait(false);
+            task = journal.Session.Task;
+            journaledTurns = journal.Entries.Count(e => e.Kind == JournalEntryKind.ModelTurn);
+        }
+
         string? notice = null;
         string modelLine;
         IChatClient client;
         if (script is not null)
         {
-            var scripted = LoadScript(script);
+            var scripted = LoadScript(script, journaledTurns);
             client = scripted;
             var shown = Path.GetRelativePath(Environment.CurrentDirectory, script.FullName);
             notice = $"NOTE: the model is a scripted test double reading {shown}; no language model is called.";
@@ -169,7 +252,8 @@ internal static class RunCommand
             interpreter,
             new ChatClientCodeGenerator(client),
             new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files } },
-            [OrdersTool.Create(), .. mcpTools.Tools]);
+            [OrdersTool.Create(), .. mcpTools.Tools],
+            checkpoints: store);
 
         var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
         printer.Header(
@@ -179,11 +263,13 @@ internal static class RunCommand
                 ("sandbox", $"{backend} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
                 ("files", FilesLine(files, uploads)),
                 ("budget", $"{maxSteps} steps"),
+                .. sessionId is null ? [] : new[] { ("session", $"{sessionId}, {(resume ? "resumed from" : "journaled in")} {CheckpointStores.Describe(request.Store)}") },
                 ("task", task),
             ]);
 
         var started = Stopwatch.GetTimestamp();
         AgentStep? last = null;
+        var steps = new List<AgentStep>();
         await using var session = await agent.CreateSessionAsync(cancellationToken).ConfigureAwait(false);
         foreach (var upload in uploads)
         {
@@ -201,9 +287,13 @@ internal static class RunCommand
         try
         {
             printer.StepStarting(1);
-            await foreach (var step in agent.RunStreamingAsync(task, session, cancellationToken).ConfigureAwait(false))
+            var run = sessionId is null ? agent.RunStreamingAsync(task, session, cancellationToken)
+                : resume ? agent.ResumeStreamingAsync(sessionId, cancellationToken)
+                : agent.RunDurableStreamingAsync(sessionId, task, cancellationToken);
+            await foreach (var step in run.ConfigureAwait(false))
             {
                 printer.Step(step);
+                steps.Add(step);
                 last = step;
                 if (step.Outcome is null)
                 {
@@ -234,7 +324,10 @@ internal static class RunCommand
         printer.Finished(last!, Stopwatch.GetElapsedTime(started));
         if (outDirectory is not null)
         {
-            await ArtifactSaver.SaveAsync(session.Files.Artifacts, outDirectory, Console.Out, cancellationToken).ConfigureAwait(false);
+            // A durable run has a session of its own; its artifacts are those its steps wrote, the latest of each.
+            var artifacts = sessionId is null ? session.Files.Artifacts
+                : [.. steps.SelectMany(s => s.Executions).SelectMany(e => e.Artifacts).GroupBy(a => a.Path).Select(g => g.Last())];
+            await ArtifactSaver.SaveAsync(artifacts, outDirectory, Console.Out, cancellationToken).ConfigureAwait(false);
         }
 
         return last!.Outcome is AgentOutcome.FinalAnswer ? ExitCodes.Ok : ExitCodes.Failed;
@@ -248,11 +341,12 @@ internal static class RunCommand
         return string.Join(", ", parts);
     }
 
-    private static ScriptedChatClient LoadScript(FileInfo script)
+    private static ScriptedChatClient LoadScript(FileInfo script, int skipTurns)
     {
         try
         {
-            return ScriptedChatClient.FromFile(script.FullName);
+            var scripted = ScriptedChatClient.FromFile(script.FullName);
+            return skipTurns == 0 ? scripted : new ScriptedChatClient(scripted.Turns.Skip(skipTurns));
         }
         catch (FormatException)
         {

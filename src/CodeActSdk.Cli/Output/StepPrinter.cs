@@ -63,7 +63,9 @@ internal sealed class StepPrinter(TextWriter output, bool color, bool tokensAreE
             _usage.Add(usage);
         }
 
-        output.WriteLine($"{Paint("model", Cyan)} · {Duration(step.ModelDuration)}{Tokens(step.Usage, " · ")}");
+        output.WriteLine(step.Replayed
+            ? $"{Paint("model", Cyan)} · replayed from the journal (the model was not asked, tool results came from the journal)"
+            : $"{Paint("model", Cyan)} · {Duration(step.ModelDuration)}{Tokens(step.Usage, " · ")}");
         WriteIndented(Prose(step.ModelText) is { Length: > 0 } prose ? prose : "(no prose, only code)", "  ");
 
         if (step.Code.Count == 0)

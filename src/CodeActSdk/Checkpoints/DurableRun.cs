@@ -73,7 +73,7 @@ internal sealed class DurableRun : IAsyncDisposable
     /// <summary>Takes a journaled session's lease, then reads its journal (so that nobody appends meanwhile).</summary>
     public static async Task<DurableRun> ResumeAsync(ICheckpointStore store, string sessionId, string language, TimeProvider time, CancellationToken cancellationToken)
     {
-        var lease = await store.AcquireLeaseAsync(JournalCodec.ValidateSessionId(sessionId), Holder(), LeaseDuration, cancellationToken).ConfigureAwait(false);
+        var lease = await TakeLeaseAsync(store, JournalCodec.ValidateSessionId(sessionId), cancellationToken).ConfigureAwait(false);
         try
         {
             var journal = await store.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
@@ -163,7 +163,14 @@ internal sealed class DurableRun : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                await _lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (CheckpointStoreUnavailableException)
+                {
+                    // A moment without the store is not a lost lease: the next tick tries again, well before it expires.
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -175,5 +182,44 @@ internal sealed class DurableRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes the lease to resume a session. A lease still held by a process of this machine that no longer exists
+    /// (it crashed) is released first, so that a resume right after a crash does not wait for the lease to expire.
+    /// </summary>
+    private static async Task<ICheckpointLease> TakeLeaseAsync(ICheckpointStore store, string sessionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.AcquireLeaseAsync(sessionId, Holder(), LeaseDuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionLeasedException e) when (IsGoneFromThisMachine(e.Holder))
+        {
+            // A holder that asks again gets its lease again: so, in its name, take the lease and release it.
+            await (await store.AcquireLeaseAsync(sessionId, e.Holder, LeaseDuration, cancellationToken).ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            return await store.AcquireLeaseAsync(sessionId, Holder(), LeaseDuration, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="holder"/> (see <see cref="Holder"/>) names a process of this machine that is not running.</summary>
+    private static bool IsGoneFromThisMachine(string holder)
+    {
+        var parts = holder.Split(':');
+        if (parts.Length != 3 || parts[0] != Environment.MachineName || !int.TryParse(parts[1], out var processId) || processId == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no process has that id
+        }
+    }
+
+    /// <summary>A holder name for one run: this machine, this process, and a random part that tells runs apart.</summary>
     private static string Holder() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 }
