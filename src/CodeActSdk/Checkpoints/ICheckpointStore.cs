@@ -13,7 +13,7 @@ namespace CodeActSdk;
 /// </remarks>
 public interface ICheckpointStore
 {
-    /// <summary>Starts the journal of a new session.</summary>
+    /// <summary>Starts the journal of a new session. The store keeps its own <see cref="CheckpointSession.Entries"/>, <see cref="CheckpointSession.Finished"/> and <see cref="CheckpointSession.FormatVersion"/>; those given are ignored.</summary>
     /// <exception cref="CheckpointConflictException">A session with this id exists.</exception>
     /// <exception cref="CheckpointStoreUnavailableException">The store cannot be reached.</exception>
     Task CreateAsync(CheckpointSession session, CancellationToken cancellationToken = default);
@@ -47,7 +47,9 @@ public interface ICheckpointStore
 
     /// <summary>
     /// Takes the right to run <paramref name="sessionId"/> for <paramref name="duration"/>, so that two hosts never
-    /// run the same session at once. A lease that was not renewed in time may be taken by another holder.
+    /// run the same session at once. A lease that was not renewed in time may be taken by another holder. A holder
+    /// that asks again while it holds the lease gets it again, so <paramref name="holder"/> must name one run, not a
+    /// host (the agent uses <c>machine:process:random</c>).
     /// </summary>
     /// <exception cref="CheckpointNotFoundException">There is no such session.</exception>
     /// <exception cref="SessionLeasedException">Another holder's lease has not expired; the message names it and when it expires.</exception>

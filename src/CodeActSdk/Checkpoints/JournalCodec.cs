@@ -60,7 +60,8 @@ public static class JournalCodec
     }
 
     /// <summary>
-    /// Checks and decodes a session's rows, in sequence order.
+    /// Checks and decodes a session's rows, in sequence order. When <see cref="CheckpointSession.Entries"/> is not 0,
+    /// the rows must be exactly that many (a store that keeps the count gets truncation detected).
     /// </summary>
     /// <exception cref="CheckpointFormatException">The session was written in another format.</exception>
     /// <exception cref="CheckpointCorruptException">A row is damaged, or the sequence has a gap.</exception>
