@@ -17,7 +17,8 @@ namespace CodeActSdk;
 /// <para>
 /// Each run creates one interpreter session (so state persists between its steps, like a REPL) and disposes it at
 /// the end, also when the run fails or is cancelled; or it runs in an <see cref="AgentSession"/> the host created with
-/// <see cref="CreateSessionAsync"/> (to add files, or to ask a follow-up in the same state), which it leaves open. The history starts with the system prompt and the task; the
+/// <see cref="CreateSessionAsync"/> (to add files, or to ask a follow-up in the same state), which it leaves open.
+/// The history starts with the system prompt and the task; the
 /// <see cref="IMemoryPolicy"/> shapes it before each model call. The blocks of a turn that are untagged or tagged
 /// with the interpreter's language run in order; the first one that fails or calls <c>final_answer</c> stops the
 /// rest. Failures of the code are sent back to the model as observations so that it can correct itself; failures of
@@ -603,7 +604,7 @@ public sealed partial class CodeActAgent : IDisposable
 
         if (durable is not null)
         {
-            CheckReplay(durable, number, executions, finalAnswer, journaled);
+            durable.CheckReplay(number, executions, finalAnswer);
             outcome = journaled?.Outcome ?? outcome;
         }
 
@@ -654,54 +655,6 @@ public sealed partial class CodeActAgent : IDisposable
             Replayed = journaled is not null,
         };
     }
-
-    /// <summary>
-    /// Throws when a step of a durable run went differently from its journal: a tool call the journal does not hold
-    /// (noted by the tools), journaled calls left unmade, or code blocks that ended, printed or returned otherwise.
-    /// </summary>
-    private static void CheckReplay(DurableRun durable, int number, IReadOnlyList<ExecutionResult> executions, JsonElement? finalAnswer, JournaledStep? journaled)
-    {
-        var why = durable.Divergence;
-        if (why is null && journaled is not null)
-        {
-            var now = executions.Select(JournaledExecution.From).ToList();
-            var first = Enumerable.Range(0, Math.Max(now.Count, journaled.Executions.Count))
-                .FirstOrDefault(i => i >= now.Count || i >= journaled.Executions.Count || !SameExecution(now[i], journaled.Executions[i]), -1);
-            if (durable.UnservedCalls(number) > 0)
-            {
-                why = $"step {number} made {durable.UnservedCalls(number)} fewer tool call(s) than the journal holds";
-            }
-            else if (first >= 0)
-            {
-                why = first < now.Count && first < journaled.Executions.Count
-                    ? $"code block {first + 1} of step {number} {Describe(journaled.Executions[first])} when journaled but {Describe(now[first])} now"
-                    : $"step {number} ran {now.Count} code block(s) where the journal holds {journaled.Executions.Count}";
-            }
-            else if (!SameJson(finalAnswer, journaled.FinalAnswer))
-            {
-                why = $"step {number} gave a different final answer";
-            }
-        }
-
-        if (why is not null)
-        {
-            throw new JournalDivergenceException($"Session '{durable.Session.Id}' cannot be resumed exactly: {why}. The code probably depends on something that changes between runs, such as the time or random numbers. Nothing was changed; the journal can still be inspected.");
-        }
-    }
-
-    private static bool SameExecution(JournaledExecution a, JournaledExecution b) =>
-        a.Status == b.Status && a.Stdout == b.Stdout && a.Error == b.Error && SameJson(a.Value, b.Value);
-
-    private static bool SameJson(JsonElement? a, JsonElement? b) =>
-        a is { } x ? b is { } y && JsonElement.DeepEquals(x, y) : b is null;
-
-    private static string Describe(JournaledExecution execution)
-    {
-        var output = execution.Stdout.Length <= 60 ? execution.Stdout : execution.Stdout[..60] + "…";
-        return $"ended {execution.Status} printing \"{output.ReplaceLineEndings(" ")}\"" + (execution.Value is { } value ? $" with value {Preview(value.GetRawText())}" : "");
-    }
-
-    private static string Preview(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     private async Task<ModelTurn> GenerateAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken)
     {

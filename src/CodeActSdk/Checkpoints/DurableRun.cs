@@ -58,7 +58,7 @@ internal sealed class DurableRun : IAsyncDisposable
     public int CurrentStep { get; set; }
 
     /// <summary>Why the replay diverged from the journal, once it has.</summary>
-    public string? Divergence { get; private set; }
+    private string? Divergence { get; set; }
 
     /// <summary>Starts the journal of a new session and takes its lease.</summary>
     public static async Task<DurableRun> StartAsync(ICheckpointStore store, string sessionId, string task, string language, TimeProvider time, CancellationToken cancellationToken)
@@ -109,6 +109,55 @@ internal sealed class DurableRun : IAsyncDisposable
 
     /// <summary>Notes that the replay went differently from the journal; the agent stops the run after the execution.</summary>
     public void Diverge(string why) => Divergence ??= why;
+
+    /// <summary>
+    /// Throws when a step of a durable run went differently from its journal: a tool call the journal does not hold
+    /// (noted by the tools), journaled calls left unmade, or code blocks that ended, printed or returned otherwise.
+    /// </summary>
+    public void CheckReplay(int number, IReadOnlyList<ExecutionResult> executions, JsonElement? finalAnswer)
+    {
+        var why = Divergence;
+        var journaled = JournaledStep(number);
+        if (why is null && journaled is not null)
+        {
+            var now = executions.Select(JournaledExecution.From).ToList();
+            var first = Enumerable.Range(0, Math.Max(now.Count, journaled.Executions.Count))
+                .FirstOrDefault(i => i >= now.Count || i >= journaled.Executions.Count || !SameExecution(now[i], journaled.Executions[i]), -1);
+            if (UnservedCalls(number) > 0)
+            {
+                why = $"step {number} made {UnservedCalls(number)} fewer tool call(s) than the journal holds";
+            }
+            else if (first >= 0)
+            {
+                why = first < now.Count && first < journaled.Executions.Count
+                    ? $"code block {first + 1} of step {number} {Describe(journaled.Executions[first])} when journaled but {Describe(now[first])} now"
+                    : $"step {number} ran {now.Count} code block(s) where the journal holds {journaled.Executions.Count}";
+            }
+            else if (!SameJson(finalAnswer, journaled.FinalAnswer))
+            {
+                why = $"step {number} gave a different final answer";
+            }
+        }
+
+        if (why is not null)
+        {
+            throw new JournalDivergenceException($"Session '{Session.Id}' cannot be resumed exactly: {why}. The code probably depends on something that changes between runs, such as the time or random numbers. Nothing was changed; the journal can still be inspected.");
+        }
+    }
+
+    private static bool SameExecution(JournaledExecution a, JournaledExecution b) =>
+        a.Status == b.Status && a.Stdout == b.Stdout && a.Error == b.Error && SameJson(a.Value, b.Value);
+
+    private static bool SameJson(JsonElement? a, JsonElement? b) =>
+        a is { } x ? b is { } y && JsonElement.DeepEquals(x, y) : b is null;
+
+    private static string Describe(JournaledExecution execution)
+    {
+        var output = execution.Stdout.Length <= 60 ? execution.Stdout : execution.Stdout[..60] + "…";
+        return $"ended {execution.Status} printing \"{output.ReplaceLineEndings(" ")}\"" + (execution.Value is { } value ? $" with value {Preview(value.GetRawText())}" : "");
+    }
+
+    private static string Preview(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     public Task RecordTurnAsync(int step, string text) =>
         AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text });
