@@ -172,25 +172,23 @@ internal sealed class JintSandbox
     }
 
     /// <summary>
-    /// Defines the host function the <c>files</c> object calls, then runs <see cref="JavaScriptFiles.InstallScript"/>,
-    /// which wraps it in the frozen global <c>files</c> and deletes the host function's own name.
+    /// Installs the frozen global <c>files</c>, one host function per operation. Built here rather than by
+    /// <see cref="JavaScriptFiles.InstallScript"/>: that script deletes globals, and deleting from Jint's global object
+    /// would change the order in which the code's own globals are listed in the state digest.
     /// </summary>
     private void InstallFiles()
     {
-        Define(Engine.Global, JavaScriptFiles.HostFunctionName, Function((_, arguments) => FilesCall(arguments), 3));
-        var program = new global::Jint.Parser.JavaScriptParser().Parse(JavaScriptFiles.InstallScript);
-        // The script is ours, but writeBytes copies an array-like of the code's choosing element by element: its
-        // loop must stop at the execution's limits like the code's own loops. The guard is not the code's guard
-        // because the script's top level runs here, when no execution (and so no budget) exists.
-        new GuardInjector(Function((_, _) =>
+        var files = Engine.Object.Construct(Arguments.Empty);
+        foreach (var (name, arity) in JavaScriptFiles.Operations)
         {
-            _budget?.Tick();
-            return JsValue.Undefined;
-        })).Inject(program);
-        Engine.Execute(program);
+            files.FastSetProperty(name, new PropertyDescriptor(Function((_, arguments) => FilesCall(name, arguments), arity), false, true, false));
+        }
+
+        files.Extensible = false;
+        Engine.Global.FastSetProperty(JavaScriptFiles.GlobalName, new PropertyDescriptor(files, false, false, false));
     }
 
-    private JsValue FilesCall(JsValue[] arguments)
+    private JsValue FilesCall(string operation, JsValue[] arguments)
     {
         RefuseWhileDescribing(JavaScriptFiles.GlobalName);
         var files = _files ?? throw new JavaScriptException(Engine.Error, "files is not available: this sandbox is not bound to a session.");
@@ -213,7 +211,7 @@ internal sealed class JintSandbox
         string? result;
         try
         {
-            result = JavaScriptFiles.Invoke(files, json);
+            result = JavaScriptFiles.Invoke(files, operation, json);
         }
         catch (SandboxFileException e)
         {

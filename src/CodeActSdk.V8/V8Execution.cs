@@ -27,7 +27,7 @@ internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, Sand
     /// <summary>A limit or cancellation hit during a tool call; the run was stopped because of it.</summary>
     public SandboxStopException? Stop { get; private set; }
 
-    /// <summary>The tool index the shim calls the <c>files</c> host function by, for a session with <paramref name="tools"/>.</summary>
+    /// <summary>The tool index of the first <c>files</c> host function (one per operation, in order), for a session with <paramref name="tools"/>.</summary>
     public static int FilesToolIndex(ToolBridge tools) => tools.Tools.Count;
 
     public int OnHostCall(int op, int index, ReadOnlySpan<byte> text, nint reply)
@@ -39,8 +39,8 @@ internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, Sand
                 return NativeMethods.ReplyValue;
             case NativeMethods.OpTool when index >= 0 && index < tools.Tools.Count:
                 return CallTool(tools.Tools[index], text, reply);
-            case NativeMethods.OpTool when index == FilesToolIndex(tools):
-                return CallFiles(text, reply);
+            case NativeMethods.OpTool when index >= FilesToolIndex(tools) && index < FilesToolIndex(tools) + JavaScriptFiles.Operations.Count:
+                return CallFiles(JavaScriptFiles.Operations[index - FilesToolIndex(tools)].Name, text, reply);
             default:
                 V8HostCallbacks.Reply(reply, $"Unknown host operation {op}.");
                 return NativeMethods.ReplyError;
@@ -78,7 +78,7 @@ internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, Sand
         }
     }
 
-    private int CallFiles(ReadOnlySpan<byte> argumentsJson, nint reply)
+    private int CallFiles(string operation, ReadOnlySpan<byte> argumentsJson, nint reply)
     {
         List<JsonNode?> call;
         try
@@ -94,7 +94,7 @@ internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, Sand
         string result;
         try
         {
-            result = JavaScriptFiles.Invoke(files, call);
+            result = JavaScriptFiles.Invoke(files, operation, call);
         }
         catch (SandboxFileException e)
         {

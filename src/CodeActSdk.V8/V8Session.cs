@@ -64,14 +64,19 @@ internal sealed class V8Session : IInterpreterSession
     public ISessionFiles Files => _files;
 
     /// <summary>
-    /// Installs the global <c>files</c>: defines its host function (as the tool after the session's own) and runs
-    /// <see cref="JavaScriptFiles.InstallScript"/>, which wraps it and deletes its name. Called once, before the
-    /// session's tools are defined, so that a tool named <c>files</c> is refused like any tool hiding a global.
+    /// Installs the global <c>files</c>: defines its host functions (as the tools after the session's own) and runs
+    /// <see cref="JavaScriptFiles.InstallScript"/>, which gathers them and deletes their names. Called once, before
+    /// the session's tools are defined, so that a tool named <c>files</c> is refused like any tool hiding a global.
     /// </summary>
     /// <exception cref="InvalidOperationException">The script did not complete; the session cannot offer <c>files</c>.</exception>
     public unsafe void InstallFiles()
     {
-        _isolate.DefineTool(JavaScriptFiles.HostFunctionName, V8Execution.FilesToolIndex(_tools), 3);
+        for (var i = 0; i < JavaScriptFiles.Operations.Count; i++)
+        {
+            var (name, arity) = JavaScriptFiles.Operations[i];
+            _isolate.DefineTool(JavaScriptFiles.HostFunctionName(name), V8Execution.FilesToolIndex(_tools) + i, arity);
+        }
+
         var source = Encoding.UTF8.GetBytes(JavaScriptFiles.InstallScript);
         var options = new NativeMethods.RunOptions
         {
@@ -95,8 +100,8 @@ internal sealed class V8Session : IInterpreterSession
                 throw new InvalidOperationException("V8 could not install the files object: " + NativeMethods.TakeError(error, "the run failed."));
             }
 
-            // The script ends with `delete` of the host function's name: anything but a completed `true` means the
-            // code would see a broken files object or the raw host function.
+            // The script's value says whether every host function's name was deleted: anything but a completed `true`
+            // means the code would see a broken files object or a raw host function.
             var value = native.HasValue != 0 ? NativeMethods.Text(native.ValueJson, native.ValueLength) : null;
             if (native.Outcome != NativeMethods.OutcomeCompleted || value != "true")
             {

@@ -223,12 +223,13 @@ public class FileSystemTests(Backend backend) : ConformanceTest(backend)
     }
 
     [Test]
-    public async Task An_uncaught_file_error_is_a_runtime_error_with_the_message()
+    public async Task An_uncaught_file_error_is_a_runtime_error_with_the_message_and_the_codes_line()
     {
-        var result = await RunAsync("files.readText('missing.txt')", "Files.ReadText(\"missing.txt\")");
+        var result = await RunAsync("var a = 1;\nfiles.readText('missing.txt');", "var a = 1;\nFiles.ReadText(\"missing.txt\");");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
         result.Error!.Message.Should().Contain("There is no file or folder 'missing.txt'");
+        result.Error.Line.Should().Be(2);
     }
 
     [Test]

@@ -6,55 +6,46 @@ using System.Text.Json.Nodes;
 namespace CodeActSdk.Files;
 
 /// <summary>
-/// The <c>files</c> object of the JavaScript backends. A backend defines one global host function under
-/// <see cref="HostFunctionName"/> that passes its arguments as JSON to <see cref="Invoke"/>, then runs
-/// <see cref="InstallScript"/>: an ES5 script that wraps the host function in a frozen <c>files</c> object and removes
-/// the host function's global name. The script holds only what every backend shares; the backends differ only in how
-/// a call reaches <see cref="Invoke"/>.
+/// The <c>files</c> object of the JavaScript backends: a frozen global object with one host function per operation
+/// (<see cref="Operations"/>), each passing its arguments as JSON to <see cref="Invoke"/>. The code calls the host
+/// functions directly (no JavaScript wrapper in between), so an error a call throws points at the code's own line.
+/// Jint builds the object itself; V8, which can only define host functions as globals, defines them under
+/// <see cref="HostFunctionName"/> and runs <see cref="InstallScript"/> to gather them and remove their names.
 /// </summary>
 public static class JavaScriptFiles
 {
-    /// <summary>The global the backend defines for <see cref="InstallScript"/>; the script deletes it.</summary>
-    public const string HostFunctionName = "__codeact_files";
-
     /// <summary>The global the script installs.</summary>
     public const string GlobalName = "files";
 
-    /// <summary>Installs <c>files</c> from the host function <see cref="HostFunctionName"/>, and removes that name.</summary>
-    public const string InstallScript = """
-        (function (global, host) {
+    private const string HostPrefix = "__codeact_files_";
+
+    /// <summary>The operations of <c>files</c>, with the number of arguments each takes.</summary>
+    public static IReadOnlyList<(string Name, int Arity)> Operations { get; } =
+    [
+        ("readText", 1), ("writeText", 2), ("readBytes", 1), ("writeBytes", 2), ("readCsv", 1), ("writeCsv", 2),
+        ("readJson", 1), ("writeJson", 2), ("list", 1), ("stat", 1), ("exists", 1), ("delete", 1),
+    ];
+
+    /// <summary>The global name under which a backend defines the host function of <paramref name="operation"/>.</summary>
+    public static string HostFunctionName(string operation) => HostPrefix + operation;
+
+    /// <summary>
+    /// Gathers the host functions into the frozen, non-enumerable global <c>files</c> and deletes their names. Its
+    /// value is <c>true</c> when every name was removed.
+    /// </summary>
+    public static string InstallScript { get; } = $$"""
+        (function (global) {
           'use strict';
-          var parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray;
-          function bytesOf(bytes) {
-            if (isArray(bytes)) return bytes;
-            if (bytes === null || typeof bytes !== 'object' || typeof bytes.length !== 'number') {
-              throw new TypeError('files.writeBytes: bytes must be an array (or typed array) of numbers from 0 to 255');
-            }
-            var copy = [];
-            for (var i = 0; i < bytes.length; i++) copy[i] = bytes[i];
-            return copy;
+          var names = [{{string.Join(", ", Operations.Select(o => "'" + o.Name + "'"))}}];
+          var files = {}, removed = true;
+          for (var i = 0; i < names.length; i++) {
+            files[names[i]] = global['{{HostPrefix}}' + names[i]];
+            removed = delete global['{{HostPrefix}}' + names[i]] && removed;
           }
-          var files = {
-            readText: function readText(path) { return host('readText', path); },
-            writeText: function writeText(path, text) { return host('writeText', path, text); },
-            readBytes: function readBytes(path) { return host('readBytes', path); },
-            writeBytes: function writeBytes(path, bytes) { return host('writeBytes', path, bytesOf(bytes)); },
-            readCsv: function readCsv(path) { return host('readCsv', path); },
-            writeCsv: function writeCsv(path, rows) { return host('writeCsv', path, rows); },
-            readJson: function readJson(path) {
-              var text = host('readText', path);
-              try { return parse(text); } catch (e) { throw new SyntaxError('files.readJson: ' + path + ' is not valid JSON (' + e.message + ')'); }
-            },
-            writeJson: function writeJson(path, value) { return host('writeText', path, stringify(value, null, 2)); },
-            list: function list(path) { return host('list', path === undefined ? '' : path); },
-            stat: function stat(path) { return host('stat', path); },
-            exists: function exists(path) { return host('exists', path); },
-            'delete': function remove(path) { return host('delete', path); }
-          };
           Object.freeze(files);
           Object.defineProperty(global, 'files', { value: files, enumerable: false, writable: false, configurable: false });
-        })(this, this.__codeact_files);
-        delete this.__codeact_files;
+          return removed;
+        })(this);
         """;
 
     /// <summary>The <c>files</c> API as the model is told about it.</summary>
@@ -69,36 +60,56 @@ public static class JavaScriptFiles
         """;
 
     /// <summary>
-    /// Runs one call of the <c>files</c> object: <paramref name="call"/> is the operation's name followed by its
-    /// arguments, as JSON. Returns the result as JSON text, which the backend hands to the engine to parse.
+    /// Runs one call of the <c>files</c> object: <paramref name="operation"/> (one of <see cref="Operations"/>) with
+    /// the code's <paramref name="arguments"/> as JSON. Returns the result as JSON text, which the backend hands to
+    /// the engine to parse.
     /// </summary>
     /// <exception cref="SandboxFileException">The call was refused or failed; the message is for the code.</exception>
-    public static string Invoke(SandboxFileSystem files, IReadOnlyList<JsonNode?> call)
+    public static string Invoke(SandboxFileSystem files, string operation, IReadOnlyList<JsonNode?> arguments)
     {
         ArgumentNullException.ThrowIfNull(files);
-        ArgumentNullException.ThrowIfNull(call);
-        var operation = call.Count > 0 && call[0] is JsonValue op && op.GetValueKind() == JsonValueKind.String ? op.GetValue<string>() : "";
-        string Path() => Text(call, 1, operation, "path");
-        if (operation == "readBytes")
+        ArgumentNullException.ThrowIfNull(arguments);
+        string Path() => Text(arguments, 0, operation, "path");
+        switch (operation)
         {
-            // Written as text directly: a node per byte would cost the host far more memory than the file.
-            return BytesJson(files.ReadBytes(Path()));
+            case "readBytes":
+                // Written as text directly: a node per byte would cost the host far more memory than the file.
+                return BytesJson(files.ReadBytes(Path()));
+            case "readJson":
+                // The file's text is the result's JSON, once it is known to be JSON.
+                return ValidJson(files.ReadText(Path()), Path());
         }
 
         JsonNode? result = operation switch
         {
             "readText" => files.ReadText(Path()),
-            "writeText" => Entry(files.WriteText(Path(), Text(call, 2, operation, "text"))),
-            "writeBytes" => Entry(files.WriteBytes(Path(), Bytes(call, operation))),
+            "writeText" => Entry(files.WriteText(Path(), Text(arguments, 1, operation, "text"))),
+            "writeJson" => Entry(files.WriteText(Path(), (arguments.Count > 1 ? arguments[1] : null)?.ToJsonString(Indented) ?? "null")),
+            "writeBytes" => Entry(files.WriteBytes(Path(), Bytes(arguments, operation))),
             "readCsv" => CsvTables.Parse(files.ReadText(Path()), Path()),
-            "writeCsv" => Entry(files.WriteText(Path(), CsvTables.Write(call.Count > 2 && call[2] is JsonArray rows ? rows : throw Usage(operation, "rows must be an array of objects"), Path()))),
-            "list" => new JsonArray([.. files.List(Path()).Select(Entry)]),
+            "writeCsv" => Entry(files.WriteText(Path(), CsvTables.Write(arguments.Count > 1 && arguments[1] is JsonArray rows ? rows : throw Usage(operation, "rows must be an array of objects"), Path()))),
+            "list" => new JsonArray([.. files.List(arguments.Count == 0 || arguments[0] is null ? "" : Path()).Select(Entry)]),
             "stat" => Entry(files.Stat(Path())),
             "exists" => files.Exists(Path()),
             "delete" => files.Delete(Path()),
             _ => throw new SandboxFileException($"files has no operation '{operation}'."),
         };
         return result?.ToJsonString() ?? "null";
+    }
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string ValidJson(string text, string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return text;
+        }
+        catch (JsonException e)
+        {
+            throw new SandboxFileException($"files.readJson: '{path}' is not valid JSON ({e.Message.Split(" Path:", 2)[0]}).");
+        }
     }
 
     private static string BytesJson(byte[] bytes)
@@ -133,12 +144,15 @@ public static class JavaScriptFiles
             ? value.GetValue<string>()
             : throw Usage(operation, $"{name} must be a string");
 
-    private static byte[] Bytes(IReadOnlyList<JsonNode?> call, string operation)
+    private static byte[] Bytes(IReadOnlyList<JsonNode?> arguments, string operation)
     {
-        if (call.Count <= 2 || call[2] is not JsonArray array)
+        // An array, or a typed array, which reaches JSON as an object keyed "0", "1", ….
+        IReadOnlyList<JsonNode?> array = arguments.Count > 1 ? arguments[1] switch
         {
-            throw Usage(operation, "bytes must be an array of numbers from 0 to 255");
-        }
+            JsonArray list => [.. list],
+            JsonObject indexed when indexed.Select((p, i) => p.Key == i.ToString(CultureInfo.InvariantCulture)).All(x => x) => [.. indexed.Select(p => p.Value)],
+            _ => throw Usage(operation, "bytes must be an array (or typed array) of numbers from 0 to 255"),
+        } : throw Usage(operation, "bytes must be an array (or typed array) of numbers from 0 to 255");
 
         var bytes = new byte[array.Count];
         for (var i = 0; i < array.Count; i++)
