@@ -24,6 +24,7 @@ internal sealed class DurableRun : IAsyncDisposable
     private readonly Task _renewing;
     private long _nextSequence;
     private Exception? _leaseLost;
+    private long _leaseRenewedTicks; // UTC ticks; written by the renewal loop and the appends, so read and written whole
 
     private DurableRun(ICheckpointStore store, ICheckpointLease lease, CheckpointJournal journal, TimeProvider time)
     {
@@ -32,6 +33,7 @@ internal sealed class DurableRun : IAsyncDisposable
         _time = time;
         Session = journal.Session;
         _nextSequence = journal.Entries.Count + 1;
+        _leaseRenewedTicks = time.GetUtcNow().UtcTicks;
         foreach (var entry in journal.Entries)
         {
             switch (entry.Kind)
@@ -196,6 +198,14 @@ internal sealed class DurableRun : IAsyncDisposable
                 throw new CheckpointException($"The run of session '{Session.Id}' lost its lease, so it stopped journaling: {_leaseLost.Message}", _leaseLost);
             }
 
+            // A host that was paused (or whose renewals failed) past two thirds of the lease renews before it writes:
+            // if another host took the session meanwhile, this throws instead of appending to its journal.
+            if (_time.GetUtcNow().UtcTicks - Interlocked.Read(ref _leaseRenewedTicks) > (LeaseDuration * 2 / 3).Ticks)
+            {
+                await _lease.RenewAsync().ConfigureAwait(false);
+                Interlocked.Exchange(ref _leaseRenewedTicks, _time.GetUtcNow().UtcTicks);
+            }
+
             await _store.AppendAsync(Session.Id, entry with { Sequence = _nextSequence, At = _time.GetUtcNow() }).ConfigureAwait(false);
             _nextSequence++;
         }
@@ -215,6 +225,7 @@ internal sealed class DurableRun : IAsyncDisposable
                 try
                 {
                     await _lease.RenewAsync(cancellationToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _leaseRenewedTicks, _time.GetUtcNow().UtcTicks);
                 }
                 catch (CheckpointStoreUnavailableException)
                 {
