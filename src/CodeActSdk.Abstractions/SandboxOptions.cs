@@ -36,6 +36,14 @@ public sealed record SandboxOptions
     /// <summary>The session's virtual file system: an in-memory scratch area, and the host folders mounted into it. Default: the scratch area only.</summary>
     public FileSystemOptions Files { get; init; } = new();
 
+    /// <summary>
+    /// Where the session runs. <see cref="SandboxIsolation.InProcess"/> (the default) keeps it in the host process;
+    /// <see cref="SandboxIsolation.Process"/> puts it in a child worker process, which an interpreter honours only when
+    /// it is wrapped in CodeActSdk.Isolation's <c>IsolatedInterpreter</c> (a bare backend refuses it rather than
+    /// silently running the code in the host).
+    /// </summary>
+    public SandboxIsolation Isolation { get; init; } = SandboxIsolation.InProcess;
+
     /// <summary>Checks every limit and throws if one is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A limit is zero, negative or absurdly large; the message names it.</exception>
     /// <exception cref="ArgumentException">Two tools share a name, or the file system's mounts are wrong.</exception>
@@ -49,6 +57,11 @@ public sealed record SandboxOptions
         Require(MaxValueChars > 0, nameof(MaxValueChars), MaxValueChars, "positive");
         ArgumentNullException.ThrowIfNull(Tools);
         ArgumentNullException.ThrowIfNull(Files);
+        if (!Enum.IsDefined(Isolation))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Isolation), Isolation, "SandboxOptions.Isolation must be InProcess or Process.");
+        }
+
         Files.Validate();
         var duplicate = Tools.GroupBy(t => t.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)

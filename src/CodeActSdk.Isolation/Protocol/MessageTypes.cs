@@ -1,0 +1,51 @@
+namespace CodeActSdk.Isolation.Protocol;
+
+/// <summary>
+/// The messages of the worker protocol: one JSON object per line on the worker's stdin (host to worker) and stdout
+/// (worker to host), each with a <c>"type"</c>; the worker's stderr is diagnostics only. Requests carry an
+/// <c>"id"</c> that their reply repeats; tool calls carry a <c>"callId"</c> that the host's tool result repeats.
+/// </summary>
+public static class MessageTypes
+{
+    /// <summary>Worker to host, once at start: the worker is loaded and listening (<c>{pid}</c>).</summary>
+    public const string Ready = "ready";
+
+    /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema}], files}</c>).</summary>
+    public const string Create = "create";
+
+    /// <summary>Worker to host: the session exists (<c>{id}</c>).</summary>
+    public const string Created = "created";
+
+    /// <summary>Worker to host: a request failed in the host's sense (bad options, bad path): <c>{id, errorType, message}</c>.</summary>
+    public const string Error = "error";
+
+    /// <summary>Host to worker: run code (<c>{id, code}</c>).</summary>
+    public const string Execute = "execute";
+
+    /// <summary>Worker to host: an execution's <see cref="ExecutionResult"/> (<c>{id, result, artifactPaths}</c>).</summary>
+    public const string Result = "result";
+
+    /// <summary>Host to worker: cancel the running execution (<c>{id}</c> of the execution).</summary>
+    public const string Cancel = "cancel";
+
+    /// <summary>Host to worker: the state digest (<c>{id}</c>).</summary>
+    public const string Describe = "describe";
+
+    /// <summary>Worker to host: the state digest (<c>{id, variables:[{name, type, preview}]}</c>).</summary>
+    public const string Variables = "variables";
+
+    /// <summary>Host to worker: add a file to the scratch area (<c>{id, path, base64}</c>).</summary>
+    public const string Upload = "upload";
+
+    /// <summary>Worker to host: the file was added (<c>{id, file:{path, size, isDirectory, readOnly, modified}}</c>).</summary>
+    public const string Uploaded = "uploaded";
+
+    /// <summary>Worker to host: the code called a tool (<c>{callId, name, argumentsJson}</c>).</summary>
+    public const string ToolCall = "toolCall";
+
+    /// <summary>Host to worker: a tool's outcome (<c>{callId, resultJson}</c> or <c>{callId, error, errorType}</c>).</summary>
+    public const string ToolResult = "toolResult";
+
+    /// <summary>Host to worker: end the session and exit.</summary>
+    public const string Dispose = "dispose";
+}

@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using CodeActSdk.Isolation.Protocol;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Isolation.Worker;
+
+/// <summary>
+/// The worker's side of the protocol: one session per worker process, created by the first <c>create</c>, ended by
+/// <c>dispose</c> or by the host closing the pipe. Executions run off the reading loop so that tool results and
+/// cancellations are read while code runs.
+/// </summary>
+public sealed class WorkerLoop
+{
+    private readonly Func<string, ICodeInterpreter> _interpreters;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _toolCalls = new();
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _executions = new();
+    private long _nextCallId;
+    private ICodeInterpreter? _interpreter;
+    private string? _backend;
+    private IInterpreterSession? _session;
+
+    /// <summary>Creates the loop.</summary>
+    /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
+    public WorkerLoop(Func<string, ICodeInterpreter> interpreters)
+    {
+        ArgumentNullException.ThrowIfNull(interpreters);
+        _interpreters = interpreters;
+    }
+
+    /// <summary>Runs until the host says dispose or closes the pipe.</summary>
+    /// <param name="input">The host's messages (the worker's stdin).</param>
+    /// <param name="output">Where the worker's messages go (the worker's stdout, which nothing else may write to).</param>
+    /// <param name="warmBackend">A backend to load before saying ready, so a pooled worker creates its session at once.</param>
+    public async Task RunAsync(Stream input, Stream output, string? warmBackend)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        using var channel = new MessageChannel(input, output);
+        if (warmBackend is not null)
+        {
+            Interpreter(warmBackend);
+        }
+
+        await channel.WriteAsync(new JsonObject { ["type"] = MessageTypes.Ready, ["pid"] = Environment.ProcessId }).ConfigureAwait(false);
+        while (await channel.ReadAsync().ConfigureAwait(false) is { } message)
+        {
+            var type = message["type"]?.GetValue<string>();
+            var id = message["id"]?.GetValue<long>() ?? 0;
+            switch (type)
+            {
+                case MessageTypes.Create:
+                    await Reply(channel, id, () => CreateAsync(channel, message)).ConfigureAwait(false);
+                    break;
+                case MessageTypes.Execute:
+                    _ = Task.Run(() => Reply(channel, id, () => ExecuteAsync(id, message["code"]!.GetValue<string>())));
+                    break;
+                case MessageTypes.Cancel:
+                    if (_executions.TryGetValue(id, out var execution))
+                    {
+                        execution.Cancel();
+                    }
+
+                    break;
+                case MessageTypes.Describe:
+                    _ = Task.Run(() => Reply(channel, id, DescribeAsync));
+                    break;
+                case MessageTypes.Upload:
+                    _ = Task.Run(() => Reply(channel, id, () => UploadAsync(message)));
+                    break;
+                case MessageTypes.ToolResult:
+                    if (_toolCalls.TryRemove(message["callId"]!.GetValue<long>(), out var pending))
+                    {
+                        pending.TrySetResult(message);
+                    }
+
+                    break;
+                case MessageTypes.Dispose:
+                    await DisposeSessionAsync().ConfigureAwait(false);
+                    return;
+                default:
+                    await Console.Error.WriteLineAsync($"CodeActSdk.Worker: ignored a message of unknown type '{type}'.").ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        // The host closed the pipe without saying dispose: it is gone, so is the session.
+        await DisposeSessionAsync().ConfigureAwait(false);
+    }
+
+    private ICodeInterpreter Interpreter(string backend)
+    {
+        if (_interpreter is null)
+        {
+            _interpreter = _interpreters(backend);
+            _backend = backend;
+        }
+        else if (_backend != backend)
+        {
+            throw new InvalidOperationException($"This worker was warmed for the '{_backend}' backend, not '{backend}'.");
+        }
+
+        return _interpreter;
+    }
+
+    private async Task<JsonObject> CreateAsync(MessageChannel channel, JsonObject message)
+    {
+        if (_session is not null)
+        {
+            throw new InvalidOperationException("This worker already has a session; a worker serves one session.");
+        }
+
+        var backend = message["backend"]!.GetValue<string>();
+        ToolCallSender send = (name, arguments, token) => CallToolAsync(channel, name, arguments, token);
+        var tools = (message["tools"] as JsonArray ?? []).Select(node =>
+        {
+            var tool = (JsonObject)node!;
+            return (AIFunction)new ProxyTool(
+                tool["name"]!.GetValue<string>(),
+                tool["description"]?.GetValue<string>() ?? "",
+                SandboxOptionsWire.ParseSchema(tool["jsonSchema"]!.GetValue<string>()),
+                send);
+        }).ToList();
+        var options = SandboxOptionsWire.FromJson((JsonObject)message["limits"]!, (JsonObject)message["files"]!, tools);
+        _session = await Interpreter(backend).CreateSessionAsync(options).ConfigureAwait(false);
+        return new JsonObject { ["type"] = MessageTypes.Created };
+    }
+
+    private async Task<JsonObject> CallToolAsync(MessageChannel channel, string name, string argumentsJson, CancellationToken cancellationToken)
+    {
+        var callId = Interlocked.Increment(ref _nextCallId);
+        var pending = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _toolCalls[callId] = pending;
+        try
+        {
+            await channel.WriteAsync(new JsonObject
+            {
+                ["type"] = MessageTypes.ToolCall,
+                ["callId"] = callId,
+                ["name"] = name,
+                ["argumentsJson"] = argumentsJson,
+            }, cancellationToken).ConfigureAwait(false);
+            return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _toolCalls.TryRemove(callId, out _);
+        }
+    }
+
+    private async Task<JsonObject> ExecuteAsync(long id, string code)
+    {
+        var session = Session();
+        using var cancellation = new CancellationTokenSource();
+        _executions[id] = cancellation;
+        try
+        {
+            var result = await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false);
+            return new JsonObject
+            {
+                ["type"] = MessageTypes.Result,
+                ["result"] = ExecutionResultWire.ToJson(result),
+                // The host mirrors the artifacts; the full list of paths tells it which ones the code deleted.
+                ["artifactPaths"] = new JsonArray(session.Files.Artifacts.Select(a => (JsonNode)a.Path).ToArray()),
+            };
+        }
+        finally
+        {
+            _executions.TryRemove(id, out _);
+        }
+    }
+
+    private async Task<JsonObject> DescribeAsync()
+    {
+        var variables = await Session().DescribeVariablesAsync().ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["type"] = MessageTypes.Variables,
+            ["variables"] = new JsonArray(variables.Select(v => (JsonNode)new JsonObject
+            {
+                ["name"] = v.Name,
+                ["type"] = v.Type,
+                ["preview"] = v.Preview,
+            }).ToArray()),
+        };
+    }
+
+    private async Task<JsonObject> UploadAsync(JsonObject message)
+    {
+        var content = Convert.FromBase64String(message["base64"]!.GetValue<string>());
+        using var stream = new MemoryStream(content, writable: false);
+        var file = await Session().Files.AddAsync(message["path"]!.GetValue<string>(), stream).ConfigureAwait(false);
+        return new JsonObject { ["type"] = MessageTypes.Uploaded, ["file"] = ExecutionResultWire.FileInfoToJson(file) };
+    }
+
+    private IInterpreterSession Session() =>
+        _session ?? throw new InvalidOperationException("The worker has no session yet: the host must send create first.");
+
+    private static async Task Reply(MessageChannel channel, long id, Func<Task<JsonObject>> handle)
+    {
+        JsonObject reply;
+        try
+        {
+            reply = await handle().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Host-side exceptions (bad options, bad paths) cross as their kind and message; the host throws them again.
+            reply = new JsonObject
+            {
+                ["type"] = MessageTypes.Error,
+                ["errorType"] = e switch
+                {
+                    SandboxFileException => "file",
+                    ArgumentException => "argument",
+                    _ => "other",
+                },
+                ["message"] = e.Message,
+            };
+        }
+
+        reply["id"] = id;
+        await channel.WriteAsync(reply).ConfigureAwait(false);
+    }
+
+    private async Task DisposeSessionAsync()
+    {
+        foreach (var execution in _executions.Values)
+        {
+            execution.Cancel();
+        }
+
+        if (_session is not null)
+        {
+            await _session.DisposeAsync().ConfigureAwait(false);
+            _session = null;
+        }
+
+        if (_interpreter is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
