@@ -1,0 +1,85 @@
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Isolation;
+
+/// <summary>
+/// Gives any backend the <see cref="SandboxIsolation.Process"/> option: a session whose options ask for it lives in a
+/// worker process of its own (see <see cref="IsolatedSession"/>); any other session is the wrapped interpreter's own.
+/// The language and the tool documentation are the wrapped interpreter's, so the model sees no difference.
+/// </summary>
+/// <remarks>
+/// A decorator rather than a check inside each backend: the backends stay free of processes and pipes, and the
+/// worker runs the very same in-process backend. The worker builds the backend with its default settings; the
+/// wrapped interpreter's own options (for example <c>JintInterpreterOptions</c>) apply only to in-process sessions.
+/// </remarks>
+public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable
+{
+    private readonly ICodeInterpreter _inProcess;
+    private readonly WorkerPool _pool;
+    private readonly bool _ownsPool;
+
+    /// <summary>Wraps <paramref name="inProcess"/>.</summary>
+    /// <param name="inProcess">The backend: <c>JintInterpreter</c>, <c>V8Interpreter</c> or <c>RoslynInterpreter</c>.</param>
+    /// <param name="pool">The workers to take from; by default the interpreter makes its own and disposes it with itself.</param>
+    /// <param name="backend">The worker's name of the backend (<c>jint</c>, <c>v8</c>, <c>csharp</c>); by default inferred from the interpreter's type.</param>
+    /// <exception cref="ArgumentException">The backend cannot be inferred; pass its name.</exception>
+    public IsolatedInterpreter(ICodeInterpreter inProcess, WorkerPool? pool = null, string? backend = null)
+    {
+        ArgumentNullException.ThrowIfNull(inProcess);
+        _inProcess = inProcess;
+        Backend = backend ?? BackendOf(inProcess);
+        _ownsPool = pool is null;
+        _pool = pool ?? new WorkerPool();
+    }
+
+    /// <summary>The worker's name of the backend.</summary>
+    public string Backend { get; }
+
+    /// <inheritdoc />
+    public CodeLanguage Language => _inProcess.Language;
+
+    /// <inheritdoc />
+    public string DescribeTools(IReadOnlyList<AIFunction> tools) => _inProcess.DescribeTools(tools);
+
+    /// <summary>Starts workers for this backend in the background, so that the first isolated sessions start at once.</summary>
+    public void Warm() => _pool.Warm(Backend);
+
+    /// <inheritdoc />
+    /// <exception cref="FileNotFoundException">Isolation was asked for and the worker is missing; the message says what to reference.</exception>
+    public async ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Isolation != SandboxIsolation.Process)
+        {
+            return await _inProcess.CreateSessionAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+
+        options.Validate();
+        return await IsolatedSession.CreateAsync(_pool, Backend, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Disposes the pool if this interpreter made it (not the wrapped interpreter, which the caller owns).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsPool)
+        {
+            await _pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static string BackendOf(ICodeInterpreter interpreter) => interpreter.GetType().FullName switch
+    {
+        "CodeActSdk.Jint.JintInterpreter" => "jint",
+        "CodeActSdk.V8.V8Interpreter" => "v8",
+        "CodeActSdk.Roslyn.RoslynInterpreter" => "csharp",
+        var name => throw new ArgumentException(
+            $"The worker does not know the interpreter {name}; pass the backend's name (jint, v8 or csharp).", nameof(interpreter)),
+    };
+}
+
+/// <summary>Wraps interpreters for process isolation.</summary>
+public static class IsolationExtensions
+{
+    /// <summary>Gives <paramref name="interpreter"/> the <see cref="SandboxIsolation.Process"/> option (see <see cref="IsolatedInterpreter"/>).</summary>
+    public static IsolatedInterpreter WithProcessIsolation(this ICodeInterpreter interpreter, WorkerPool? pool = null) => new(interpreter, pool);
+}

@@ -1,0 +1,347 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodeActSdk.Isolation.Protocol;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Isolation;
+
+/// <summary>
+/// A session that lives in a worker process: the same contract as an in-process session, the same results. Tool
+/// calls made by the code come back to the host and run here, so tools keep the host's access while the code has none.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The host keeps a hard deadline of <see cref="SandboxOptions.Timeout"/> plus <see cref="DeadlineGrace"/> on each
+/// execution: a worker that has not answered by then is killed and the result is <see cref="ExecutionStatus.Timeout"/>.
+/// A worker that ends during an execution (stack overflow, native crash, out-of-memory kill) gives
+/// <see cref="ExecutionStatus.RuntimeError"/> (kind <c>WorkerCrashed</c>), or <see cref="ExecutionStatus.MemoryLimit"/>
+/// when something outside the host killed it with SIGKILL, which is most often the out-of-memory killer. The message
+/// names the exit code or signal and says that the session's state is lost.
+/// </para>
+/// <para>
+/// The next execution then starts in a fresh worker. Its result's <see cref="ExecutionResult.Stdout"/> begins with a
+/// line in square brackets that says so: the output is what the model reads, so it learns that its variables are gone.
+/// The files the host added are copied into the fresh worker; the artifacts the code wrote are lost with the old one.
+/// </para>
+/// </remarks>
+public sealed class IsolatedSession : IInterpreterSession
+{
+    /// <summary>How long past its own time limit the host waits for an execution before it kills the worker.</summary>
+    public static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(2);
+
+    private readonly WorkerPool _pool;
+    private readonly string _backend;
+    private readonly SandboxOptions _options;
+    private readonly IsolatedSessionFiles _files;
+    private readonly SemaphoreSlim _executions = new(1, 1);
+    private readonly SemaphoreSlim _workerLock = new(1, 1);
+    private WorkerProcess? _worker;
+    private string? _lostBecause;
+    private CancellationToken _toolToken;
+    private volatile bool _disposed;
+
+    private IsolatedSession(WorkerPool pool, string backend, SandboxOptions options)
+    {
+        _pool = pool;
+        _backend = backend;
+        _options = options;
+        _files = new IsolatedSessionFiles(this, options.Files);
+    }
+
+    /// <inheritdoc />
+    public string Id { get; } = "isolated-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <inheritdoc />
+    public ISessionFiles Files => _files;
+
+    /// <summary>The process id of the current worker, or <see langword="null"/> when none runs (for diagnostics and tests).</summary>
+    public int? WorkerProcessId => _worker?.Pid;
+
+    internal static async Task<IsolatedSession> CreateAsync(WorkerPool pool, string backend, SandboxOptions options, CancellationToken cancellationToken)
+    {
+        var session = new IsolatedSession(pool, backend, options);
+        try
+        {
+            await session.WorkerAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return session;
+    }
+
+    /// <inheritdoc />
+    public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _executions.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var (worker, note) = await WorkerAsync(CancellationToken.None).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            using var deadline = new CancellationTokenSource(_options.Timeout + DeadlineGrace);
+            using var tools = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            _toolToken = tools.Token;
+            CancellationTokenRegistration cancelRegistration = default;
+            try
+            {
+                var reply = await worker.RequestAsync(
+                    new JsonObject { ["type"] = MessageTypes.Execute, ["code"] = code },
+                    deadline.Token,
+                    // Cancellation is the worker's to carry out, so that the result is the backend's own Cancelled.
+                    id => cancelRegistration = cancellationToken.Register(() => _ = SendQuietlyAsync(worker, new JsonObject { ["type"] = MessageTypes.Cancel, ["id"] = id }))).ConfigureAwait(false);
+                ThrowIfError(reply);
+                var result = ExecutionResultWire.FromJson((JsonObject)reply["result"]!);
+                var paths = (reply["artifactPaths"] as JsonArray ?? []).Select(p => p!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+                _files.Mirror(result.Artifacts, paths);
+                return note is null ? result : result with { Stdout = note + result.Stdout };
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                worker.Kill();
+                var lost = $"the execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s and its worker process was killed";
+                await LoseWorkerAsync(worker, lost).ConfigureAwait(false);
+                return Failed(ExecutionStatus.Timeout, "Timeout", $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", started, note);
+            }
+            catch (WorkerExitedException e)
+            {
+                await LoseWorkerAsync(worker, e.Exit.Description).ConfigureAwait(false);
+                var oomKill = e.Exit.Signal == 9 && !e.Exit.KilledByHost;
+                return oomKill
+                    ? Failed(ExecutionStatus.MemoryLimit, "MemoryLimit", $"{e.Exit.Description} {StateLost}", started, note)
+                    : Failed(ExecutionStatus.RuntimeError, "WorkerCrashed", $"{e.Exit.Description} {StateLost}", started, note);
+            }
+            finally
+            {
+                await cancelRegistration.DisposeAsync().ConfigureAwait(false);
+                _toolToken = CancellationToken.None;
+            }
+        }
+        finally
+        {
+            _executions.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_worker is not { HasExited: false } worker)
+        {
+            return [];
+        }
+
+        try
+        {
+            var reply = await worker.RequestAsync(new JsonObject { ["type"] = MessageTypes.Describe }, cancellationToken).ConfigureAwait(false);
+            ThrowIfError(reply);
+            return (reply["variables"] as JsonArray ?? []).Select(node =>
+            {
+                var v = (JsonObject)node!;
+                return new VariableSummary(v["name"]!.GetValue<string>(), v["type"]!.GetValue<string>(), v["preview"]!.GetValue<string>());
+            }).ToList();
+        }
+        catch (WorkerExitedException)
+        {
+            // The next execution reports the loss; a digest of a dead worker is simply empty.
+            return [];
+        }
+    }
+
+    /// <summary>Kills the worker process and everything it started.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _workerLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_worker is { } worker)
+            {
+                _worker = null;
+                await worker.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _workerLock.Release();
+        }
+    }
+
+    internal async Task<SandboxFileInfo> UploadAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var (worker, _) = await WorkerAsync(cancellationToken).ConfigureAwait(false);
+        var reply = await worker.RequestAsync(
+            new JsonObject { ["type"] = MessageTypes.Upload, ["path"] = path, ["base64"] = Convert.ToBase64String(content) },
+            cancellationToken).ConfigureAwait(false);
+        ThrowIfError(reply);
+        return ExecutionResultWire.FileInfoFromJson((JsonObject)reply["file"]!);
+    }
+
+    private const string StateLost = "The session's state (its variables, functions and the files the code wrote) is lost; the next execution starts in a fresh worker process.";
+
+    /// <summary>The live worker, starting a fresh one (and saying why, when an earlier one was lost) if there is none.</summary>
+    private async Task<(WorkerProcess Worker, string? Note)> WorkerAsync(CancellationToken cancellationToken)
+    {
+        await _workerLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_worker is { HasExited: false } live)
+            {
+                return (live, null);
+            }
+
+            if (_worker is { } dead)
+            {
+                _lostBecause ??= dead.DescribeExit().Description;
+                _ = dead.DisposeAsync().AsTask();
+            }
+
+            var worker = await _pool.RentAsync(_backend, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                worker.ToolCallHandler = message => RunToolAsync(worker, message);
+                ThrowIfError(await worker.RequestAsync(new JsonObject
+                {
+                    ["type"] = MessageTypes.Create,
+                    ["backend"] = _backend,
+                    ["limits"] = SandboxOptionsWire.LimitsToJson(_options),
+                    ["tools"] = SandboxOptionsWire.ToolsToJson(_options.Tools),
+                    ["files"] = SandboxOptionsWire.FilesToJson(_options.Files),
+                }, cancellationToken).ConfigureAwait(false));
+                foreach (var (path, content) in _files.Replay())
+                {
+                    ThrowIfError(await worker.RequestAsync(
+                        new JsonObject { ["type"] = MessageTypes.Upload, ["path"] = path, ["base64"] = Convert.ToBase64String(content) },
+                        cancellationToken).ConfigureAwait(false));
+                }
+            }
+            catch
+            {
+                await worker.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            _worker = worker;
+            string? note = null;
+            if (_lostBecause is { } reason)
+            {
+                note = $"[The sandbox restarted in a fresh worker process because the previous one ended ({reason.TrimEnd('.')}). Variables and functions defined before are gone; define them again. Files the host added are still there.]\n";
+                _lostBecause = null;
+            }
+
+            return (worker, note);
+        }
+        finally
+        {
+            _workerLock.Release();
+        }
+    }
+
+    private async Task LoseWorkerAsync(WorkerProcess worker, string reason)
+    {
+        await _workerLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (ReferenceEquals(_worker, worker))
+            {
+                _worker = null;
+                _lostBecause = reason;
+                _files.ForgetArtifacts();
+            }
+        }
+        finally
+        {
+            _workerLock.Release();
+        }
+
+        // Reaping the old process must not hold up the result.
+        _ = worker.DisposeAsync().AsTask();
+    }
+
+    private async Task RunToolAsync(WorkerProcess worker, JsonObject call)
+    {
+        var callId = call["callId"]!.GetValue<long>();
+        var name = call["name"]!.GetValue<string>();
+        var reply = new JsonObject { ["type"] = MessageTypes.ToolResult, ["callId"] = callId };
+        try
+        {
+            var tool = _options.Tools.FirstOrDefault(t => t.Name == name)
+                ?? throw new InvalidOperationException($"The host has no tool named '{name}'.");
+            var arguments = new AIFunctionArguments();
+            using (var document = JsonDocument.Parse(call["argumentsJson"]!.GetValue<string>()))
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    arguments[property.Name] = property.Value.Clone();
+                }
+            }
+
+            var result = await tool.InvokeAsync(arguments, _toolToken).ConfigureAwait(false);
+            reply["resultJson"] = result switch
+            {
+                null => "null",
+                JsonElement element => element.GetRawText(),
+                JsonNode node => node.ToJsonString(),
+                _ => JsonSerializer.Serialize(result, result.GetType(), AIJsonUtilities.DefaultOptions),
+            };
+        }
+        catch (Exception e)
+        {
+            var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
+            reply["error"] = inner.Message;
+            reply["errorType"] = inner is ArgumentException or JsonException ? "argument" : "other";
+        }
+
+        await SendQuietlyAsync(worker, reply).ConfigureAwait(false);
+    }
+
+    private static async Task SendQuietlyAsync(WorkerProcess worker, JsonObject message)
+    {
+        try
+        {
+            await worker.SendAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WorkerExitedException or IOException or ObjectDisposedException)
+        {
+            // The worker is gone; the execution that waits on it reports that.
+        }
+    }
+
+    private static void ThrowIfError(JsonObject reply)
+    {
+        if (reply["type"]?.GetValue<string>() != MessageTypes.Error)
+        {
+            return;
+        }
+
+        var message = reply["message"]?.GetValue<string>() ?? "The worker refused the request.";
+        throw reply["errorType"]?.GetValue<string>() switch
+        {
+            "file" => new SandboxFileException(message),
+            "argument" => new ArgumentException(message),
+            _ => new InvalidOperationException("The worker failed: " + message),
+        };
+    }
+
+    private static ExecutionResult Failed(ExecutionStatus status, string kind, string message, long started, string? note) => new()
+    {
+        Status = status,
+        Stdout = note ?? "",
+        Error = new ExecutionError(kind, message),
+        Duration = Stopwatch.GetElapsedTime(started),
+    };
+}

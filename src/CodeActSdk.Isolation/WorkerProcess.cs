@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using CodeActSdk.Isolation.Protocol;
+
+namespace CodeActSdk.Isolation;
+
+/// <summary>The host's handle on one worker process: its pipe, its pending requests and how it ended.</summary>
+internal sealed class WorkerProcess : IAsyncDisposable
+{
+    private const int StderrLinesKept = 20;
+    private readonly Process _process;
+    private readonly MessageChannel _channel;
+    private readonly string _workingDirectory;
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _pending = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _nextId;
+    private volatile bool _killedByHost;
+
+    private WorkerProcess(Process process, string workingDirectory)
+    {
+        _process = process;
+        _workingDirectory = workingDirectory;
+        _channel = new MessageChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
+        Started = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Receives the worker's tool calls; set by the session that owns the worker.</summary>
+    public Func<JsonObject, Task>? ToolCallHandler { get; set; }
+
+    public int Pid => _process.Id;
+
+    public DateTimeOffset Started { get; }
+
+    /// <summary>Completes when the worker's output has ended and the process has exited.</summary>
+    public Task Exited => _exited.Task;
+
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    public static async Task<WorkerProcess> StartAsync(WorkerLauncher launcher, string? backend, TimeSpan startTimeout, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("codeact-worker-").FullName;
+        var start = launcher.CreateStartInfo(backend, directory);
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"The worker process could not be started ({start.FileName}).");
+        var worker = new WorkerProcess(process, directory);
+        worker.Pump();
+        try
+        {
+            await worker._ready.Task.WaitAsync(startTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return worker;
+    }
+
+    /// <summary>Sends a request and waits for the reply with the same id (the worker's answer or its error).</summary>
+    /// <exception cref="WorkerExitedException">The worker ended before it replied.</exception>
+    public async Task<JsonObject> RequestAsync(JsonObject request, CancellationToken cancellationToken = default, Action<long>? sent = null)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        request["id"] = id;
+        var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[id] = reply;
+        try
+        {
+            if (HasExited)
+            {
+                throw new WorkerExitedException(DescribeExit());
+            }
+
+            await SendAsync(request, cancellationToken).ConfigureAwait(false);
+            sent?.Invoke(id);
+            return await reply.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pending.TryRemove(id, out _);
+        }
+    }
+
+    public async Task SendAsync(JsonObject message, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _channel.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // A broken pipe means the worker is gone; the reader reports how it ended.
+            await Exited.ConfigureAwait(false);
+            throw new WorkerExitedException(DescribeExit());
+        }
+    }
+
+    /// <summary>Kills the worker and everything it started.</summary>
+    public void Kill()
+    {
+        _killedByHost = true;
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>How the worker ended, in words for a result: exit code or signal and the last lines of its stderr.</summary>
+    public WorkerExit DescribeExit()
+    {
+        int? code = _process.HasExited ? _process.ExitCode : null;
+        // On Unix a process ended by a signal reports 128 + the signal's number.
+        int? signal = code is > 128 and < 160 && !OperatingSystem.IsWindows() ? code - 128 : null;
+        var how = signal switch
+        {
+            9 => "was killed (SIGKILL), most likely by the operating system's out-of-memory killer",
+            6 => "aborted (SIGABRT), as the .NET runtime does on a stack overflow or a fatal error",
+            11 => "crashed (SIGSEGV, a native fault)",
+            { } s => $"was ended by signal {s}",
+            null when code is { } c => $"exited with code {c}",
+            _ => "ended",
+        };
+        var stderr = string.Join(" | ", _stderr.Where(l => l.Trim().Length > 0).TakeLast(3));
+        return new WorkerExit(code, signal, _killedByHost, $"The worker process (pid {Pid}) {how}{(stderr.Length > 0 ? $"; it said: {stderr}" : "")}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!HasExited)
+        {
+            try
+            {
+                await SendAsync(new JsonObject { ["type"] = MessageTypes.Dispose }).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                await Exited.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is TimeoutException or WorkerExitedException or IOException or ObjectDisposedException)
+            {
+                // It did not leave on its own; it is killed below.
+            }
+        }
+
+        Kill();
+        await Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _process.Dispose();
+        _channel.Dispose();
+        try
+        {
+            Directory.Delete(_workingDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the temp folder's cleaning; nothing of the session is in it that the host needs.
+        }
+    }
+
+    private void Pump()
+    {
+        _ = Task.Run(async () =>
+        {
+            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                _stderr.Enqueue(line);
+                while (_stderr.Count > StderrLinesKept)
+                {
+                    _stderr.TryDequeue(out _);
+                }
+            }
+        });
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await _channel.ReadAsync().ConfigureAwait(false) is { } message)
+                {
+                    Dispatch(message);
+                }
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ObjectDisposedException)
+            {
+                _stderr.Enqueue("protocol: " + e.Message);
+                Kill();
+            }
+
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            var exit = DescribeExit();
+            _ready.TrySetException(new WorkerExitedException(exit));
+            foreach (var pending in _pending.Values)
+            {
+                pending.TrySetException(new WorkerExitedException(exit));
+            }
+
+            _exited.TrySetResult();
+        });
+    }
+
+    private void Dispatch(JsonObject message)
+    {
+        switch (message["type"]?.GetValue<string>())
+        {
+            case MessageTypes.Ready:
+                _ready.TrySetResult();
+                break;
+            case MessageTypes.ToolCall:
+                if (ToolCallHandler is { } handler)
+                {
+                    _ = Task.Run(() => handler(message));
+                }
+
+                break;
+            default:
+                if (message["id"]?.GetValue<long>() is { } id && _pending.TryGetValue(id, out var pending))
+                {
+                    pending.TrySetResult(message);
+                }
+
+                break;
+        }
+    }
+}
+
+/// <summary>How a worker ended.</summary>
+/// <param name="ExitCode">Its exit code, when known.</param>
+/// <param name="Signal">The signal that ended it (Unix), when one did.</param>
+/// <param name="KilledByHost">Whether the host killed it (deadline, dispose).</param>
+/// <param name="Description">A sentence for a result.</param>
+internal sealed record WorkerExit(int? ExitCode, int? Signal, bool KilledByHost, string Description);
+
+/// <summary>The worker ended while the host waited for it.</summary>
+internal sealed class WorkerExitedException(WorkerExit exit) : Exception(exit.Description)
+{
+    public WorkerExit Exit { get; } = exit;
+}
