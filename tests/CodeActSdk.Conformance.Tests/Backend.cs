@@ -1,4 +1,6 @@
+using CodeActSdk.Isolation;
 using CodeActSdk.Jint;
+using Microsoft.Extensions.AI;
 using CodeActSdk.Roslyn;
 using CodeActSdk.V8;
 
@@ -45,6 +47,10 @@ public sealed class Backend
         new("jint", false, () => new JintInterpreter(), Difference.Es5Only, Difference.NoBigInt),
         new("v8", false, CreateV8, Difference.NoOperationBudget, Difference.MemoryLimitIsHeapLimit),
         new("csharp", true, () => new RoslynInterpreter(), Difference.NamesResolvedBeforeRunning),
+        // The same backends with every session in a worker process: the contract must not change.
+        new("jint-process", false, () => new InWorkerProcess(new JintInterpreter()), Difference.Es5Only, Difference.NoBigInt),
+        new("v8-process", false, () => new InWorkerProcess(CreateV8()), Difference.NoOperationBudget, Difference.MemoryLimitIsHeapLimit),
+        new("csharp-process", true, () => new InWorkerProcess(new RoslynInterpreter()), Difference.NamesResolvedBeforeRunning),
     ];
 
     public string Name { get; }
@@ -118,5 +124,27 @@ public abstract class ConformanceTest(Backend backend)
     {
         result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
         return result.Value?.GetRawText() ?? "<no value>";
+    }
+}
+
+/// <summary>Runs every session of the wrapped backend in a worker process, whatever the test's options say.</summary>
+internal sealed class InWorkerProcess(ICodeInterpreter inProcess) : ICodeInterpreter, IAsyncDisposable
+{
+    private readonly IsolatedInterpreter _isolated = new(inProcess);
+
+    public CodeLanguage Language => _isolated.Language;
+
+    public string DescribeTools(IReadOnlyList<AIFunction> tools) => _isolated.DescribeTools(tools);
+
+    public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default) =>
+        _isolated.CreateSessionAsync(options with { Isolation = SandboxIsolation.Process }, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _isolated.DisposeAsync();
+        if (inProcess is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
     }
 }

@@ -10,7 +10,7 @@ public static class MessageTypes
     /// <summary>Worker to host, once at start: the worker is loaded and listening (<c>{pid}</c>).</summary>
     public const string Ready = "ready";
 
-    /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema}], files}</c>).</summary>
+    /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema, returnJsonSchema}], files}</c>).</summary>
     public const string Create = "create";
 
     /// <summary>Worker to host: the session exists (<c>{id}</c>).</summary>

@@ -44,7 +44,7 @@ public static class SandboxOptionsWire
         };
     }
 
-    /// <summary>Each tool's name, description and JSON schema.</summary>
+    /// <summary>Each tool's name, description, JSON schema and return schema.</summary>
     public static JsonArray ToolsToJson(IEnumerable<AIFunction> tools)
     {
         ArgumentNullException.ThrowIfNull(tools);
@@ -53,6 +53,8 @@ public static class SandboxOptionsWire
             ["name"] = t.Name,
             ["description"] = t.Description,
             ["jsonSchema"] = t.JsonSchema.GetRawText(),
+            // The C# backend types a tool's result from its return schema, so the worker needs it too.
+            ["returnJsonSchema"] = t.ReturnJsonSchema?.GetRawText(),
         }).ToArray());
     }
 

@@ -5,16 +5,18 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Isolation.Worker;
 
 /// <summary>
-/// Stands in, inside the worker, for one host tool: same name, description and schema, so the backend binds and
+/// Stands in, inside the worker, for one host tool: same name, description, schema and return schema, so the backend binds and
 /// documents it exactly as in process; invoking it sends a tool call to the host and waits for its result.
 /// </summary>
-internal sealed class ProxyTool(string name, string description, JsonElement schema, ToolCallSender send) : AIFunction
+internal sealed class ProxyTool(string name, string description, JsonElement schema, JsonElement? returnSchema, ToolCallSender send) : AIFunction
 {
     public override string Name { get; } = name;
 
     public override string Description { get; } = description;
 
     public override JsonElement JsonSchema { get; } = schema;
+
+    public override JsonElement? ReturnJsonSchema { get; } = returnSchema;
 
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {

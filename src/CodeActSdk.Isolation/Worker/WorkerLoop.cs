@@ -119,6 +119,7 @@ public sealed class WorkerLoop
                 tool["name"]!.GetValue<string>(),
                 tool["description"]?.GetValue<string>() ?? "",
                 SandboxOptionsWire.ParseSchema(tool["jsonSchema"]!.GetValue<string>()),
+                tool["returnJsonSchema"]?.GetValue<string>() is { } returns ? SandboxOptionsWire.ParseSchema(returns) : null,
                 send);
         }).ToList();
         var options = SandboxOptionsWire.FromJson((JsonObject)message["limits"]!, (JsonObject)message["files"]!, tools);
