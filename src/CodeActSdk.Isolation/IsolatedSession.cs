@@ -12,8 +12,12 @@ namespace CodeActSdk.Isolation;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The host keeps a hard deadline of <see cref="SandboxOptions.Timeout"/> plus <see cref="DeadlineGrace"/> on each
-/// execution: a worker that has not answered by then is killed and the result is <see cref="ExecutionStatus.Timeout"/>.
+/// The host keeps a hard deadline on each execution of <see cref="SandboxOptions.Timeout"/>, plus the time the backend
+/// may take outside that limit (C# compiling), plus <see cref="DeadlineGrace"/>, counted from the moment the worker
+/// says it has begun the execution: a worker that has not answered by then is killed and the result is
+/// <see cref="ExecutionStatus.Timeout"/>. Starting a worker and waiting on a busy machine are not the code's time; they
+/// are bounded by <see cref="WorkerPoolOptions.StartTimeout"/>, past which the worker is killed and the result is
+/// <see cref="ExecutionStatus.RuntimeError"/> (kind <c>WorkerUnresponsive</c>).
 /// A worker that ends during an execution (stack overflow, native crash, out-of-memory kill) gives
 /// <see cref="ExecutionStatus.RuntimeError"/> (kind <c>WorkerCrashed</c>), or <see cref="ExecutionStatus.MemoryLimit"/>
 /// when something outside the host killed it with SIGKILL, which is most often the out-of-memory killer. The message
@@ -84,8 +88,13 @@ public sealed class IsolatedSession : IInterpreterSession
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var (worker, note) = await WorkerAsync(CancellationToken.None).ConfigureAwait(false);
-            var started = Stopwatch.GetTimestamp();
-            using var deadline = new CancellationTokenSource(_options.Timeout + DeadlineGrace);
+            var began = Stopwatch.GetTimestamp();
+            // Until the worker says it has begun, the wait is for the worker (a cold start, a queue on a busy
+            // machine), not for the code, so it gets the pool's generous start timeout; the code's own time limit and
+            // the hard deadline run from the worker's started message.
+            var startTimeout = _pool.Options.StartTimeout;
+            using var deadline = new CancellationTokenSource(startTimeout);
+            var running = 0;
             using var tools = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             _toolToken = tools.Token;
             CancellationTokenRegistration cancelRegistration = default;
@@ -95,27 +104,39 @@ public sealed class IsolatedSession : IInterpreterSession
                     new JsonObject { ["type"] = MessageTypes.Execute, ["code"] = code },
                     deadline.Token,
                     // Cancellation is the worker's to carry out, so that the result is the backend's own Cancelled.
-                    id => cancelRegistration = cancellationToken.Register(() => _ = SendQuietlyAsync(worker, new JsonObject { ["type"] = MessageTypes.Cancel, ["id"] = id }))).ConfigureAwait(false);
+                    id => cancelRegistration = cancellationToken.Register(() => _ = SendQuietlyAsync(worker, new JsonObject { ["type"] = MessageTypes.Cancel, ["id"] = id })),
+                    started => StartDeadline(deadline, ref running, started)).ConfigureAwait(false);
                 ThrowIfError(reply);
                 var result = ExecutionResultWire.FromJson((JsonObject)reply["result"]!);
                 var paths = (reply["artifactPaths"] as JsonArray ?? []).Select(p => p!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
                 _files.Mirror(result.Artifacts, paths);
                 return note is null ? result : result with { Stdout = note + result.Stdout };
             }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && Volatile.Read(ref running) == 0)
+            {
+                worker.Kill();
+                await LoseWorkerAsync(worker, $"it did not begin an execution within {startTimeout.TotalSeconds:0.###} s and was killed").ConfigureAwait(false);
+                return Failed(
+                    ExecutionStatus.RuntimeError,
+                    "WorkerUnresponsive",
+                    $"The worker process did not begin the execution within {startTimeout.TotalSeconds:0.###} s (WorkerPoolOptions.StartTimeout), so it was killed and the code did not run. The machine may be overloaded or the worker hung. {StateLost}",
+                    began,
+                    note);
+            }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 worker.Kill();
                 var lost = $"the execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s and its worker process was killed";
                 await LoseWorkerAsync(worker, lost).ConfigureAwait(false);
-                return Failed(ExecutionStatus.Timeout, "Timeout", $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", started, note);
+                return Failed(ExecutionStatus.Timeout, "Timeout", $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", began, note);
             }
             catch (WorkerExitedException e)
             {
                 await LoseWorkerAsync(worker, e.Exit.Description).ConfigureAwait(false);
                 var oomKill = e.Exit.Signal == 9 && !e.Exit.KilledByHost;
                 return oomKill
-                    ? Failed(ExecutionStatus.MemoryLimit, "MemoryLimit", $"{e.Exit.Description} {StateLost}", started, note)
-                    : Failed(ExecutionStatus.RuntimeError, "WorkerCrashed", $"{e.Exit.Description} {StateLost}", started, note);
+                    ? Failed(ExecutionStatus.MemoryLimit, "MemoryLimit", $"{e.Exit.Description} {StateLost}", began, note)
+                    : Failed(ExecutionStatus.RuntimeError, "WorkerCrashed", $"{e.Exit.Description} {StateLost}", began, note);
             }
             finally
             {
@@ -211,6 +232,10 @@ public sealed class IsolatedSession : IInterpreterSession
             }
 
             var worker = await _pool.RentAsync(_backend, cancellationToken).ConfigureAwait(false);
+            // Creating the session is part of starting the worker (C# compiles the tools' declarations), so it has the
+            // same bound: a worker that hangs here must not hang the caller.
+            using var startLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            startLimit.CancelAfter(_pool.Options.StartTimeout);
             try
             {
                 worker.ToolCallHandler = message => RunToolAsync(worker, message);
@@ -221,13 +246,25 @@ public sealed class IsolatedSession : IInterpreterSession
                     ["limits"] = SandboxOptionsWire.LimitsToJson(_options),
                     ["tools"] = SandboxOptionsWire.ToolsToJson(_options.Tools),
                     ["files"] = SandboxOptionsWire.FilesToJson(_options.Files),
-                }, cancellationToken).ConfigureAwait(false));
+                }, startLimit.Token).ConfigureAwait(false));
                 foreach (var (path, content) in _files.Replay())
                 {
                     ThrowIfError(await worker.RequestAsync(
                         new JsonObject { ["type"] = MessageTypes.Upload, ["path"] = path, ["base64"] = Convert.ToBase64String(content) },
-                        cancellationToken).ConfigureAwait(false));
+                        startLimit.Token).ConfigureAwait(false));
                 }
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                await worker.DisposeAsync().ConfigureAwait(false);
+                throw new WorkerStartException(
+                    $"The worker process for the '{_backend}' backend did not create its session within {_pool.Options.StartTimeout.TotalSeconds:0.###} s and was stopped. " +
+                    "The machine may be overloaded; raise WorkerPoolOptions.StartTimeout or start fewer sessions at once.", e);
+            }
+            catch (WorkerExitedException e)
+            {
+                await worker.DisposeAsync().ConfigureAwait(false);
+                throw new WorkerStartException($"The worker process for the '{_backend}' backend ended while it created its session. {e.Exit.Description}", e);
             }
             catch
             {
@@ -318,6 +355,21 @@ public sealed class IsolatedSession : IInterpreterSession
         catch (Exception e) when (e is WorkerExitedException or IOException or ObjectDisposedException)
         {
             // The worker is gone; the execution that waits on it reports that.
+        }
+    }
+
+    /// <summary>Moves the deadline from the start timeout to the code's own limit, the backend's allowance and the grace.</summary>
+    private void StartDeadline(CancellationTokenSource deadline, ref int running, JsonObject started)
+    {
+        var allowance = TimeSpan.FromMilliseconds(started["allowanceMs"]?.GetValue<long>() ?? 0);
+        Volatile.Write(ref running, 1);
+        try
+        {
+            deadline.CancelAfter(_options.Timeout + allowance + DeadlineGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The execution was already given up (its start timeout passed as the message arrived).
         }
     }
 

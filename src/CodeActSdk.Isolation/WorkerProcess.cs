@@ -13,6 +13,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly MessageChannel _channel;
     private readonly string _workingDirectory;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _pending = new();
+    private readonly ConcurrentDictionary<long, Action<JsonObject>> _startedHandlers = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,6 +40,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public bool HasExited => _exited.Task.IsCompleted;
 
+    /// <summary>Starts a worker and waits until it says it is ready.</summary>
+    /// <exception cref="WorkerStartException">The worker exited before it was ready, or was not ready in time.</exception>
     public static async Task<WorkerProcess> StartAsync(WorkerLauncher launcher, string? backend, TimeSpan startTimeout, CancellationToken cancellationToken)
     {
         var directory = Directory.CreateTempSubdirectory("codeact-worker-").FullName;
@@ -50,6 +53,20 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             await worker._ready.Task.WaitAsync(startTimeout, cancellationToken).ConfigureAwait(false);
         }
+        catch (WorkerExitedException e)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw new WorkerStartException(
+                $"The worker process for the '{backend}' backend ended before it was ready. {e.Exit.Description} " +
+                $"Check that {launcher.WorkerPath} is the CodeActSdk.Worker built with this version of CodeActSdk and that 'dotnet' can run it.", e);
+        }
+        catch (TimeoutException e)
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw new WorkerStartException(
+                $"The worker process for the '{backend}' backend was not ready within {startTimeout.TotalSeconds:0.###} s and was stopped. " +
+                "The machine may be overloaded; raise WorkerPoolOptions.StartTimeout or start fewer sessions at once.", e);
+        }
         catch
         {
             await worker.DisposeAsync().ConfigureAwait(false);
@@ -60,13 +77,22 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Sends a request and waits for the reply with the same id (the worker's answer or its error).</summary>
+    /// <param name="request">The message; its id is set here.</param>
+    /// <param name="cancellationToken">Stops waiting (the worker is not told).</param>
+    /// <param name="sent">Called with the id once the request is on its way.</param>
+    /// <param name="started">Called with the worker's <c>started</c> message for this request, if it sends one.</param>
     /// <exception cref="WorkerExitedException">The worker ended before it replied.</exception>
-    public async Task<JsonObject> RequestAsync(JsonObject request, CancellationToken cancellationToken = default, Action<long>? sent = null)
+    public async Task<JsonObject> RequestAsync(JsonObject request, CancellationToken cancellationToken = default, Action<long>? sent = null, Action<JsonObject>? started = null)
     {
         var id = Interlocked.Increment(ref _nextId);
         request["id"] = id;
         var reply = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = reply;
+        if (started is not null)
+        {
+            _startedHandlers[id] = started;
+        }
+
         try
         {
             if (HasExited)
@@ -81,6 +107,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         finally
         {
             _pending.TryRemove(id, out _);
+            _startedHandlers.TryRemove(id, out _);
         }
     }
 
@@ -207,6 +234,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
             case MessageTypes.Ready:
                 _ready.TrySetResult();
                 break;
+            case MessageTypes.Started:
+                if (message["id"]?.GetValue<long>() is { } startedId && _startedHandlers.TryGetValue(startedId, out var onStarted))
+                {
+                    onStarted(message);
+                }
+
+                break;
             case MessageTypes.ToolCall:
                 if (ToolCallHandler is { } handler)
                 {
@@ -231,6 +265,31 @@ internal sealed class WorkerProcess : IAsyncDisposable
 /// <param name="KilledByHost">Whether the host killed it (deadline, dispose).</param>
 /// <param name="Description">A sentence for a result.</param>
 internal sealed record WorkerExit(int? ExitCode, int? Signal, bool KilledByHost, string Description);
+
+/// <summary>
+/// A worker process could not be started: it ended before it said it was ready (a wrong or corrupt worker file, a
+/// runtime that cannot run it) or it was not ready within <see cref="WorkerPoolOptions.StartTimeout"/>. The message
+/// says which, with the worker's exit and its last words.
+/// </summary>
+public sealed class WorkerStartException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public WorkerStartException()
+    {
+    }
+
+    /// <summary>Creates the exception with its message.</summary>
+    public WorkerStartException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its message and cause.</summary>
+    public WorkerStartException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
 
 /// <summary>The worker ended while the host waited for it.</summary>
 internal sealed class WorkerExitedException(WorkerExit exit) : Exception(exit.Description)

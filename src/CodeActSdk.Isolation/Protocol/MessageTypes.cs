@@ -7,7 +7,7 @@ namespace CodeActSdk.Isolation.Protocol;
 /// </summary>
 public static class MessageTypes
 {
-    /// <summary>Worker to host, once at start: the worker is loaded and listening (<c>{pid}</c>).</summary>
+    /// <summary>Worker to host, once at start: the worker is loaded, its backend (if it was named) has run a first trivial execution, and it listens (<c>{pid}</c>).</summary>
     public const string Ready = "ready";
 
     /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema, returnJsonSchema}], files}</c>).</summary>
@@ -21,6 +21,14 @@ public static class MessageTypes
 
     /// <summary>Host to worker: run code (<c>{id, code}</c>).</summary>
     public const string Execute = "execute";
+
+    /// <summary>
+    /// Worker to host: the execution has begun in the backend (<c>{id, allowanceMs}</c>), sent just before the backend
+    /// takes the code. The host's hard deadline runs from here, so the worker's start and its queue are not counted
+    /// against the code's time limit; <c>allowanceMs</c> is how long the backend may take beyond
+    /// <see cref="SandboxOptions.Timeout"/> before it answers by itself (C# compiles first, outside that limit).
+    /// </summary>
+    public const string Started = "started";
 
     /// <summary>Worker to host: an execution's <see cref="ExecutionResult"/> (<c>{id, result, artifactPaths}</c>).</summary>
     public const string Result = "result";

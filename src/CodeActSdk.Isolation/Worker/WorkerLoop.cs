@@ -13,6 +13,7 @@ namespace CodeActSdk.Isolation.Worker;
 public sealed class WorkerLoop
 {
     private readonly Func<string, ICodeInterpreter> _interpreters;
+    private readonly Func<ICodeInterpreter, TimeSpan> _allowance;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _toolCalls = new();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _executions = new();
     private long _nextCallId;
@@ -22,16 +23,26 @@ public sealed class WorkerLoop
 
     /// <summary>Creates the loop.</summary>
     /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
-    public WorkerLoop(Func<string, ICodeInterpreter> interpreters)
+    /// <param name="allowance">
+    /// How long an interpreter's sessions may take beyond <see cref="SandboxOptions.Timeout"/> before they answer by
+    /// themselves (for example the time C# may spend compiling, which its time limit does not count). The host waits
+    /// that much longer before it kills the worker, so that a slow compile is the backend's own result rather than a
+    /// killed worker. None by default.
+    /// </param>
+    public WorkerLoop(Func<string, ICodeInterpreter> interpreters, Func<ICodeInterpreter, TimeSpan>? allowance = null)
     {
         ArgumentNullException.ThrowIfNull(interpreters);
         _interpreters = interpreters;
+        _allowance = allowance ?? (_ => TimeSpan.Zero);
     }
 
     /// <summary>Runs until the host says dispose or closes the pipe.</summary>
     /// <param name="input">The host's messages (the worker's stdin).</param>
     /// <param name="output">Where the worker's messages go (the worker's stdout, which nothing else may write to).</param>
-    /// <param name="warmBackend">A backend to load before saying ready, so a pooled worker creates its session at once.</param>
+    /// <param name="warmBackend">
+    /// A backend to load and run once before saying ready, so that a pooled worker creates its session and runs the
+    /// first code at once (the first C# compile loads and compiles Roslyn itself, which takes seconds).
+    /// </param>
     public async Task RunAsync(Stream input, Stream output, string? warmBackend)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -39,7 +50,7 @@ public sealed class WorkerLoop
         using var channel = new MessageChannel(input, output);
         if (warmBackend is not null)
         {
-            Interpreter(warmBackend);
+            await WarmAsync(warmBackend).ConfigureAwait(false);
         }
 
         await channel.WriteAsync(new JsonObject { ["type"] = MessageTypes.Ready, ["pid"] = Environment.ProcessId }).ConfigureAwait(false);
@@ -53,12 +64,15 @@ public sealed class WorkerLoop
                     await Reply(channel, id, () => CreateAsync(channel, message)).ConfigureAwait(false);
                     break;
                 case MessageTypes.Execute:
-                    _ = Task.Run(() => Reply(channel, id, () => ExecuteAsync(id, message["code"]!.GetValue<string>())));
+                    // Registered here, not on the thread that runs it, so that a cancel read next finds it.
+                    var cancellation = new CancellationTokenSource();
+                    _executions[id] = cancellation;
+                    _ = Task.Run(() => Reply(channel, id, () => ExecuteAsync(channel, id, message["code"]!.GetValue<string>(), cancellation)));
                     break;
                 case MessageTypes.Cancel:
                     if (_executions.TryGetValue(id, out var execution))
                     {
-                        execution.Cancel();
+                        CancelQuietly(execution);
                     }
 
                     break;
@@ -101,6 +115,26 @@ public sealed class WorkerLoop
         }
 
         return _interpreter;
+    }
+
+    private async Task WarmAsync(string backend)
+    {
+        try
+        {
+            var interpreter = Interpreter(backend);
+            // "1" is a complete program in both JavaScript and C#.
+            await using var session = await interpreter.CreateSessionAsync(new SandboxOptions()).ConfigureAwait(false);
+            var result = await session.ExecuteAsync("1").ConfigureAwait(false);
+            if (result.Status != ExecutionStatus.Completed)
+            {
+                await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend gave {result.Status}: {result.Error?.Message}").ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A backend that cannot run says why when the host creates the session, where the error reaches the caller.
+            await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend failed: {e.Message}").ConfigureAwait(false);
+        }
     }
 
     private async Task<JsonObject> CreateAsync(MessageChannel channel, JsonObject message)
@@ -149,13 +183,17 @@ public sealed class WorkerLoop
         }
     }
 
-    private async Task<JsonObject> ExecuteAsync(long id, string code)
+    private async Task<JsonObject> ExecuteAsync(MessageChannel channel, long id, string code, CancellationTokenSource cancellation)
     {
-        var session = Session();
-        using var cancellation = new CancellationTokenSource();
-        _executions[id] = cancellation;
         try
         {
+            var session = Session();
+            await channel.WriteAsync(new JsonObject
+            {
+                ["type"] = MessageTypes.Started,
+                ["id"] = id,
+                ["allowanceMs"] = (long)_allowance(_interpreter!).TotalMilliseconds,
+            }).ConfigureAwait(false);
             var result = await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false);
             return new JsonObject
             {
@@ -168,6 +206,7 @@ public sealed class WorkerLoop
         finally
         {
             _executions.TryRemove(id, out _);
+            cancellation.Dispose();
         }
     }
 
@@ -224,11 +263,23 @@ public sealed class WorkerLoop
         await channel.WriteAsync(reply).ConfigureAwait(false);
     }
 
+    private static void CancelQuietly(CancellationTokenSource execution)
+    {
+        try
+        {
+            execution.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The execution ended between being looked up and being cancelled.
+        }
+    }
+
     private async Task DisposeSessionAsync()
     {
         foreach (var execution in _executions.Values)
         {
-            execution.Cancel();
+            CancelQuietly(execution);
         }
 
         if (_session is not null)
