@@ -1,0 +1,90 @@
+namespace CodeActSdk.Isolation;
+
+/// <summary>
+/// Operating-system limits on a whole worker process, applied before any code runs in it. They are a backstop
+/// behind the per-execution limits of <see cref="SandboxOptions"/>: a worker serves one session, so these bound the
+/// session's worker over its whole life, including what the code starts. Enforced on Linux; elsewhere, or where a
+/// tool is missing or not permitted, <see cref="WorkerLauncher.Unavailable"/> says which ones could not be applied.
+/// </summary>
+public sealed record WorkerLimits
+{
+    /// <summary>The smallest <see cref="MemoryBytes"/>: a worker that has loaded Roslyn or Jint commits about 130-220 MiB before any code runs.</summary>
+    public const long MinimumMemoryBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The smallest <see cref="AddressSpaceBytes"/>. The .NET runtime reserves address space it never uses (a range for
+    /// JIT-compiled code, GC regions, a double mapping of executable memory); measured on .NET 10, x64 Linux, it does
+    /// not start below 1.5 GiB and fails at random between 1.5 and 2.5 GiB.
+    /// </summary>
+    public const long MinimumAddressSpaceBytes = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Part of <see cref="MemoryBytes"/> left outside the managed heap for the runtime itself (JIT, loaded assemblies,
+    /// thread stacks), so that code filling the heap gets an <see cref="OutOfMemoryException"/> it can be told about,
+    /// not a process killed by the kernel.
+    /// </summary>
+    public const long RuntimeReserveBytes = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Processor time the worker may use over its life (RLIMIT_CPU), startup included (Roslyn's first compilation
+    /// alone takes one to two seconds). At the limit the kernel ends it with SIGXCPU, and one second later with SIGKILL
+    /// if it is still there. <see langword="null"/> for none. Default 10 minutes; the wall-clock deadline of each
+    /// execution is the session's, not this.
+    /// </summary>
+    public TimeSpan? CpuTime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Private memory the worker may commit (RLIMIT_DATA), with the managed heap capped at this less
+    /// <see cref="RuntimeReserveBytes"/> (DOTNET_GCHeapHardLimit). Unlike the address space, this counts memory that is
+    /// written, not merely reserved, so it can be set close to what the worker really needs. <see langword="null"/>
+    /// for none. Default 1 GiB; at least <see cref="MinimumMemoryBytes"/>.
+    /// </summary>
+    public long? MemoryBytes { get; init; } = 1L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// Virtual address space of the worker (RLIMIT_AS). <see langword="null"/> (the default) for none:
+    /// <see cref="MemoryBytes"/> is the useful memory limit for a .NET process, and this one exists for hosts whose
+    /// policy asks for it. At least <see cref="MinimumAddressSpaceBytes"/>.
+    /// </summary>
+    public long? AddressSpaceBytes { get; init; }
+
+    /// <summary>Open file descriptors (RLIMIT_NOFILE). Roslyn needs more than 64 to compile. Default 512; <see langword="null"/> for the host's own limit.</summary>
+    public int? MaxOpenFiles { get; init; } = 512;
+
+    /// <summary>
+    /// Whether the worker gets a new, empty network namespace (no interface but a loopback that is down), so code that
+    /// opens a socket reaches nothing. Default <see langword="true"/>. The worker talks to the host over its standard
+    /// streams, which a network namespace does not affect.
+    /// </summary>
+    public bool IsolateNetwork { get; init; } = true;
+
+    /// <summary>No operating-system limits: only a separate process, its own process group, a cleared environment and a private folder.</summary>
+    public static WorkerLimits None { get; } = new() { CpuTime = null, MemoryBytes = null, AddressSpaceBytes = null, MaxOpenFiles = null, IsolateNetwork = false };
+
+    /// <summary>Checks every limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names it and says why.</exception>
+    public WorkerLimits Validate()
+    {
+        if (CpuTime is { } cpu && (cpu < TimeSpan.FromSeconds(1) || cpu > TimeSpan.FromDays(7)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CpuTime), cpu, "WorkerLimits.CpuTime must be between 1 second and 7 days (it counts whole seconds), or null for none.");
+        }
+
+        if (MemoryBytes is { } memory && memory < MinimumMemoryBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryBytes), memory, $"WorkerLimits.MemoryBytes must be at least {MinimumMemoryBytes / (1024 * 1024)} MiB: a worker with its backend loaded needs about that much before any code runs. Use null for no limit.");
+        }
+
+        if (AddressSpaceBytes is { } space && space < MinimumAddressSpaceBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AddressSpaceBytes), space, $"WorkerLimits.AddressSpaceBytes must be at least {MinimumAddressSpaceBytes / (1024 * 1024 * 1024)} GiB: the .NET runtime reserves gigabytes of address space it never uses and does not start reliably under less. To bound memory, use MemoryBytes.");
+        }
+
+        if (MaxOpenFiles is { } files && files < 128)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxOpenFiles), files, "WorkerLimits.MaxOpenFiles must be at least 128: the runtime and Roslyn open that many files to start. Use null for the host's limit.");
+        }
+
+        return this;
+    }
+}
