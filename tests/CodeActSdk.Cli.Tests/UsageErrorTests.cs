@@ -21,6 +21,8 @@ public sealed class UsageErrorTests
         yield return Case("unknown option", "'--verbose'", "exec", "--backend", "jint", "--verbose", "-");
         yield return Case("stray argument", "Unexpected argument 'code.js'", "exec", "--backend", "jint", "code.js");
         yield return Case("unknown backend", "Unknown backend 'python'", "exec", "--backend", "python", "-");
+        yield return Case("unknown isolation", "Unknown isolation 'container'; use --isolation inprocess or --isolation process", "exec", "--backend", "jint", "--isolation", "container", "-");
+        yield return Case("run with an unknown isolation", "Unknown isolation 'vm'; use --isolation inprocess or --isolation process", "run", "--isolation", "vm", "--script", ExistingFile, "a task");
         yield return Case("no command", "Required command was not provided", []);
         yield return Case("run without a task", "No task given", "run", "--script", ExistingFile);
         yield return Case("run with a blank task", "No task given", "run", "--script", ExistingFile, "  ");

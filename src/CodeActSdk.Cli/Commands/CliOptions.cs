@@ -7,6 +7,12 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>Options shared by the commands, with validation that turns bad input into one clear usage error.</summary>
 internal static class CliOptions
 {
+    /// <summary>The <c>--isolation</c> value for <see cref="SandboxIsolation.InProcess"/>.</summary>
+    public const string IsolationInProcess = "inprocess";
+
+    /// <summary>The <c>--isolation</c> value for <see cref="SandboxIsolation.Process"/>.</summary>
+    public const string IsolationProcess = "process";
+
     /// <summary><c>--backend &lt;jint|v8|csharp&gt;</c>; any other name is a usage error.</summary>
     public static Option<string> Backend(bool required, string description)
     {
@@ -34,6 +40,41 @@ internal static class CliOptions
                 result.AddError($"Unknown backend '{result.Tokens[^1].Value}'; use --backend {string.Join(", ", Backends.Available)}.");
             }
         });
+        return option;
+    }
+
+    /// <summary>
+    /// <c>--isolation &lt;inprocess|process&gt;</c>, default <c>inprocess</c>: where the sandbox runs. Any other value is
+    /// a usage error.
+    /// </summary>
+    public static Option<SandboxIsolation> Isolation()
+    {
+        var option = new Option<SandboxIsolation>("--isolation")
+        {
+            Description = "Where the sandbox runs: inprocess (in this process, the default) or process (in a worker process of its own, " +
+                "with a cleared environment, a private empty folder and, where the machine allows, no network and kernel resource limits).",
+            HelpName = "inprocess|process",
+            DefaultValueFactory = _ => SandboxIsolation.InProcess,
+
+            // A custom parser rather than the enum binder: that one also takes "0", "1" and "Process,InProcess", and
+            // its error message does not list the values.
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 0 ? "" : result.Tokens[^1].Value;
+                switch (text.Trim().ToLowerInvariant())
+                {
+                    case IsolationInProcess:
+                        return SandboxIsolation.InProcess;
+                    case IsolationProcess:
+                        return SandboxIsolation.Process;
+                    default:
+                        result.AddError(text.Length == 0
+                            ? "--isolation needs a value; use --isolation inprocess or --isolation process."
+                            : $"Unknown isolation '{text}'; use --isolation inprocess or --isolation process.");
+                        return SandboxIsolation.InProcess;
+                }
+            },
+        };
         return option;
     }
 

@@ -5,10 +5,10 @@ using System.Text;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--timeout-ms N] [--memory-mb N] [--mount NAME=DIR[:rw]]... [--out DIR]
-/// (--file PATH | -)</c>: runs code once in a fresh sandbox and prints exactly one JSON object on stdout (artifacts
-/// saved with <c>--out</c> are reported on stderr). Exit code 0 when the code completed, 1 when it
-/// failed, 2 for a usage error.
+/// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--isolation inprocess|process] [--timeout-ms N] [--memory-mb N]
+/// [--mount NAME=DIR[:rw]]... [--out DIR] (--file PATH | -)</c>: runs code once in a fresh sandbox and prints exactly
+/// one JSON object on stdout (artifacts saved with <c>--out</c> are reported on stderr). Exit code 0 when the code
+/// completed, 1 when it failed, 2 for a usage error.
 /// </summary>
 internal static class ExecCommand
 {
@@ -29,6 +29,7 @@ internal static class ExecCommand
             "N",
             $"Stop the code when it allocates more than N MiB (status MemoryLimit). Default {(defaults.MemoryLimitBytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture)}.",
             MaxMemoryMb);
+        var isolation = CliOptions.Isolation();
         var file = CliOptions.ExistingFile("--file", "PATH", "Read the code from this file.", "code file");
         var mounts = CliOptions.Mounts();
         var outDirectory = CliOptions.OutDirectory();
@@ -48,6 +49,7 @@ internal static class ExecCommand
             "Exit code 0 when the code completed, 1 when it failed, 2 for a usage error.")
         {
             backend,
+            isolation,
             timeout,
             memory,
             mounts,
@@ -101,7 +103,11 @@ internal static class ExecCommand
                 sandbox = sandbox with { MemoryLimitBytes = mb * 1024L * 1024L };
             }
 
-            sandbox = sandbox with { Files = new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] } };
+            sandbox = sandbox with
+            {
+                Files = new FileSystemOptions { Mounts = [.. (parse.GetValue(mounts) ?? []).Select(CliOptions.ParseMount)] },
+                Isolation = parse.GetValue(isolation),
+            };
             var backendName = parse.GetValue(backend)!.Trim().ToLowerInvariant();
             return await ExecuteAsync(backendName, parse.GetValue(file), sandbox, parse.GetValue(outDirectory), cancellationToken).ConfigureAwait(false);
         });
@@ -114,9 +120,8 @@ internal static class ExecCommand
         try
         {
             var code = await ReadCodeAsync(file, cancellationToken).ConfigureAwait(false);
-            var interpreter = Backends.Create(backend, oneShot: true);
-            await using var owned = interpreter as IAsyncDisposable;
-            await using var session = await interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await using var opened = Backends.Open(backend, oneShot: true, sandbox.Isolation);
+            await using var session = await opened.Interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
             result = await session.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

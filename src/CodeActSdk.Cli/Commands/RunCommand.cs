@@ -10,7 +10,7 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
+/// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--isolation inprocess|process] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
 /// [--upload FILE]... [--out DIR] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
 /// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
@@ -42,6 +42,7 @@ internal static class RunCommand
             $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
             CodeActOptions.MaxStepsLimit);
         var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (JavaScript, ECMAScript 5.1, the default) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
+        var isolation = CliOptions.Isolation();
         var mcp = new Option<string[]>("--mcp")
         {
             Description = "Give the code the tools of an MCP server: NAME=COMMAND (a stdio server, e.g. weather=\"node weather.js\") or NAME=URL (HTTP). Repeat for several servers.",
@@ -111,6 +112,7 @@ internal static class RunCommand
             script,
             maxSteps,
             backend,
+            isolation,
             mcp,
             mounts,
             uploads,
@@ -151,6 +153,7 @@ internal static class RunCommand
             new RunRequest(
                 string.Join(' ', parse.GetValue(task) ?? []).Trim(),
                 parse.GetValue(backend)!.Trim().ToLowerInvariant(),
+                parse.GetValue(isolation),
                 parse.GetValue(script),
                 parse.GetValue(maxSteps) ?? new CodeActOptions().MaxSteps,
                 [.. (parse.GetValue(mcp) ?? []).Select(McpServerConfig.Parse)],
@@ -168,6 +171,7 @@ internal static class RunCommand
     private sealed record RunRequest(
         string Task,
         string Backend,
+        SandboxIsolation Isolation,
         FileInfo? Script,
         int MaxSteps,
         IReadOnlyList<McpServerConfig> Servers,
@@ -202,7 +206,7 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(RunRequest request, ICheckpointStore? store, CancellationToken cancellationToken)
     {
-        var (task, backend, script, maxSteps, servers, files, uploads, outDirectory, sessionId, resume, _) = request;
+        var (task, backend, isolation, script, maxSteps, servers, files, uploads, outDirectory, sessionId, resume, _) = request;
         var journaledTurns = 0;
         if (resume)
         {
@@ -240,8 +244,9 @@ internal static class RunCommand
         }
 
         using var ownedClient = client;
-        var interpreter = Backends.Create(backend, oneShot: false);
-        await using var ownedInterpreter = interpreter as IAsyncDisposable;
+        await using var opened = Backends.Open(backend, oneShot: false, isolation);
+        var interpreter = opened.Interpreter;
+
         await using var mcpTools = await McpToolSource.ConnectAsync(servers, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var problem in mcpTools.Problems)
         {
@@ -251,7 +256,7 @@ internal static class RunCommand
         using var agent = new CodeActAgent(
             interpreter,
             new ChatClientCodeGenerator(client),
-            new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files } },
+            new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files, Isolation = isolation } },
             [OrdersTool.Create(), .. mcpTools.Tools],
             checkpoints: store);
 
@@ -261,6 +266,7 @@ internal static class RunCommand
             [
                 ("model", modelLine),
                 ("sandbox", $"{backend} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
+                .. opened.IsIsolated ? new[] { ("worker", "the code runs in a worker process of its own; tools run here") } : [],
                 ("files", FilesLine(files, uploads)),
                 ("budget", $"{maxSteps} steps"),
                 .. sessionId is null ? [] : new[] { ("session", $"{sessionId}, {(resume ? "resumed from" : "journaled in")} {CheckpointStores.Describe(request.Store)}") },
