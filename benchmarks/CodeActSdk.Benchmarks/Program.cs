@@ -21,6 +21,8 @@ public static class Program
 
         switch (args[0])
         {
+            case PrewarmedWorker.Command:
+                return await PrewarmedWorker.RunAsync(args[1..]).ConfigureAwait(false);
             case "harness":
                 return await HarnessRunner.RunAsync(args[1..]).ConfigureAwait(false);
             case "bdn":
@@ -42,7 +44,9 @@ public static class Program
                   FIGURE: pool, sustained, cold, memory, agent (default: all of them), or churn (extra, not in the
                   default set: an allocating execution next to 1,000 live sessions), memory-policies,
                   journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
-                  needs CODEACT_POSTGRES) or resume (extra: a 100-step session run plain, run durably and resumed);
+                  needs CODEACT_POSTGRES), resume (extra: a 100-step session run plain, run durably and resumed)
+                  or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;
+                  V8 needs src/CodeActSdk.V8/native/provide-libnode.sh first);
                   N samples (default 200).
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
                   Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*' or --list flat.

@@ -17,7 +17,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume"];
+    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation"];
 
     // Figures that run no sandbox, so they skip the interpreter warm-up.
     private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres"];
@@ -90,6 +90,9 @@ public static class HarnessRunner
                     break;
                 case "resume":
                     await DurableResumeFigures.RunAsync().ConfigureAwait(false);
+                    break;
+                case "isolation":
+                    await IsolationFigures.RunAsync(n).ConfigureAwait(false);
                     break;
             }
         }
