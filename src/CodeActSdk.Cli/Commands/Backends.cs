@@ -66,6 +66,15 @@ internal sealed class OpenBackend(ICodeInterpreter interpreter, ICodeInterpreter
     /// <summary>Whether each session runs in a worker process.</summary>
     public bool IsIsolated => pool is not null;
 
+    /// <summary>
+    /// The worker protections this machine cannot apply, one sentence each, ending with those that remain; empty in
+    /// process or when every protection is applied.
+    /// </summary>
+    public IReadOnlyList<string> UnavailableProtections => pool?.Options.Launcher.Unavailable ?? [];
+
+    /// <summary>The protections each worker gets, in words; empty in process.</summary>
+    public IReadOnlyList<string> AppliedProtections => pool?.Options.Launcher.Applied ?? [];
+
     /// <summary>Stops the workers, then disposes the backend.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -7,7 +7,8 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>
 /// <c>codeact exec --backend &lt;jint|v8|csharp&gt; [--isolation inprocess|process] [--timeout-ms N] [--memory-mb N]
 /// [--mount NAME=DIR[:rw]]... [--out DIR] (--file PATH | -)</c>: runs code once in a fresh sandbox and prints exactly
-/// one JSON object on stdout (artifacts saved with <c>--out</c> are reported on stderr). Exit code 0 when the code
+/// one JSON object on stdout (artifacts saved with <c>--out</c>, and worker protections this machine cannot apply, are
+/// reported on stderr). Exit code 0 when the code
 /// completed, 1 when it failed, 2 for a usage error.
 /// </summary>
 internal static class ExecCommand
@@ -121,6 +122,12 @@ internal static class ExecCommand
         {
             var code = await ReadCodeAsync(file, cancellationToken).ConfigureAwait(false);
             await using var opened = Backends.Open(backend, oneShot: true, sandbox.Isolation);
+            if (opened.UnavailableProtections.Count > 0)
+            {
+                // stdout carries only the result; a user who asked for isolation must still learn what this machine lacks.
+                await Console.Error.WriteLineAsync($"codeact exec: warning: {string.Join(" ", opened.UnavailableProtections)}").ConfigureAwait(false);
+            }
+
             await using var session = await opened.Interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
             result = await session.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
         }

@@ -246,6 +246,10 @@ internal static class RunCommand
         using var ownedClient = client;
         await using var opened = Backends.Open(backend, oneShot: false, isolation);
         var interpreter = opened.Interpreter;
+        if (opened.UnavailableProtections.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"codeact run: warning: {string.Join(" ", opened.UnavailableProtections)}").ConfigureAwait(false);
+        }
 
         await using var mcpTools = await McpToolSource.ConnectAsync(servers, cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var problem in mcpTools.Problems)
@@ -266,7 +270,7 @@ internal static class RunCommand
             [
                 ("model", modelLine),
                 ("sandbox", $"{backend} · {agent.Language.Name}, {ShortDialect(agent.Language.Dialect)} · tools: {string.Join(", ", agent.Tools.Select(t => t.Name))}"),
-                .. opened.IsIsolated ? new[] { ("worker", "the code runs in a worker process of its own; tools run here") } : [],
+                .. opened.IsIsolated ? new[] { ("worker", $"{string.Join(", ", opened.AppliedProtections)}; tools run here") } : [],
                 ("files", FilesLine(files, uploads)),
                 ("budget", $"{maxSteps} steps"),
                 .. sessionId is null ? [] : new[] { ("session", $"{sessionId}, {(resume ? "resumed from" : "journaled in")} {CheckpointStores.Describe(request.Store)}") },
