@@ -46,6 +46,7 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable
 
     /// <inheritdoc />
     /// <exception cref="FileNotFoundException">Isolation was asked for and the worker is missing; the message says what to reference.</exception>
+    /// <exception cref="WorkerStartException">The worker ended before it was ready or was not ready within <see cref="WorkerPoolOptions.StartTimeout"/>.</exception>
     public async ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);

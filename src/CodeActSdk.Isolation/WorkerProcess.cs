@@ -143,18 +143,21 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public WorkerExit DescribeExit()
     {
         int? code = _process.HasExited ? _process.ExitCode : null;
-        // On Unix a process ended by a signal reports 128 + the signal's number.
-        int? signal = code is > 128 and < 160 && !OperatingSystem.IsWindows() ? code - 128 : null;
+        // On Unix a process ended by a signal reports 128 + the signal's number, which a real exit code can equal (the
+        // dotnet host exits with 131 when it cannot run the worker), so only the signals that end a worker count.
+        int? signal = code is { } c128 && !OperatingSystem.IsWindows() && ((int[])[1, 2, 4, 6, 7, 8, 9, 11, 15, 24, 25]).Contains(c128 - 128) ? c128 - 128 : null;
         var how = signal switch
         {
             9 => "was killed (SIGKILL), most likely by the operating system's out-of-memory killer",
             6 => "aborted (SIGABRT), as the .NET runtime does on a stack overflow or a fatal error",
             11 => "crashed (SIGSEGV, a native fault)",
+            15 => "was terminated (SIGTERM)",
+            24 => "went over its CPU time limit (SIGXCPU)",
             { } s => $"was ended by signal {s}",
             null when code is { } c => $"exited with code {c}",
             _ => "ended",
         };
-        var stderr = string.Join(" | ", _stderr.Where(l => l.Trim().Length > 0).TakeLast(3));
+        var stderr = string.Join(" | ", _stderr.Where(l => l.Trim().Length > 0).TakeLast(3)).TrimEnd('.');
         return new WorkerExit(code, signal, _killedByHost, $"The worker process (pid {Pid}) {how}{(stderr.Length > 0 ? $"; it said: {stderr}" : "")}.");
     }
 

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using CodeActSdk.Jint;
+using Microsoft.Extensions.AI;
+
+namespace CodeActSdk.Isolation.Tests;
+
+/// <summary>A worker that dies, during an execution or before it is ready, is a clear result or exception, never a hang or a host crash.</summary>
+[NonParallelizable]
+public sealed class WorkerCrashTests
+{
+    private static readonly SandboxOptions Isolated = new() { Isolation = SandboxIsolation.Process };
+
+    [TestCase(11, "SIGSEGV")]
+    [TestCase(6, "SIGABRT")]
+    public async Task A_worker_that_dies_of_a_crash_signal_mid_execution_is_a_runtime_error_and_the_next_execution_runs_in_a_fresh_worker(int signal, string signalName)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Signals are a Unix matter.");
+        }
+
+        // The .NET runtime treats SIGSEGV and SIGABRT as faults of its own and survives them when they are sent with
+        // kill, so the first worker is a stand-in that speaks the protocol and dies of the signal once it has begun
+        // the execution; the next worker is the real one.
+        var launcher = new FirstWorkerCrashes(signal);
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = launcher });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        var session = (IsolatedSession)await interpreter.CreateSessionAsync(Isolated);
+        await using var _ = session;
+        var pid = session.WorkerProcessId!.Value;
+
+        var crashed = await session.ExecuteAsync("var kept = 1;").WaitAsync(TimeSpan.FromSeconds(20));
+        var next = await session.ExecuteAsync("typeof kept");
+
+        crashed.Status.Should().Be(ExecutionStatus.RuntimeError, crashed.Error?.Message);
+        crashed.Error!.Kind.Should().Be("WorkerCrashed");
+        crashed.Error.Message.Should().Contain(signalName).And.Contain($"pid {pid}").And.Contain("state").And.Contain("is lost");
+        AssertFreshWorker(session, next, pid, signalName);
+        await AssertHostUntouched();
+    }
+
+    [Test]
+    public async Task A_worker_killed_with_SIGKILL_mid_execution_is_a_memory_limit_and_the_next_execution_runs_in_a_fresh_worker()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Signals are a Unix matter.");
+        }
+
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0 });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var signalRunning = AIFunctionFactory.Create(() => running.TrySetResult(), "running", "Tells the test that the code runs.");
+        var session = (IsolatedSession)await interpreter.CreateSessionAsync(
+            Isolated with { Timeout = TimeSpan.FromSeconds(30), MaxOperations = long.MaxValue, Tools = [signalRunning] });
+        await using var _ = session;
+        await session.ExecuteAsync("var kept = 1;");
+        var pid = session.WorkerProcessId!.Value;
+
+        var execution = session.ExecuteAsync("running(); while (true) {}");
+        await running.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Kill(pid, 9).Should().Be(0, "the test must be able to signal its own worker");
+        var killed = await execution.WaitAsync(TimeSpan.FromSeconds(20));
+        var next = await session.ExecuteAsync("typeof kept");
+
+        killed.Status.Should().Be(ExecutionStatus.MemoryLimit, killed.Error?.Message);
+        killed.Error!.Message.Should().Contain("SIGKILL").And.Contain("out-of-memory").And.Contain($"pid {pid}").And.Contain("is lost");
+        AssertFreshWorker(session, next, pid, "SIGKILL");
+        await AssertHostUntouched();
+    }
+
+    private static void AssertFreshWorker(IsolatedSession session, ExecutionResult next, int oldPid, string signalName)
+    {
+        next.Status.Should().Be(ExecutionStatus.Completed, next.Error?.Message);
+        next.Value!.Value.GetString().Should().Be("undefined");
+        next.Stdout.Should().StartWith("[The sandbox restarted in a fresh worker process").And.Contain(signalName);
+        session.WorkerProcessId.Should().NotBe(oldPid);
+    }
+
+    private static async Task AssertHostUntouched()
+    {
+        using var inProcess = new JintInterpreter();
+        await using var local = await inProcess.CreateSessionAsync(new SandboxOptions());
+        (await local.ExecuteAsync("1 + 1")).Value!.Value.GetRawText().Should().Be("2");
+    }
+
+    [TestCase("corrupt")]
+    [TestCase("empty")]
+    public async Task A_worker_that_exits_at_startup_is_a_clear_exception_not_a_hang(string kind)
+    {
+        var directory = Directory.CreateTempSubdirectory("codeact-bad-worker-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, WorkerLauncher.WorkerFileName);
+            await File.WriteAllBytesAsync(path, kind == "empty" ? [] : "MZ this is not an assembly"u8.ToArray());
+            await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new WorkerLauncher(path) });
+            await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+            var watch = Stopwatch.StartNew();
+
+            var create = async () => await interpreter.CreateSessionAsync(Isolated);
+
+            (await create.Should().ThrowAsync<WorkerStartException>())
+                .WithMessage("*'jint' backend ended before it was ready*exited with code*CodeActSdk.Worker*");
+            watch.Elapsed.Should().BeLessThan(pool.Options.StartTimeout, "an exit is noticed at once, not at the start timeout");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task A_worker_that_never_says_ready_is_stopped_at_the_start_timeout()
+    {
+        // A real program that waits on its input and never speaks the protocol: the worker of another kind of tool.
+        var directory = Directory.CreateTempSubdirectory("codeact-mute-worker-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, WorkerLauncher.WorkerFileName);
+            await File.WriteAllTextAsync(path, "");
+            await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, StartTimeout = TimeSpan.FromSeconds(2), Launcher = new MuteLauncher(path) });
+            await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+
+            var create = async () => await interpreter.CreateSessionAsync(Isolated);
+
+            (await create.Should().ThrowAsync<WorkerStartException>()).WithMessage("*not ready within 2 s*StartTimeout*");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Starts <c>sleep</c> in place of the worker: alive, silent, never ready.</summary>
+    private sealed class MuteLauncher(string path) : WorkerLauncher(path)
+    {
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => new("sleep", "60")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory,
+        };
+    }
+
+    /// <summary>
+    /// Starts, the first time, a shell that says ready, creates the session and, once an execution has begun, kills
+    /// itself with <c>signal</c>; every later worker is the real one.
+    /// </summary>
+    private sealed class FirstWorkerCrashes(int signal) : WorkerLauncher
+    {
+        private int _starts;
+
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory)
+        {
+            if (Interlocked.Increment(ref _starts) > 1)
+            {
+                return base.CreateStartInfo(backend, workingDirectory);
+            }
+
+            var script = $$"""
+                echo "{\"type\":\"ready\",\"pid\":$$}"
+                while IFS= read -r line; do
+                  id=${line##*\"id\":}; id=${id%%[,\}]*}
+                  case "$line" in
+                    *'"type":"create"'*) echo "{\"type\":\"created\",\"id\":$id}" ;;
+                    *'"type":"execute"'*) echo "{\"type\":\"started\",\"id\":$id,\"allowanceMs\":0}"; kill -{{signal}} $$ ;;
+                  esac
+                done
+                """;
+            return new ProcessStartInfo("bash", ["-c", script])
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = workingDirectory,
+            };
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> with kill(1), as an operator or the kernel would, from outside the host.</summary>
+    private static int Kill(int pid, int signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        kill.WaitForExit();
+        return kill.ExitCode;
+    }
+}
