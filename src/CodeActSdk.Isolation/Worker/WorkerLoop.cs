@@ -130,9 +130,10 @@ public sealed class WorkerLoop
                 await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend gave {result.Status}: {result.Error?.Message}").ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e)
         {
-            // A backend that cannot run says why when the host creates the session, where the error reaches the caller.
+            // Warming is an optimisation. A backend that cannot run (not even out of memory under a tight limit on the
+            // worker) says why when the host creates the session or runs code, where the error reaches the caller.
             await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend failed: {e.Message}").ConfigureAwait(false);
         }
     }
