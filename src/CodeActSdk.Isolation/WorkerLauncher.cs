@@ -314,13 +314,13 @@ public class WorkerLauncher
         {
             // Applied by the runtime even where prlimit is not: code that fills the heap gets an OutOfMemoryException
             // (a result the model can read) before the kernel's limit ends the process.
-            environment["DOTNET_GCHeapHardLimit"] = (memory - WorkerLimits.RuntimeReserveBytes).ToString("x", CultureInfo.InvariantCulture);
+            environment["DOTNET_GCHeapHardLimit"] = memory.ToString("x", CultureInfo.InvariantCulture);
         }
     }
 
     private Protections Probe()
     {
-        var memory = Limits.MemoryBytes is { } m ? $"a managed heap of {Mebibytes(m - WorkerLimits.RuntimeReserveBytes)}" : null;
+        var memory = Limits.MemoryBytes is { } m ? $"a managed heap of {Mebibytes(m)}" : null;
         List<string> applied = ["a separate process", "a cleared environment", "an empty private working directory"];
         List<string> unavailable = [];
         if (!OperatingSystem.IsLinux())
@@ -428,7 +428,7 @@ public class WorkerLauncher
 
         if (Limits.MemoryBytes is { } memory)
         {
-            var value = Cap(memory, hard.GetValueOrDefault("data"));
+            var value = Cap(memory + WorkerLimits.RuntimeReserveBytes, hard.GetValueOrDefault("data"));
             arguments.Add($"--data={value}");
             words.Add($"{Mebibytes(value)} of private memory");
         }

@@ -57,7 +57,7 @@ public sealed class WorkerLauncherTests
         variables["HOME"].Should().Be(directory);
         variables["TMPDIR"].Should().Be(directory);
         variables["DOTNET_EnableDiagnostics"].Should().Be("0");
-        variables["DOTNET_GCHeapHardLimit"].Should().Be((Gibibyte / 2 - WorkerLimits.RuntimeReserveBytes).ToString("x"));
+        variables["DOTNET_GCHeapHardLimit"].Should().Be((Gibibyte / 2).ToString("x"));
         variables.Keys.Should().OnlyContain(key => key == "HOME" || key == "TMPDIR" || key == "LD_LIBRARY_PATH" || key.StartsWith("DOTNET_"));
     }
 
@@ -83,7 +83,8 @@ public sealed class WorkerLauncherTests
             l => l[..26].Trim(),
             l => l[26..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(2).ToArray());
         limits["Max cpu time"].Should().Equal("30", "31");
-        limits["Max data size"].Should().Equal($"{Gibibyte / 2}", $"{Gibibyte / 2}");
+        var data = Gibibyte / 2 + WorkerLimits.RuntimeReserveBytes;
+        limits["Max data size"].Should().Equal($"{data}", $"{data}");
         limits["Max address space"].Should().Equal($"{8 * Gibibyte}", $"{8 * Gibibyte}");
         limits["Max open files"].Should().Equal("200", "200");
         limits["Max core file size"].Should().Equal("0", "0");
@@ -181,7 +182,7 @@ public sealed class WorkerLauncherTests
         launcher.Unavailable[0].Should().StartWith("No process group");
         launcher.Unavailable[1].Should().StartWith("No network isolation");
         launcher.Unavailable[2].Should().StartWith("No kernel resource limits");
-        launcher.Unavailable[3].Should().Be("The worker still has: a separate process, a cleared environment, an empty private working directory, a managed heap of 384 MiB.");
+        launcher.Unavailable[3].Should().Be("The worker still has: a separate process, a cleared environment, an empty private working directory, a managed heap of 512 MiB.");
     }
 
     [Test]
@@ -217,21 +218,38 @@ public sealed class WorkerLauncherTests
         Assume.That(launcher.HasOwnProcessGroup && launcher.IsolatesNetwork && launcher.EnforcesResourceLimits, string.Join(" ", launcher.Unavailable));
 
         launcher.Unavailable.Should().BeEmpty();
-        launcher.Applied.Should().Contain("its own session and process group").And.Contain("30 s of CPU time").And.Contain("512 MiB of private memory");
+        launcher.Applied.Should().Contain("its own session and process group").And.Contain("30 s of CPU time").And.Contain("1024 MiB of private memory").And.Contain("a managed heap of 512 MiB");
     }
 
-    [Test]
-    public async Task The_worker_starts_under_the_limits()
+    [TestCase("jint")]
+    [TestCase("csharp")]
+    public async Task The_worker_starts_under_the_smallest_limits(string backend)
     {
         var launcher = new WorkerLauncher(limits: new WorkerLimits { MemoryBytes = WorkerLimits.MinimumMemoryBytes, AddressSpaceBytes = WorkerLimits.MinimumAddressSpaceBytes });
         var directory = WorkerLauncher.CreatePrivateDirectory();
         _directories.Add(directory);
-        var process = Process.Start(launcher.CreateStartInfo("csharp", directory))!;
+        var process = Process.Start(launcher.CreateStartInfo(backend, directory))!;
         _processes.Add(process);
 
         var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         first.Should().Contain("ready", await Stderr(process));
+    }
+
+    [Test]
+    public async Task Code_that_fills_the_smallest_heap_gets_a_result_and_the_session_goes_on()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new WorkerLauncher(limits: new WorkerLimits { MemoryBytes = WorkerLimits.MinimumMemoryBytes }) });
+        await using var interpreter = new CodeActSdk.Jint.JintInterpreter().WithProcessIsolation(pool);
+        // The sandbox's own memory limit is set above the worker's heap, so that the heap's limit is the one reached.
+        await using var session = await interpreter.CreateSessionAsync(new SandboxOptions { Isolation = SandboxIsolation.Process, MemoryLimitBytes = 1024L * 1024 * 1024, MaxOperations = 1_000_000_000, Timeout = TimeSpan.FromSeconds(30) });
+
+        var filled = await session.ExecuteAsync("var s = 'x'; for (var i = 0; i < 20; i++) { s += s; } var a = []; while (true) { a.push(s + a.length); }");
+        var after = await session.ExecuteAsync("1 + 1");
+
+        filled.Status.Should().BeOneOf(ExecutionStatus.MemoryLimit, ExecutionStatus.RuntimeError);
+        after.Status.Should().Be(ExecutionStatus.Completed, after.Error?.Message);
+        TestContext.Out.WriteLine($"{filled.Status}: {filled.Error?.Kind}: {filled.Error?.Message}");
     }
 
     [Test]
