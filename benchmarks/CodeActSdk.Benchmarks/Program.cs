@@ -21,8 +21,6 @@ public static class Program
 
         switch (args[0])
         {
-            case PrewarmedWorker.Command:
-                return await PrewarmedWorker.RunAsync(args[1..]).ConfigureAwait(false);
             case "harness":
                 return await HarnessRunner.RunAsync(args[1..]).ConfigureAwait(false);
             case "bdn":

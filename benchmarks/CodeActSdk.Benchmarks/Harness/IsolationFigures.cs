@@ -103,9 +103,6 @@ public static class IsolationFigures
         Console.WriteLine($"                             in-process {new Samples(inProcessCreation).Describe()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"                             (pool of {PoolSize} full before every creation: each sample waited for the background refill, median {refill.Median / 1000:0} ms, then {SettlePause.TotalMilliseconds:0} ms more)"));
-        (fromPool, _) = await CreateFromPoolAsync(backend, inProcess, creations, new PrewarmedWorker.Launcher()).ConfigureAwait(false);
-        Console.WriteLine($"    the same, prewarmed worker (prototype: it ran a whole session before saying ready)");
-        Console.WriteLine($"                             isolated   {fromPool.Describe()}");
 
         // ---- 2: cold worker start -----------------------------------------------------------------------------------
         await using (var coldPool = new WorkerPool(new WorkerPoolOptions { Size = 0 }))

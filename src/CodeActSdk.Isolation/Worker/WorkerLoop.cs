@@ -50,7 +50,9 @@ public sealed class WorkerLoop
         using var channel = new MessageChannel(input, output);
         if (warmBackend is not null)
         {
-            await WarmAsync(warmBackend).ConfigureAwait(false);
+            // The rehearsal shares this loop's interpreter, so the backend this worker will serve is the warm one.
+            var interpreter = Interpreter(warmBackend);
+            await WorkerRehearsal.RunAsync(_ => interpreter, _allowance, warmBackend).ConfigureAwait(false);
         }
 
         await channel.WriteAsync(new JsonObject { ["type"] = MessageTypes.Ready, ["pid"] = Environment.ProcessId }).ConfigureAwait(false);
@@ -115,27 +117,6 @@ public sealed class WorkerLoop
         }
 
         return _interpreter;
-    }
-
-    private async Task WarmAsync(string backend)
-    {
-        try
-        {
-            var interpreter = Interpreter(backend);
-            // "1" is a complete program in both JavaScript and C#.
-            await using var session = await interpreter.CreateSessionAsync(new SandboxOptions()).ConfigureAwait(false);
-            var result = await session.ExecuteAsync("1").ConfigureAwait(false);
-            if (result.Status != ExecutionStatus.Completed)
-            {
-                await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend gave {result.Status}: {result.Error?.Message}").ConfigureAwait(false);
-            }
-        }
-        catch (Exception e)
-        {
-            // Warming is an optimisation. A backend that cannot run (not even out of memory under a tight limit on the
-            // worker) says why when the host creates the session or runs code, where the error reaches the caller.
-            await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend failed: {e.Message}").ConfigureAwait(false);
-        }
     }
 
     private async Task<JsonObject> CreateAsync(MessageChannel channel, JsonObject message)
