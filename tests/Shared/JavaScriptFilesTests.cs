@@ -8,27 +8,10 @@ namespace CodeActSdk.Tests.Shared;
 /// <summary>
 /// How the <c>files</c> object behaves in a JavaScript backend, through real sessions, in ES5 so that every engine
 /// runs it. Each backend's test project links this file and runs it against its own interpreter by overriding
-/// <see cref="CreateInterpreter"/>; what only one engine can do (typed arrays) stays in its own tests.
+/// <see cref="JavaScriptBackendTest.CreateInterpreter"/>; what only one engine can do (typed arrays) stays in its own tests.
 /// </summary>
-public abstract class JavaScriptFilesTests
+public abstract class JavaScriptFilesTests : JavaScriptBackendTest
 {
-    protected ICodeInterpreter Interpreter { get; private set; } = null!;
-
-    /// <summary>Creates the backend under test (once per fixture); fail loudly when it cannot run here.</summary>
-    protected abstract ICodeInterpreter CreateInterpreter();
-
-    [OneTimeSetUp]
-    public void CreateTheInterpreter() => Interpreter = CreateInterpreter();
-
-    [OneTimeTearDown]
-    public void DisposeTheInterpreter() => (Interpreter as IDisposable)?.Dispose();
-
-    protected async Task<ExecutionResult> RunAsync(string code, SandboxOptions? options = null)
-    {
-        await using var session = await Interpreter.CreateSessionAsync(options ?? new SandboxOptions());
-        return await session.ExecuteAsync(code);
-    }
-
     protected static JsonElement Value(ExecutionResult result)
     {
         result.Error.Should().BeNull();

@@ -5,21 +5,10 @@ namespace CodeActSdk.Tests.Shared;
 /// <summary>
 /// The state-digest behaviour every JavaScript backend must show, in ES5 so that every engine runs it, written once.
 /// Each backend's test project links this file and runs it against its own interpreter by overriding
-/// <see cref="CreateInterpreter"/>; what only one engine has (types, lexical declarations) stays in its own tests.
+/// <see cref="JavaScriptBackendTest.CreateInterpreter"/>; what only one engine has (types, lexical declarations) stays in its own tests.
 /// </summary>
-public abstract class JavaScriptStateDigestTests
+public abstract class JavaScriptStateDigestTests : JavaScriptBackendTest
 {
-    protected ICodeInterpreter Interpreter { get; private set; } = null!;
-
-    /// <summary>Creates the backend under test (once per fixture); fail loudly when it cannot run here.</summary>
-    protected abstract ICodeInterpreter CreateInterpreter();
-
-    [OneTimeSetUp]
-    public void CreateTheInterpreter() => Interpreter = CreateInterpreter();
-
-    [OneTimeTearDown]
-    public void DisposeTheInterpreter() => (Interpreter as IDisposable)?.Dispose();
-
     private int _toolCalls;
 
     protected AIFunction CountedTool() => AIFunctionFactory.Create((int a, int b) =>

@@ -6,27 +6,10 @@ namespace CodeActSdk.Tests.Shared;
 
 /// <summary>
 /// The tool-bridge behaviour every JavaScript backend must show, written once. Each backend's test project links
-/// this file and runs it against its own interpreter by overriding <see cref="CreateInterpreter"/>.
+/// this file and runs it against its own interpreter by overriding <see cref="JavaScriptBackendTest.CreateInterpreter"/>.
 /// </summary>
-public abstract class JavaScriptToolBridgeTests
+public abstract class JavaScriptToolBridgeTests : JavaScriptBackendTest
 {
-    protected ICodeInterpreter Interpreter { get; private set; } = null!;
-
-    /// <summary>Creates the backend under test (once per fixture); fail loudly when it cannot run here.</summary>
-    protected abstract ICodeInterpreter CreateInterpreter();
-
-    [OneTimeSetUp]
-    public void CreateTheInterpreter() => Interpreter = CreateInterpreter();
-
-    [OneTimeTearDown]
-    public void DisposeTheInterpreter() => (Interpreter as IDisposable)?.Dispose();
-
-    protected async Task<ExecutionResult> RunAsync(string code, SandboxOptions? options = null)
-    {
-        await using var session = await Interpreter.CreateSessionAsync(options ?? new SandboxOptions());
-        return await session.ExecuteAsync(code);
-    }
-
     protected static readonly AIFunction Add = AIFunctionFactory.Create(
         ([Description("First addend")] int a, [Description("Second addend")] int b) => a + b, "add", "Adds two integers.");
 

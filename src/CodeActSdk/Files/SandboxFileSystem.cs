@@ -234,7 +234,8 @@ public sealed class SandboxFileSystem : ISessionFiles
             var host = mounted.Mount.Resolve(mounted.Relative, normalized);
             return HostFiles.KindOf(host) switch
             {
-                HostFileKind.RegularFile or HostFileKind.Directory => Host(normalized, "stat", () => mounted.Mount.Describe(normalized, host)),
+                HostFileKind.RegularFile => Host(normalized, "stat", () => mounted.Mount.Describe(normalized, host, isDirectory: false)),
+                HostFileKind.Directory => Host(normalized, "stat", () => mounted.Mount.Describe(normalized, host, isDirectory: true)),
                 HostFileKind.Special => throw NotRegular(normalized),
                 _ => throw Missing(normalized),
             };
@@ -417,7 +418,7 @@ public sealed class SandboxFileSystem : ISessionFiles
 
             Directory.CreateDirectory(Path.GetDirectoryName(host)!);
             File.WriteAllBytes(host, content);
-            return mount.Describe(normalized, host);
+            return mount.Describe(normalized, host, isDirectory: false);
         });
     }
 
@@ -564,9 +565,10 @@ public sealed class SandboxFileSystem : ISessionFiles
                 : throw new SandboxFileException($"'{SandboxPath.Show(path)}' goes through a link that leads outside the mount '{Mount.Name}'; such links are refused.");
         }
 
-        public SandboxFileInfo Describe(string path, string host)
+        /// <summary>Describes a host file or folder whose kind the caller has just read.</summary>
+        public SandboxFileInfo Describe(string path, string host, bool isDirectory)
         {
-            var info = HostFiles.KindOf(host) == HostFileKind.Directory ? (FileSystemInfo)new DirectoryInfo(host) : new FileInfo(host);
+            var info = isDirectory ? (FileSystemInfo)new DirectoryInfo(host) : new FileInfo(host);
             var size = info is FileInfo file ? file.Length : 0;
             return new SandboxFileInfo(path, size, info is DirectoryInfo, Mount.Access == MountAccess.ReadOnly, info.LastWriteTimeUtc);
         }
@@ -583,9 +585,10 @@ public sealed class SandboxFileSystem : ISessionFiles
                     continue; // not reachable, so not shown
                 }
 
-                if (HostFiles.KindOf(resolved) is HostFileKind.RegularFile or HostFileKind.Directory)
+                var kind = HostFiles.KindOf(resolved);
+                if (kind is HostFileKind.RegularFile or HostFileKind.Directory)
                 {
-                    entries.Add(Describe(child, resolved));
+                    entries.Add(Describe(child, resolved, kind == HostFileKind.Directory));
                 }
             }
 
