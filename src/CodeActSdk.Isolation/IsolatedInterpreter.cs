@@ -12,7 +12,7 @@ namespace CodeActSdk.Isolation;
 /// worker runs the very same in-process backend. The worker builds the backend with its default settings; the
 /// wrapped interpreter's own options (for example <c>JintInterpreterOptions</c>) apply only to in-process sessions.
 /// </remarks>
-public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable
+public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
 {
     private readonly ICodeInterpreter _inProcess;
     private readonly WorkerPool _pool;
@@ -65,6 +65,15 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable
         if (_ownsPool)
         {
             await _pool.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Disposes the pool if this interpreter made it, waiting for its workers to stop; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        if (_ownsPool)
+        {
+            _pool.Dispose();
         }
     }
 

@@ -20,7 +20,8 @@ namespace CodeActSdk.Isolation;
 /// <see cref="ExecutionStatus.RuntimeError"/> (kind <c>WorkerUnresponsive</c>).
 /// A worker that ends during an execution (stack overflow, native crash, out-of-memory kill) gives
 /// <see cref="ExecutionStatus.RuntimeError"/> (kind <c>WorkerCrashed</c>), or <see cref="ExecutionStatus.MemoryLimit"/>
-/// when something outside the host killed it with SIGKILL, which is most often the out-of-memory killer. The message
+/// when something outside the host killed it with SIGKILL, which is most often the out-of-memory killer, or
+/// <see cref="ExecutionStatus.Timeout"/> when it used up its CPU time (<see cref="WorkerLimits.CpuTime"/>). The message
 /// names the exit code or signal and says that the session's state is lost.
 /// </para>
 /// <para>
@@ -133,10 +134,15 @@ public sealed class IsolatedSession : IInterpreterSession
             catch (WorkerExitedException e)
             {
                 await LoseWorkerAsync(worker, e.Exit.Description).ConfigureAwait(false);
-                var oomKill = e.Exit.Signal == 9 && !e.Exit.KilledByHost;
-                return oomKill
-                    ? Failed(ExecutionStatus.MemoryLimit, "MemoryLimit", $"{e.Exit.Description} {StateLost}", began, note)
-                    : Failed(ExecutionStatus.RuntimeError, "WorkerCrashed", $"{e.Exit.Description} {StateLost}", began, note);
+                var (status, kind) = e.Exit switch
+                {
+                    // SIGKILL from outside the host is most often the out-of-memory killer.
+                    { Signal: 9, KilledByHost: false } => (ExecutionStatus.MemoryLimit, "MemoryLimit"),
+                    // SIGXCPU: the worker used up WorkerLimits.CpuTime.
+                    { Signal: 24 } => (ExecutionStatus.Timeout, "Timeout"),
+                    _ => (ExecutionStatus.RuntimeError, "WorkerCrashed"),
+                };
+                return Failed(status, kind, $"{e.Exit.Description} {StateLost}", began, note);
             }
             finally
             {

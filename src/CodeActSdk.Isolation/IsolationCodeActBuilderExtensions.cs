@@ -23,8 +23,8 @@ public static class IsolationCodeActBuilderExtensions
     /// </para>
     /// <para>
     /// The application must reference the CodeActSdk.Worker package so that CodeActSdk.Worker.dll is next to it (or
-    /// set <see cref="WorkerPoolOptions.Launcher"/> to a launcher with its path). Dispose the provider with
-    /// <c>DisposeAsync</c>: <see cref="IsolatedInterpreter"/> is only asynchronously disposable.
+    /// set <see cref="WorkerPoolOptions.Launcher"/> to a launcher with its path). Prefer disposing the provider with
+    /// <c>DisposeAsync</c>; <c>Dispose</c> works too, and waits for the workers to stop.
     /// </para>
     /// </remarks>
     /// <param name="builder">The builder.</param>
@@ -78,9 +78,8 @@ public static class IsolationCodeActBuilderExtensions
     }
 
     /// <summary>
-    /// The pool, the backend and the decorator over them, created once per provider and disposed with it. The
-    /// synchronous form is there for providers disposed with <c>Dispose</c>, should the decorator become
-    /// synchronously disposable too.
+    /// The pool, the backend and the decorator over them, created once per provider and disposed with it, by
+    /// <c>DisposeAsync</c> or <c>Dispose</c> as the provider is.
     /// </summary>
     private sealed class IsolationResources : IAsyncDisposable, IDisposable
     {
@@ -126,8 +125,7 @@ public static class IsolationCodeActBuilderExtensions
 
         public void Dispose()
         {
-            // Stopping workers is asynchronous only; waiting here is the price of a synchronous disposal.
-            _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _pool.Dispose();
             if (_ownsBackend)
             {
                 (_backend as IDisposable)?.Dispose();

@@ -50,7 +50,7 @@ public sealed record WorkerPoolOptions
 /// Owned by whoever creates it (no global state) and thread-safe. Dispose it to stop the waiting workers; workers
 /// already handed to sessions belong to those sessions.
 /// </remarks>
-public sealed class WorkerPool : IAsyncDisposable
+public sealed class WorkerPool : IAsyncDisposable, IDisposable
 {
     private readonly WorkerPoolOptions _options;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<WorkerProcess>> _idle = new(StringComparer.Ordinal);
@@ -168,4 +168,7 @@ public sealed class WorkerPool : IAsyncDisposable
             await DrainAsync(queue).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Stops the waiting workers, waiting for them; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }

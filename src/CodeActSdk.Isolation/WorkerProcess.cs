@@ -24,6 +24,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     {
         _process = process;
         _workingDirectory = workingDirectory;
+        Pid = process.Id;
         _channel = new MessageChannel(process.StandardOutput.BaseStream, process.StandardInput.BaseStream);
         Started = DateTimeOffset.UtcNow;
     }
@@ -31,7 +32,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Receives the worker's tool calls; set by the session that owns the worker.</summary>
     public Func<JsonObject, Task>? ToolCallHandler { get; set; }
 
-    public int Pid => _process.Id;
+    public int Pid { get; }
 
     public DateTimeOffset Started { get; }
 
@@ -44,7 +45,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <exception cref="WorkerStartException">The worker exited before it was ready, or was not ready in time.</exception>
     public static async Task<WorkerProcess> StartAsync(WorkerLauncher launcher, string? backend, TimeSpan startTimeout, CancellationToken cancellationToken)
     {
-        var directory = Directory.CreateTempSubdirectory("codeact-worker-").FullName;
+        var directory = WorkerLauncher.CreatePrivateDirectory();
         var start = launcher.CreateStartInfo(backend, directory);
         var process = Process.Start(start) ?? throw new InvalidOperationException($"The worker process could not be started ({start.FileName}).");
         var worker = new WorkerProcess(process, directory);
@@ -125,10 +126,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the worker and everything it started.</summary>
+    /// <summary>
+    /// Kills the worker and everything it started: first its whole process group (which also reaches processes whose
+    /// parent has exited, as a daemonising script's do), then its process tree (where it has no group of its own).
+    /// </summary>
     public void Kill()
     {
         _killedByHost = true;
+        WorkerLauncher.KillProcessGroup(Pid);
         try
         {
             _process.Kill(entireProcessTree: true);
@@ -152,7 +157,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             6 => "aborted (SIGABRT), as the .NET runtime does on a stack overflow or a fatal error",
             11 => "crashed (SIGSEGV, a native fault)",
             15 => "was terminated (SIGTERM)",
-            24 => "went over its CPU time limit (SIGXCPU)",
+            24 => "used up its CPU time (SIGXCPU at WorkerLimits.CpuTime, the limit over the worker's whole life)",
             { } s => $"was ended by signal {s}",
             null when code is { } c => $"exited with code {c}",
             _ => "ended",
@@ -180,14 +185,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
         await Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _process.Dispose();
         _channel.Dispose();
-        try
-        {
-            Directory.Delete(_workingDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the temp folder's cleaning; nothing of the session is in it that the host needs.
-        }
+        // What cannot be deleted is left to the temporary folder's cleaning; nothing in it is the host's.
+        WorkerLauncher.DeletePrivateDirectory(_workingDirectory);
     }
 
     private void Pump()

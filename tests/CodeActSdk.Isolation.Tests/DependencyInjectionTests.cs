@@ -37,6 +37,26 @@ public sealed class DependencyInjectionTests
     }
 
     [Test]
+    public async Task Disposing_the_provider_synchronously_closes_the_worker_pool()
+    {
+        var services = new ServiceCollection();
+        services.AddCodeAct(b => b.UseJint().UseProcessIsolation(new WorkerPoolOptions { Size = 1 }));
+        var provider = services.BuildServiceProvider();
+        var interpreter = (IsolatedInterpreter)provider.GetRequiredService<ICodeInterpreter>();
+        var options = provider.GetRequiredService<IOptions<CodeActOptions>>().Value;
+        await using (var session = await interpreter.CreateSessionAsync(options.Sandbox))
+        {
+            (await session.ExecuteAsync("1 + 1")).Status.Should().Be(ExecutionStatus.Completed);
+        }
+
+        var dispose = () => provider.Dispose();
+
+        dispose.Should().NotThrow();
+        var afterDispose = async () => await interpreter.CreateSessionAsync(options.Sandbox);
+        await afterDispose.Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    [Test]
     public void UseProcessIsolation_before_any_backend_says_what_to_call_first()
     {
         var register = () => new ServiceCollection().AddCodeAct(b => b.UseProcessIsolation());

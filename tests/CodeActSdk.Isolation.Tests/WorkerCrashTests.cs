@@ -69,6 +69,31 @@ public sealed class WorkerCrashTests
         await AssertHostUntouched();
     }
 
+    [Test]
+    public async Task A_worker_that_uses_up_its_CPU_time_is_a_timeout_and_the_next_execution_runs_in_a_fresh_worker()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The CPU-time limit is applied on Linux only.");
+        }
+
+        // Three seconds over the worker's whole life: its start takes about one, the endless loop the rest. The
+        // session's own limits are far above that, so the kernel's limit is the one reached.
+        var launcher = new WorkerLauncher(limits: new WorkerLimits { CpuTime = TimeSpan.FromSeconds(3) });
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = launcher });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        var session = (IsolatedSession)await interpreter.CreateSessionAsync(Isolated with { Timeout = TimeSpan.FromMinutes(1), MaxOperations = long.MaxValue });
+        await using var _ = session;
+        var pid = session.WorkerProcessId!.Value;
+
+        var spent = await session.ExecuteAsync("var kept = 1; while (true) {}").WaitAsync(TimeSpan.FromSeconds(30));
+        var next = await session.ExecuteAsync("typeof kept");
+
+        spent.Status.Should().Be(ExecutionStatus.Timeout, spent.Error?.Message);
+        spent.Error!.Message.Should().Contain("SIGXCPU").And.Contain("WorkerLimits.CpuTime").And.Contain("is lost");
+        AssertFreshWorker(session, next, pid, "SIGXCPU");
+    }
+
     private static void AssertFreshWorker(IsolatedSession session, ExecutionResult next, int oldPid, string signalName)
     {
         next.Status.Should().Be(ExecutionStatus.Completed, next.Error?.Message);
@@ -129,6 +154,43 @@ public sealed class WorkerCrashTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Test]
+    public async Task Disposing_a_session_also_kills_what_its_worker_left_behind()
+    {
+        var pidFile = Path.Combine(Path.GetTempPath(), $"codeact-orphan-{Guid.NewGuid():N}.pid");
+        var launcher = new WorkerThatLeavesAnOrphan(pidFile);
+        Assume.That(launcher.HasOwnProcessGroup, "setsid is not available here");
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = launcher });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        var session = await interpreter.CreateSessionAsync(Isolated);
+        (await session.ExecuteAsync("1 + 1")).Status.Should().Be(ExecutionStatus.Completed);
+        var orphan = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        File.Delete(pidFile);
+        Directory.Exists($"/proc/{orphan}").Should().BeTrue("the orphan runs until its worker's group is killed");
+
+        await session.DisposeAsync();
+
+        var watch = Stopwatch.StartNew();
+        while (Directory.Exists($"/proc/{orphan}") && watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50);
+        }
+
+        Directory.Exists($"/proc/{orphan}").Should().BeFalse("the worker's whole process group is killed, not only its process tree");
+    }
+
+    /// <summary>
+    /// Starts the real worker through a shell that first leaves a <c>sleep</c> behind whose parent has exited: it is no
+    /// longer in the worker's process tree, only in its process group. Its pid goes to <c>pidFile</c>.
+    /// </summary>
+    private sealed class WorkerThatLeavesAnOrphan(string pidFile) : WorkerLauncher
+    {
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => CreateStartInfo(
+            "/bin/sh",
+            ["-c", $"(/bin/sleep 300 & echo $! > '{pidFile}'); exec \"$0\" \"$@\"", DotnetHost(), WorkerPath, "--backend", backend!],
+            workingDirectory);
     }
 
     /// <summary>Starts <c>sleep</c> in place of the worker: alive, silent, never ready.</summary>

@@ -20,6 +20,7 @@ public sealed class WorkerLoop
     private ICodeInterpreter? _interpreter;
     private string? _backend;
     private IInterpreterSession? _session;
+    private long _memoryLimitBytes;
 
     /// <summary>Creates the loop.</summary>
     /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
@@ -140,6 +141,7 @@ public sealed class WorkerLoop
         }).ToList();
         var options = SandboxOptionsWire.FromJson((JsonObject)message["limits"]!, (JsonObject)message["files"]!, tools);
         _session = await Interpreter(backend).CreateSessionAsync(options).ConfigureAwait(false);
+        _memoryLimitBytes = options.MemoryLimitBytes;
         return new JsonObject { ["type"] = MessageTypes.Created };
     }
 
@@ -176,7 +178,7 @@ public sealed class WorkerLoop
                 ["id"] = id,
                 ["allowanceMs"] = (long)_allowance(_interpreter!).TotalMilliseconds,
             }).ConfigureAwait(false);
-            var result = await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false);
+            var result = NameTheHeapLimit(await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false));
             return new JsonObject
             {
                 ["type"] = MessageTypes.Result,
@@ -213,6 +215,28 @@ public sealed class WorkerLoop
         using var stream = new MemoryStream(content, writable: false);
         var file = await Session().Files.AddAsync(message["path"]!.GetValue<string>(), stream).ConfigureAwait(false);
         return new JsonObject { ["type"] = MessageTypes.Uploaded, ["file"] = ExecutionResultWire.FileInfoToJson(file) };
+    }
+
+    /// <summary>
+    /// A memory limit reached while the worker's heap (WorkerLimits.MemoryBytes) is smaller than the sandbox's own limit
+    /// was the worker's: the backend's message would name the sandbox's larger figure, so it is said again with the
+    /// figure that was reached.
+    /// </summary>
+    private ExecutionResult NameTheHeapLimit(ExecutionResult result)
+    {
+        var heap = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (result.Status != ExecutionStatus.MemoryLimit || heap <= 0 || heap >= _memoryLimitBytes)
+        {
+            return result;
+        }
+
+        return result with
+        {
+            Error = new ExecutionError(
+                "MemoryLimit",
+                $"The code filled the worker process's memory: its heap is limited to {heap / (1024.0 * 1024):0.#} MiB (WorkerLimits.MemoryBytes), " +
+                $"less than the sandbox's own {_memoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data."),
+        };
     }
 
     private IInterpreterSession Session() =>
