@@ -1,3 +1,6 @@
+using CodeActSdk.Jint;
+using CodeActSdk.Roslyn;
+using CodeActSdk.V8;
 using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.Isolation;
@@ -9,8 +12,9 @@ namespace CodeActSdk.Isolation;
 /// </summary>
 /// <remarks>
 /// A decorator rather than a check inside each backend: the backends stay free of processes and pipes, and the
-/// worker runs the very same in-process backend. The worker builds the backend with its default settings; the
-/// wrapped interpreter's own options (for example <c>JintInterpreterOptions</c>) apply only to in-process sessions.
+/// worker runs the very same in-process backend. The worker builds the backend with its default settings, so settings
+/// of the wrapped interpreter that change what code may do (a C# API policy, V8's WebAssembly) are refused at
+/// construction rather than silently dropped.
 /// </remarks>
 public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
 {
@@ -22,12 +26,16 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
     /// <param name="inProcess">The backend: <c>JintInterpreter</c>, <c>V8Interpreter</c> or <c>RoslynInterpreter</c>.</param>
     /// <param name="pool">The workers to take from; by default the interpreter makes its own and disposes it with itself.</param>
     /// <param name="backend">The worker's name of the backend (<c>jint</c>, <c>v8</c>, <c>csharp</c>); by default inferred from the interpreter's type.</param>
-    /// <exception cref="ArgumentException">The backend cannot be inferred; pass its name.</exception>
+    /// <exception cref="ArgumentException">
+    /// The backend cannot be inferred (pass its name), or the interpreter has a setting the worker cannot honour (the
+    /// message names it).
+    /// </exception>
     public IsolatedInterpreter(ICodeInterpreter inProcess, WorkerPool? pool = null, string? backend = null)
     {
         ArgumentNullException.ThrowIfNull(inProcess);
         _inProcess = inProcess;
         Backend = backend ?? BackendOf(inProcess);
+        RefuseSettingsTheWorkerCannotHonour(inProcess);
         _ownsPool = pool is null;
         _pool = pool ?? new WorkerPool();
     }
@@ -77,14 +85,40 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
         }
     }
 
-    private static string BackendOf(ICodeInterpreter interpreter) => interpreter.GetType().FullName switch
+    private static string BackendOf(ICodeInterpreter interpreter) => interpreter switch
     {
-        "CodeActSdk.Jint.JintInterpreter" => "jint",
-        "CodeActSdk.V8.V8Interpreter" => "v8",
-        "CodeActSdk.Roslyn.RoslynInterpreter" => "csharp",
-        var name => throw new ArgumentException(
-            $"The worker does not know the interpreter {name}; pass the backend's name (jint, v8 or csharp).", nameof(interpreter)),
+        JintInterpreter => "jint",
+        V8Interpreter => "v8",
+        RoslynInterpreter => "csharp",
+        _ => throw new ArgumentException(
+            $"The worker does not know the interpreter {interpreter.GetType().FullName}; pass the backend's name (jint, v8 or csharp).", nameof(interpreter)),
     };
+
+    /// <summary>
+    /// The worker builds its backend with the default settings, so a wrapped interpreter whose settings change what
+    /// code may do would behave differently in a worker; a custom C# policy might even be stricter than the worker's.
+    /// Such settings are refused rather than dropped. Settings of the interpreter's own pools (warm engines, concurrent
+    /// executions) do not matter in a worker that serves one session, and are allowed.
+    /// </summary>
+    private static void RefuseSettingsTheWorkerCannotHonour(ICodeInterpreter interpreter)
+    {
+        var defaults = new RoslynInterpreterOptions();
+        var setting = interpreter switch
+        {
+            V8Interpreter { Options.AllowWebAssembly: true } => "V8InterpreterOptions.AllowWebAssembly",
+            RoslynInterpreter r when !ReferenceEquals(r.Options.Policy, defaults.Policy) => "RoslynInterpreterOptions.Policy (a policy other than CSharpApiPolicy.Default)",
+            RoslynInterpreter r when r.Options.MaxCompileTime != defaults.MaxCompileTime => "RoslynInterpreterOptions.MaxCompileTime",
+            RoslynInterpreter r when r.Options.MaxSourceChars != defaults.MaxSourceChars => "RoslynInterpreterOptions.MaxSourceChars",
+            _ => null,
+        };
+        if (setting is not null)
+        {
+            throw new ArgumentException(
+                $"Process isolation runs the backend with its default settings, and {setting} is not the default: the code would run under other rules in the worker than in the host. " +
+                "Use the default for that setting with process isolation, or keep this interpreter in process.",
+                nameof(interpreter));
+        }
+    }
 }
 
 /// <summary>Wraps interpreters for process isolation.</summary>

@@ -82,6 +82,9 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     /// <summary>The version of V8 in use (for example <c>10.2.154.26-node.36</c>), or <see langword="null"/> when V8 is unavailable.</summary>
     public static string? V8Version => V8Library.TryLoad(out _) ? V8Library.V8Version : null;
 
+    /// <summary>The settings this interpreter was created with.</summary>
+    public V8InterpreterOptions Options => _options;
+
     /// <summary>How long past a deadline a caller waits for V8 to act on the termination (see <see cref="V8Session"/>).</summary>
     internal TimeSpan HardStopGrace { get; set; } = V8Session.DefaultHardStopGrace;
 

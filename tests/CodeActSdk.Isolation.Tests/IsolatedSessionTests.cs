@@ -59,6 +59,29 @@ public sealed class IsolatedSessionTests
     }
 
     [Test]
+    public void Settings_that_change_what_code_may_do_are_refused_rather_than_dropped_in_the_worker()
+    {
+        var stricter = new RoslynInterpreter(new RoslynInterpreterOptions { Policy = CSharpApiPolicy.Default.DenyNamespace("System.Linq") });
+        var shorter = new RoslynInterpreter(new RoslynInterpreterOptions { MaxSourceChars = 1_000 });
+
+        var wrapStricter = () => stricter.WithProcessIsolation(_pool);
+        var wrapShorter = () => shorter.WithProcessIsolation(_pool);
+
+        wrapStricter.Should().Throw<ArgumentException>().WithMessage("*default settings*RoslynInterpreterOptions.Policy*in process*");
+        wrapShorter.Should().Throw<ArgumentException>().WithMessage("*RoslynInterpreterOptions.MaxSourceChars*");
+    }
+
+    [Test]
+    public async Task Settings_of_the_interpreters_own_pools_are_allowed()
+    {
+        using var jint = new JintInterpreter(new JintInterpreterOptions { WarmEngines = 0, MaxConcurrentExecutions = 1 });
+        await using var interpreter = jint.WithProcessIsolation(_pool);
+        await using var session = await interpreter.CreateSessionAsync(Isolated);
+
+        (await session.ExecuteAsync("2 * 21")).Value!.Value.GetRawText().Should().Be("42");
+    }
+
+    [Test]
     public async Task A_bare_backend_refuses_process_isolation_rather_than_running_in_the_host()
     {
         using var jint = new JintInterpreter();
