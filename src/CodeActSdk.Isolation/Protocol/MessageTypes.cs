@@ -7,7 +7,7 @@ namespace CodeActSdk.Isolation.Protocol;
 /// </summary>
 public static class MessageTypes
 {
-    /// <summary>Worker to host, once at start: the worker is loaded, its backend (if it was named) has run a first trivial execution, and it listens (<c>{pid}</c>).</summary>
+    /// <summary>Worker to host, once at start: the worker is loaded, its backend (if it was named) has held one rehearsed conversation, and it listens (<c>{pid}</c>).</summary>
     public const string Ready = "ready";
 
     /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema, returnJsonSchema}], files}</c>).</summary>
