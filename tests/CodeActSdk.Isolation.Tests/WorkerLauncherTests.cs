@@ -91,6 +91,21 @@ public sealed class WorkerLauncherTests
     }
 
     [Test]
+    public async Task The_default_limits_bound_cpu_time_memory_address_space_and_open_files()
+    {
+        var launcher = new WorkerLauncher();
+        Assume.That(launcher.EnforcesResourceLimits, "prlimit is not available here: " + string.Join(" ", launcher.Unavailable));
+
+        var (output, _, _) = await RunAsync(launcher, "cat /proc/self/limits");
+
+        var soft = output.Split('\n').Where(l => l.StartsWith("Max ")).ToDictionary(l => l[..26].Trim(), l => l[26..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
+        soft["Max cpu time"].Should().Be("600");
+        soft["Max data size"].Should().Be($"{Gibibyte + WorkerLimits.RuntimeReserveBytes}");
+        soft["Max address space"].Should().Be($"{16 * Gibibyte}");
+        soft["Max open files"].Should().Be("512");
+    }
+
+    [Test]
     public async Task The_process_has_a_network_namespace_of_its_own_when_the_platform_allows_it()
     {
         var launcher = new WorkerLauncher(limits: Limits);
