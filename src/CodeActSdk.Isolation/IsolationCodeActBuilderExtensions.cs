@@ -1,6 +1,7 @@
 using CodeActSdk.Isolation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace CodeActSdk;
 
@@ -99,7 +100,7 @@ public static class IsolationCodeActBuilderExtensions
                 ?? descriptor.ImplementationFactory?.Invoke(provider) as ICodeInterpreter
                 ?? (descriptor.ImplementationType is { } type ? ActivatorUtilities.CreateInstance(provider, type) as ICodeInterpreter : null)
                 ?? throw new InvalidOperationException("The interpreter registered before UseProcessIsolation() could not be created, or is not an ICodeInterpreter.");
-            _pool = new WorkerPool(registration.Pool);
+            _pool = new WorkerPool(registration.Pool, provider.GetService<ILogger<WorkerPool>>());
             Interpreter = new IsolatedInterpreter(_backend, _pool, registration.BackendName);
         }
 

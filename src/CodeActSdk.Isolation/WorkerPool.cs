@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CodeActSdk.Isolation;
 
@@ -48,20 +50,28 @@ public sealed record WorkerPoolOptions
 /// </summary>
 /// <remarks>
 /// Owned by whoever creates it (no global state) and thread-safe. Dispose it to stop the waiting workers; workers
-/// already handed to sessions belong to those sessions.
+/// already handed to sessions belong to those sessions. Before its first worker starts, the pool says once, as a
+/// warning in its log, which protections this machine cannot apply (<see cref="WorkerLauncher.Unavailable"/>) and
+/// which remain; where everything applies it says nothing.
 /// </remarks>
-public sealed class WorkerPool : IAsyncDisposable, IDisposable
+public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
 {
     private readonly WorkerPoolOptions _options;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<WorkerProcess>> _idle = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _starting = new(StringComparer.Ordinal);
     private readonly Timer _reaper;
+    private readonly ILogger _logger;
+    private int _protectionsReported;
     private volatile bool _disposed;
 
     /// <summary>Creates a pool; nothing starts until a backend is asked for or warmed.</summary>
-    public WorkerPool(WorkerPoolOptions? options = null)
+    /// <param name="options">The pool's settings; the defaults when omitted.</param>
+    /// <param name="logger">Where the pool says which protections are unavailable here; nowhere when omitted.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it.</exception>
+    public WorkerPool(WorkerPoolOptions? options = null, ILogger<WorkerPool>? logger = null)
     {
         _options = (options ?? new WorkerPoolOptions()).Validate();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         var period = _options.IdleTime / 2 < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : _options.IdleTime / 2;
         _reaper = new Timer(_ => _ = ReapIdleAsync(), null, period, period);
     }
@@ -98,8 +108,21 @@ public sealed class WorkerPool : IAsyncDisposable, IDisposable
         }
 
         Refill(backend);
-        return worker ?? await WorkerProcess.StartAsync(_options.Launcher, backend, _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        return worker ?? await StartWorkerAsync(backend, cancellationToken).ConfigureAwait(false);
     }
+
+    private Task<WorkerProcess> StartWorkerAsync(string backend, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _protectionsReported, 1) == 0 && _options.Launcher.Unavailable is { Count: > 0 } unavailable)
+        {
+            LogProtectionsUnavailable(_logger, string.Join(" ", unavailable));
+        }
+
+        return WorkerProcess.StartAsync(_options.Launcher, backend, _options.StartTimeout, cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Process isolation is weaker on this machine than it can be. {Unavailable}")]
+    private static partial void LogProtectionsUnavailable(ILogger logger, string unavailable);
 
     private void Refill(string backend)
     {
@@ -111,7 +134,7 @@ public sealed class WorkerPool : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    var worker = await WorkerProcess.StartAsync(_options.Launcher, backend, _options.StartTimeout, CancellationToken.None).ConfigureAwait(false);
+                    var worker = await StartWorkerAsync(backend, CancellationToken.None).ConfigureAwait(false);
                     queue.Enqueue(worker);
                     if (_disposed)
                     {

@@ -201,6 +201,40 @@ public sealed class WorkerLauncherTests
     }
 
     [Test]
+    public async Task A_pool_where_protections_are_missing_warns_once_and_its_sessions_still_run()
+    {
+        var empty = WorkerLauncher.CreatePrivateDirectory();
+        _directories.Add(empty);
+        var log = new ListLogger();
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new WorkerLauncher() { ToolDirectories = [empty] } }, log);
+        await using var interpreter = new CodeActSdk.Jint.JintInterpreter().WithProcessIsolation(pool);
+        var isolated = new SandboxOptions { Isolation = SandboxIsolation.Process };
+
+        for (var i = 0; i < 2; i++)
+        {
+            await using var session = await interpreter.CreateSessionAsync(isolated);
+            (await session.ExecuteAsync("6 * 7")).Value!.Value.GetRawText().Should().Be("42");
+        }
+
+        log.Warnings.Should().ContainSingle().Which.Should()
+            .StartWith("Process isolation is weaker on this machine than it can be.")
+            .And.Contain("No network isolation")
+            .And.Contain("The worker still has: a separate process");
+    }
+
+    [Test]
+    public async Task A_pool_where_every_protection_applies_says_nothing()
+    {
+        var log = new ListLogger();
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0 }, log);
+        Assume.That(pool.Options.Launcher.Unavailable, Is.Empty, "this machine lacks a protection");
+        await using var interpreter = new CodeActSdk.Jint.JintInterpreter().WithProcessIsolation(pool);
+        await using var session = await interpreter.CreateSessionAsync(new SandboxOptions { Isolation = SandboxIsolation.Process });
+
+        log.Warnings.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Where_namespaces_are_not_permitted_only_the_network_is_reported_and_the_rest_still_applies()
     {
         var tools = WorkerLauncher.CreatePrivateDirectory();
@@ -333,6 +367,28 @@ public sealed class WorkerLauncherTests
         for (var i = 0; i < 100 && !condition(); i++)
         {
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Keeps what the pool logs at warning level.</summary>
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<WorkerPool>
+    {
+        public List<string> Warnings { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == Microsoft.Extensions.Logging.LogLevel.Warning)
+            {
+                lock (Warnings)
+                {
+                    Warnings.Add(formatter(state, exception));
+                }
+            }
         }
     }
 }
