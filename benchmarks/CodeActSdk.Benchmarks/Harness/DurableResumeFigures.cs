@@ -66,15 +66,7 @@ public static class DurableResumeFigures
         }
         finally
         {
-            switch (store)
-            {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-            }
+            await Disposal.DisposeAsync(store).ConfigureAwait(false);
         }
     }
 

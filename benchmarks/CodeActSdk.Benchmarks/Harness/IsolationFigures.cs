@@ -60,7 +60,7 @@ public static class IsolationFigures
             }
             finally
             {
-                await DisposeAsync(inProcess).ConfigureAwait(false);
+                await Disposal.DisposeAsync(inProcess).ConfigureAwait(false);
             }
         }
 
@@ -339,23 +339,10 @@ public static class IsolationFigures
             }
 
             _process.Dispose();
-            Directory.Delete(_directory, recursive: true);
+            WorkerLauncher.DeletePrivateDirectory(_directory);
         }
     }
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + " (1, 5, 15 min)" : "unknown";
-
-    private static async ValueTask DisposeAsync(ICodeInterpreter interpreter)
-    {
-        switch (interpreter)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
 }
