@@ -64,7 +64,7 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
         }
 
         options.Validate();
-        return await IsolatedSession.CreateAsync(_pool, Backend, options, cancellationToken).ConfigureAwait(false);
+        return await IsolatedSession.CreateAsync(_pool, Backend, CompileAllowance, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the pool if this interpreter made it (not the wrapped interpreter, which the caller owns).</summary>
@@ -84,6 +84,14 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
             _pool.Dispose();
         }
     }
+
+    /// <summary>
+    /// How long the backend's sessions may take beyond <see cref="SandboxOptions.Timeout"/> before they answer by
+    /// themselves: C# compiles outside its time limit, for up to <c>MaxCompileTime</c>, and then waits a further 2 s
+    /// for code stuck in a library call before it answers Timeout itself. The host's hard deadline comes after that,
+    /// so that a slow compile is the backend's own result rather than a killed worker.
+    /// </summary>
+    private TimeSpan CompileAllowance => Backend == "csharp" ? new RoslynInterpreterOptions().MaxCompileTime + TimeSpan.FromSeconds(2) : TimeSpan.Zero;
 
     private static string BackendOf(ICodeInterpreter interpreter) => interpreter switch
     {

@@ -37,6 +37,7 @@ public sealed class IsolatedSession : IInterpreterSession
 
     private readonly WorkerPool _pool;
     private readonly string _backend;
+    private readonly TimeSpan _allowance;
     private readonly SandboxOptions _options;
     private readonly IsolatedSessionFiles _files;
     private readonly SemaphoreSlim _executions = new(1, 1);
@@ -46,10 +47,11 @@ public sealed class IsolatedSession : IInterpreterSession
     private CancellationToken _toolToken;
     private volatile bool _disposed;
 
-    private IsolatedSession(WorkerPool pool, string backend, SandboxOptions options)
+    private IsolatedSession(WorkerPool pool, string backend, TimeSpan allowance, SandboxOptions options)
     {
         _pool = pool;
         _backend = backend;
+        _allowance = allowance;
         _options = options;
         _files = new IsolatedSessionFiles(this, options.Files);
     }
@@ -63,9 +65,15 @@ public sealed class IsolatedSession : IInterpreterSession
     /// <summary>The process id of the current worker, or <see langword="null"/> when none runs (for diagnostics and tests).</summary>
     public int? WorkerProcessId => _worker?.Pid;
 
-    internal static async Task<IsolatedSession> CreateAsync(WorkerPool pool, string backend, SandboxOptions options, CancellationToken cancellationToken)
+    /// <summary>Creates a session and its worker.</summary>
+    /// <param name="pool">Where the worker comes from.</param>
+    /// <param name="backend">The worker's name of the backend.</param>
+    /// <param name="allowance">How long the backend may take beyond <see cref="SandboxOptions.Timeout"/> before it answers by itself.</param>
+    /// <param name="options">The session's options.</param>
+    /// <param name="cancellationToken">Stops waiting for the worker.</param>
+    internal static async Task<IsolatedSession> CreateAsync(WorkerPool pool, string backend, TimeSpan allowance, SandboxOptions options, CancellationToken cancellationToken)
     {
-        var session = new IsolatedSession(pool, backend, options);
+        var session = new IsolatedSession(pool, backend, allowance, options);
         try
         {
             await session.WorkerAsync(cancellationToken).ConfigureAwait(false);
@@ -106,7 +114,7 @@ public sealed class IsolatedSession : IInterpreterSession
                     deadline.Token,
                     // Cancellation is the worker's to carry out, so that the result is the backend's own Cancelled.
                     id => cancelRegistration = cancellationToken.Register(() => _ = SendQuietlyAsync(worker, new JsonObject { ["type"] = MessageTypes.Cancel, ["id"] = id })),
-                    started => StartDeadline(deadline, ref running, started)).ConfigureAwait(false);
+                    () => StartDeadline(deadline, ref running)).ConfigureAwait(false);
                 ThrowIfError(reply);
                 var result = ExecutionResultWire.FromJson((JsonObject)reply["result"]!);
                 var paths = (reply["artifactPaths"] as JsonArray ?? []).Select(p => p!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
@@ -217,6 +225,14 @@ public sealed class IsolatedSession : IInterpreterSession
         return ExecutionResultWire.FileInfoFromJson((JsonObject)reply["file"]!);
     }
 
+    /// <summary>
+    /// The longest message a well-behaved worker sends for this session: a result carries at most the scratch area in
+    /// artifacts (in base64), the output and the value escaped as JSON (at worst 6 bytes a character), and the records
+    /// of its tool calls, for which the default leaves room.
+    /// </summary>
+    private long MaxMessageBytes =>
+        MessageChannel.DefaultMaxMessageBytes + 2 * _options.Files.ScratchQuotaBytes + 6L * (_options.MaxOutputChars + _options.MaxValueChars);
+
     private const string StateLost = "The session's state (its variables, functions and the files the code wrote) is lost; the next execution starts in a fresh worker process.";
 
     /// <summary>The live worker, starting a fresh one (and saying why, when an earlier one was lost) if there is none.</summary>
@@ -245,6 +261,7 @@ public sealed class IsolatedSession : IInterpreterSession
             try
             {
                 worker.ToolCallHandler = message => RunToolAsync(worker, message);
+                worker.MaxMessageBytes = MaxMessageBytes;
                 ThrowIfError(await worker.RequestAsync(new JsonObject
                 {
                     ["type"] = MessageTypes.Create,
@@ -365,13 +382,12 @@ public sealed class IsolatedSession : IInterpreterSession
     }
 
     /// <summary>Moves the deadline from the start timeout to the code's own limit, the backend's allowance and the grace.</summary>
-    private void StartDeadline(CancellationTokenSource deadline, ref int running, JsonObject started)
+    private void StartDeadline(CancellationTokenSource deadline, ref int running)
     {
-        var allowance = TimeSpan.FromMilliseconds(started["allowanceMs"]?.GetValue<long>() ?? 0);
         Volatile.Write(ref running, 1);
         try
         {
-            deadline.CancelAfter(_options.Timeout + allowance + DeadlineGrace);
+            deadline.CancelAfter(_options.Timeout + _allowance + DeadlineGrace);
         }
         catch (ObjectDisposedException)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json.Nodes;
 using CodeActSdk.Isolation.Protocol;
 
@@ -9,16 +10,18 @@ namespace CodeActSdk.Isolation;
 internal sealed class WorkerProcess : IAsyncDisposable
 {
     private const int StderrLinesKept = 20;
+    private const int StderrLineChars = 1000;
     private readonly Process _process;
     private readonly MessageChannel _channel;
     private readonly string _workingDirectory;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _pending = new();
-    private readonly ConcurrentDictionary<long, Action<JsonObject>> _startedHandlers = new();
+    private readonly ConcurrentDictionary<long, Action> _startedHandlers = new();
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
     private volatile bool _killedByHost;
+    private volatile string? _brokeProtocol;
 
     private WorkerProcess(Process process, string workingDirectory)
     {
@@ -33,6 +36,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
     public Func<JsonObject, Task>? ToolCallHandler { get; set; }
 
     public int Pid { get; }
+
+    /// <summary>The longest message the host accepts from this worker; a longer one gets the worker killed.</summary>
+    public long MaxMessageBytes
+    {
+        get => _channel.MaxMessageBytes;
+        set => _channel.MaxMessageBytes = value;
+    }
 
     public DateTimeOffset Started { get; }
 
@@ -81,9 +91,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <param name="request">The message; its id is set here.</param>
     /// <param name="cancellationToken">Stops waiting (the worker is not told).</param>
     /// <param name="sent">Called with the id once the request is on its way.</param>
-    /// <param name="started">Called with the worker's <c>started</c> message for this request, if it sends one.</param>
+    /// <param name="started">Called when the worker sends its <c>started</c> message for this request, if it sends one.</param>
     /// <exception cref="WorkerExitedException">The worker ended before it replied.</exception>
-    public async Task<JsonObject> RequestAsync(JsonObject request, CancellationToken cancellationToken = default, Action<long>? sent = null, Action<JsonObject>? started = null)
+    public async Task<JsonObject> RequestAsync(JsonObject request, CancellationToken cancellationToken = default, Action<long>? sent = null, Action? started = null)
     {
         var id = Interlocked.Increment(ref _nextId);
         request["id"] = id;
@@ -153,6 +163,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
         int? signal = code is { } c128 && !OperatingSystem.IsWindows() && ((int[])[1, 2, 4, 6, 7, 8, 9, 11, 15, 24, 25]).Contains(c128 - 128) ? c128 - 128 : null;
         var how = signal switch
         {
+            _ when _brokeProtocol is { } violation => $"was killed by the host because it broke the protocol ({violation.TrimEnd('.')})",
             9 => "was killed (SIGKILL), most likely by the operating system's out-of-memory killer",
             6 => "aborted (SIGABRT), as the .NET runtime does on a stack overflow or a fatal error",
             11 => "crashed (SIGSEGV, a native fault)",
@@ -191,17 +202,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     private void Pump()
     {
-        _ = Task.Run(async () =>
-        {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                _stderr.Enqueue(line);
-                while (_stderr.Count > StderrLinesKept)
-                {
-                    _stderr.TryDequeue(out _);
-                }
-            }
-        });
+        _ = Task.Run(PumpStderrAsync);
         _ = Task.Run(async () =>
         {
             try
@@ -211,9 +212,16 @@ internal sealed class WorkerProcess : IAsyncDisposable
                     Dispatch(message);
                 }
             }
-            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                _stderr.Enqueue("protocol: " + e.Message);
+                // The pipe broke or was closed by dispose; how the worker ended is told below.
+                Kill();
+            }
+            catch (Exception e)
+            {
+                // Too long a line, something that is not JSON, a field of the wrong type: a worker that breaks the
+                // protocol is not trusted to go on, since it may be running code that escaped the interpreter.
+                _brokeProtocol = e.Message;
                 Kill();
             }
 
@@ -229,6 +237,46 @@ internal sealed class WorkerProcess : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Keeps the last lines of the worker's stderr, each cut at <see cref="StderrLineChars"/>: a worker that runs
+    /// hostile code may write a line that never ends, which must not fill the host's memory.
+    /// </summary>
+    private async Task PumpStderrAsync()
+    {
+        var buffer = new char[4096];
+        var line = new StringBuilder();
+        int read;
+        while ((read = await _process.StandardError.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            for (var i = 0; i < read; i++)
+            {
+                if (buffer[i] == '\n')
+                {
+                    Keep(line);
+                }
+                else if (line.Length < StderrLineChars)
+                {
+                    line.Append(buffer[i]);
+                }
+            }
+        }
+
+        Keep(line);
+
+        void Keep(StringBuilder text)
+        {
+            if (text.Length > 0)
+            {
+                _stderr.Enqueue(text.ToString());
+                text.Clear();
+                while (_stderr.Count > StderrLinesKept)
+                {
+                    _stderr.TryDequeue(out _);
+                }
+            }
+        }
+    }
+
     private void Dispatch(JsonObject message)
     {
         switch (message["type"]?.GetValue<string>())
@@ -239,7 +287,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             case MessageTypes.Started:
                 if (message["id"]?.GetValue<long>() is { } startedId && _startedHandlers.TryGetValue(startedId, out var onStarted))
                 {
-                    onStarted(message);
+                    onStarted();
                 }
 
                 break;

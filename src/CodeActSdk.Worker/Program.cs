@@ -24,10 +24,7 @@ var loop = new WorkerLoop(backend => backend switch
     "v8" => new V8Interpreter(),
     "csharp" => new RoslynInterpreter(),
     _ => throw new ArgumentException($"Unknown backend '{backend}': use jint, v8 or csharp.", nameof(backend)),
-},
-// C# compiles outside its time limit, for up to MaxCompileTime; past Timeout + MaxCompileTime its session waits a
-// further 2 s for code stuck in a library call before it answers Timeout itself. The host's deadline comes after that.
-interpreter => interpreter is RoslynInterpreter roslyn ? roslyn.Options.MaxCompileTime + TimeSpan.FromSeconds(2) : TimeSpan.Zero);
+});
 await loop.RunAsync(Console.OpenStandardInput(), protocolOut, warmBackend);
 return 0;
 

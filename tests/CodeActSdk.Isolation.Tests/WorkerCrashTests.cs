@@ -94,6 +94,50 @@ public sealed class WorkerCrashTests
         AssertFreshWorker(session, next, pid, "SIGXCPU");
     }
 
+    [TestCase("tr -d '\\n' < /dev/zero", "longer than")]
+    [TestCase("echo 'this is not JSON'", "broke the protocol")]
+    [TestCase("echo '{\"type\":\"result\",\"id\":\"two\"}'", "broke the protocol")]
+    public async Task A_worker_that_breaks_the_protocol_is_killed_and_the_host_keeps_its_memory(string onExecute, string expected)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("The stand-in worker is a bash script.");
+        }
+
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new StandInWorker(onExecute) });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        await using var session = await interpreter.CreateSessionAsync(Isolated);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        var result = await session.ExecuteAsync("1 + 1").WaitAsync(TimeSpan.FromSeconds(30));
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
+        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error.Message.Should().Contain("killed by the host because it broke the protocol").And.Contain(expected).And.Contain("is lost");
+        (GC.GetTotalMemory(forceFullCollection: true) - before).Should().BeLessThan(16L * 1024 * 1024, "nothing of the endless line is kept");
+        await AssertHostUntouched();
+    }
+
+    [Test]
+    public async Task An_endless_line_on_the_workers_stderr_is_cut_in_the_result()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("The stand-in worker is a bash script.");
+        }
+
+        // 50 MB of 'x' without a newline, then a crash: the result quotes the worker's last words, cut short.
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new StandInWorker("head -c 50000000 /dev/zero | tr '\\0' x >&2; kill -11 $$") });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        await using var session = await interpreter.CreateSessionAsync(Isolated);
+
+        var result = await session.ExecuteAsync("1 + 1").WaitAsync(TimeSpan.FromSeconds(30));
+
+        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error.Message.Should().Contain("SIGSEGV").And.Contain("it said: xxxx");
+        result.Error.Message.Length.Should().BeLessThan(2_000);
+    }
+
     private static void AssertFreshWorker(IsolatedSession session, ExecutionResult next, int oldPid, string signalName)
     {
         next.Status.Should().Be(ExecutionStatus.Completed, next.Error?.Message);
@@ -227,6 +271,34 @@ public sealed class WorkerCrashTests
                   case "$line" in
                     *'"type":"create"'*) echo "{\"type\":\"created\",\"id\":$id}" ;;
                     *'"type":"execute"'*) echo "{\"type\":\"started\",\"id\":$id,\"allowanceMs\":0}"; kill -{{signal}} $$ ;;
+                  esac
+                done
+                """;
+            return new ProcessStartInfo("bash", ["-c", script])
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = workingDirectory,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Starts, every time, a shell that speaks just enough of the protocol to say ready and create the session, and
+    /// that answers an execution by saying it has begun and then running <c>onExecute</c>: a worker gone bad.
+    /// </summary>
+    private sealed class StandInWorker(string onExecute) : WorkerLauncher
+    {
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory)
+        {
+            var script = $$"""
+                echo "{\"type\":\"ready\",\"pid\":$$}"
+                while IFS= read -r line; do
+                  id=${line##*\"id\":}; id=${id%%[,\}]*}
+                  case "$line" in
+                    *'"type":"create"'*) echo "{\"type\":\"created\",\"id\":$id}" ;;
+                    *'"type":"execute"'*) echo "{\"type\":\"started\",\"id\":$id}"; {{onExecute}} ;;
                   esac
                 done
                 """;

@@ -23,10 +23,10 @@ public static class MessageTypes
     public const string Execute = "execute";
 
     /// <summary>
-    /// Worker to host: the execution has begun in the backend (<c>{id, allowanceMs}</c>), sent just before the backend
-    /// takes the code. The host's hard deadline runs from here, so the worker's start and its queue are not counted
-    /// against the code's time limit; <c>allowanceMs</c> is how long the backend may take beyond
-    /// <see cref="SandboxOptions.Timeout"/> before it answers by itself (C# compiles first, outside that limit).
+    /// Worker to host: the execution has begun in the backend (<c>{id}</c>), sent just before the backend takes the
+    /// code. The host's hard deadline runs from here, so the worker's start and its queue are not counted against the
+    /// code's time limit. How long the backend may take beyond <see cref="SandboxOptions.Timeout"/> the host knows
+    /// itself: a worker that may run hostile code does not get to say how long it may run.
     /// </summary>
     public const string Started = "started";
 

@@ -13,7 +13,6 @@ namespace CodeActSdk.Isolation.Worker;
 public sealed class WorkerLoop
 {
     private readonly Func<string, ICodeInterpreter> _interpreters;
-    private readonly Func<ICodeInterpreter, TimeSpan> _allowance;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _toolCalls = new();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _executions = new();
     private long _nextCallId;
@@ -24,17 +23,10 @@ public sealed class WorkerLoop
 
     /// <summary>Creates the loop.</summary>
     /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
-    /// <param name="allowance">
-    /// How long an interpreter's sessions may take beyond <see cref="SandboxOptions.Timeout"/> before they answer by
-    /// themselves (for example the time C# may spend compiling, which its time limit does not count). The host waits
-    /// that much longer before it kills the worker, so that a slow compile is the backend's own result rather than a
-    /// killed worker. None by default.
-    /// </param>
-    public WorkerLoop(Func<string, ICodeInterpreter> interpreters, Func<ICodeInterpreter, TimeSpan>? allowance = null)
+    public WorkerLoop(Func<string, ICodeInterpreter> interpreters)
     {
         ArgumentNullException.ThrowIfNull(interpreters);
         _interpreters = interpreters;
-        _allowance = allowance ?? (_ => TimeSpan.Zero);
     }
 
     /// <summary>Runs until the host says dispose or closes the pipe.</summary>
@@ -53,7 +45,7 @@ public sealed class WorkerLoop
         {
             // The rehearsal shares this loop's interpreter, so the backend this worker will serve is the warm one.
             var interpreter = Interpreter(warmBackend);
-            await WorkerRehearsal.RunAsync(_ => interpreter, _allowance, warmBackend).ConfigureAwait(false);
+            await WorkerRehearsal.RunAsync(_ => interpreter, warmBackend).ConfigureAwait(false);
         }
 
         await channel.WriteAsync(new JsonObject { ["type"] = MessageTypes.Ready, ["pid"] = Environment.ProcessId }).ConfigureAwait(false);
@@ -176,7 +168,6 @@ public sealed class WorkerLoop
             {
                 ["type"] = MessageTypes.Started,
                 ["id"] = id,
-                ["allowanceMs"] = (long)_allowance(_interpreter!).TotalMilliseconds,
             }).ConfigureAwait(false);
             var result = NameTheHeapLimit(await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false));
             return new JsonObject

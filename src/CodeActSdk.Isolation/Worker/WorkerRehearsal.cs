@@ -15,11 +15,11 @@ namespace CodeActSdk.Isolation.Worker;
 internal static class WorkerRehearsal
 {
     /// <summary>Holds the conversation; a failure is written to stderr and otherwise ignored (warming is best effort).</summary>
-    public static async Task RunAsync(Func<string, ICodeInterpreter> interpreters, Func<ICodeInterpreter, TimeSpan> allowance, string backend)
+    public static async Task RunAsync(Func<string, ICodeInterpreter> interpreters, string backend)
     {
         try
         {
-            await HoldConversationAsync(interpreters, allowance, backend).ConfigureAwait(false);
+            await HoldConversationAsync(interpreters, backend).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -29,13 +29,13 @@ internal static class WorkerRehearsal
         }
     }
 
-    private static async Task HoldConversationAsync(Func<string, ICodeInterpreter> interpreters, Func<ICodeInterpreter, TimeSpan> allowance, string backend)
+    private static async Task HoldConversationAsync(Func<string, ICodeInterpreter> interpreters, string backend)
     {
         using var toLoop = new AnonymousPipeServerStream(PipeDirection.Out);
         using var loopInput = new AnonymousPipeClientStream(PipeDirection.In, toLoop.ClientSafePipeHandle);
         using var fromLoop = new AnonymousPipeServerStream(PipeDirection.In);
         using var loopOutput = new AnonymousPipeClientStream(PipeDirection.Out, fromLoop.ClientSafePipeHandle);
-        var loop = new WorkerLoop(name => new Borrowed(interpreters(name)), allowance).RunAsync(loopInput, loopOutput, warmBackend: null);
+        var loop = new WorkerLoop(name => new Borrowed(interpreters(name))).RunAsync(loopInput, loopOutput, warmBackend: null);
         using var replies = new StreamReader(fromLoop, new UTF8Encoding(false));
 
         async Task SendAsync(JsonObject message)
