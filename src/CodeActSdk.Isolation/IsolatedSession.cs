@@ -35,6 +35,9 @@ public sealed class IsolatedSession : IInterpreterSession
     /// <summary>How long past its own time limit the host waits for an execution before it kills the worker.</summary>
     public static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>Tool calls a worker may have sent and not yet had answered; more gets it killed (see <see cref="RunToolAsync"/>).</summary>
+    private const int MaxToolCallsWaiting = 8;
+
     private readonly WorkerPool _pool;
     private readonly string _backend;
     private readonly TimeSpan _allowance;
@@ -42,6 +45,8 @@ public sealed class IsolatedSession : IInterpreterSession
     private readonly IsolatedSessionFiles _files;
     private readonly SemaphoreSlim _executions = new(1, 1);
     private readonly SemaphoreSlim _workerLock = new(1, 1);
+    private readonly SemaphoreSlim _toolCalls = new(1, 1);
+    private int _toolCallsWaiting;
     private WorkerProcess? _worker;
     private string? _lostBecause;
     private CancellationToken _toolToken;
@@ -332,17 +337,42 @@ public sealed class IsolatedSession : IInterpreterSession
         _ = worker.DisposeAsync().AsTask();
     }
 
-    private async Task RunToolAsync(WorkerProcess worker, JsonObject call)
+    /// <summary>
+    /// Runs one tool call in the host, one at a time, as code in process calls them. Sandboxed code waits for each
+    /// call's result, so a worker never has more than one outstanding (and, after a cancelled execution, perhaps one
+    /// more still finishing); a worker that sends more than <see cref="MaxToolCallsWaiting"/> is flooding the host.
+    /// </summary>
+    private async Task RunToolAsync(WorkerProcess worker, ToolCallRequest call)
     {
-        var callId = call["callId"]!.GetValue<long>();
-        var name = call["name"]!.GetValue<string>();
-        var reply = new JsonObject { ["type"] = MessageTypes.ToolResult, ["callId"] = callId };
+        if (Interlocked.Increment(ref _toolCallsWaiting) > MaxToolCallsWaiting)
+        {
+            Interlocked.Decrement(ref _toolCallsWaiting);
+            worker.KillForBreakingProtocol($"it sent more than {MaxToolCallsWaiting} tool calls without waiting for their results");
+            return;
+        }
+
+        await _toolCalls.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var tool = _options.Tools.FirstOrDefault(t => t.Name == name)
-                ?? throw new InvalidOperationException($"The host has no tool named '{name}'.");
+            await SendQuietlyAsync(worker, await InvokeToolAsync(call).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _toolCalls.Release();
+            Interlocked.Decrement(ref _toolCallsWaiting);
+        }
+    }
+
+    /// <summary>The tool's outcome as a <c>toolResult</c> message: its result, or the error the code will see.</summary>
+    private async Task<JsonObject> InvokeToolAsync(ToolCallRequest call)
+    {
+        var reply = new JsonObject { ["type"] = MessageTypes.ToolResult, ["callId"] = call.CallId };
+        try
+        {
+            var tool = _options.Tools.FirstOrDefault(t => t.Name == call.Name)
+                ?? throw new InvalidOperationException($"The host has no tool named '{call.Name}'.");
             var arguments = new AIFunctionArguments();
-            using (var document = JsonDocument.Parse(call["argumentsJson"]!.GetValue<string>()))
+            using (var document = JsonDocument.Parse(call.ArgumentsJson))
             {
                 foreach (var property in document.RootElement.EnumerateObject())
                 {
@@ -366,7 +396,7 @@ public sealed class IsolatedSession : IInterpreterSession
             reply["errorType"] = inner is ArgumentException or JsonException ? "argument" : "other";
         }
 
-        await SendQuietlyAsync(worker, reply).ConfigureAwait(false);
+        return reply;
     }
 
     private static async Task SendQuietlyAsync(WorkerProcess worker, JsonObject message)

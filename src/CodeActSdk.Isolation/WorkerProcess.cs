@@ -33,7 +33,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     }
 
     /// <summary>Receives the worker's tool calls; set by the session that owns the worker.</summary>
-    public Func<JsonObject, Task>? ToolCallHandler { get; set; }
+    public Func<ToolCallRequest, Task>? ToolCallHandler { get; set; }
 
     public int Pid { get; }
 
@@ -154,6 +154,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills a worker that does what no well-behaved worker does; <paramref name="violation"/> goes into how it ended.</summary>
+    public void KillForBreakingProtocol(string violation)
+    {
+        _brokeProtocol ??= violation;
+        Kill();
+    }
+
     /// <summary>How the worker ended, in words for a result: exit code or signal and the last lines of its stderr.</summary>
     public WorkerExit DescribeExit()
     {
@@ -221,8 +228,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
             {
                 // Too long a line, something that is not JSON, a field of the wrong type: a worker that breaks the
                 // protocol is not trusted to go on, since it may be running code that escaped the interpreter.
-                _brokeProtocol = e.Message;
-                Kill();
+                KillForBreakingProtocol(e.Message);
             }
 
             await _process.WaitForExitAsync().ConfigureAwait(false);
@@ -292,9 +298,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
                 break;
             case MessageTypes.ToolCall:
+                // Read here, on the reader, so that a malformed call is a broken protocol rather than a lost task.
+                var call = new ToolCallRequest(
+                    message["callId"]!.GetValue<long>(),
+                    message["name"]!.GetValue<string>(),
+                    message["argumentsJson"]!.GetValue<string>());
                 if (ToolCallHandler is { } handler)
                 {
-                    _ = Task.Run(() => handler(message));
+                    _ = Task.Run(() => handler(call));
                 }
 
                 break;
@@ -308,6 +319,12 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A tool call the worker sent: the code called the host's tool <paramref name="Name"/>.</summary>
+/// <param name="CallId">The worker's id of the call, repeated in the result.</param>
+/// <param name="Name">The tool's name.</param>
+/// <param name="ArgumentsJson">The arguments, a JSON object.</param>
+internal sealed record ToolCallRequest(long CallId, string Name, string ArgumentsJson);
 
 /// <summary>How a worker ended.</summary>
 /// <param name="ExitCode">Its exit code, when known.</param>

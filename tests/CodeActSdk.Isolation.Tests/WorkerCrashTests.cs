@@ -119,6 +119,41 @@ public sealed class WorkerCrashTests
     }
 
     [Test]
+    public async Task A_worker_that_floods_the_host_with_tool_calls_is_killed_and_the_calls_ran_one_at_a_time()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("The stand-in worker is a bash script.");
+        }
+
+        var running = 0;
+        var mostAtOnce = 0;
+        var calls = 0;
+        var slow = AIFunctionFactory.Create(
+            async () =>
+            {
+                Interlocked.Increment(ref calls);
+                var now = Interlocked.Increment(ref running);
+                InterlockedMax(ref mostAtOnce, now);
+                await Task.Delay(200);
+                Interlocked.Decrement(ref running);
+            },
+            "slow",
+            "Takes a while.");
+        var flood = """for i in $(seq 1 100); do echo "{\"type\":\"toolCall\",\"callId\":$i,\"name\":\"slow\",\"argumentsJson\":\"{}\"}"; done""";
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new StandInWorker(flood) });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        await using var session = await interpreter.CreateSessionAsync(Isolated with { Tools = [slow] });
+
+        var result = await session.ExecuteAsync("slow()").WaitAsync(TimeSpan.FromSeconds(30));
+
+        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error.Message.Should().Contain("broke the protocol").And.Contain("more than 8 tool calls");
+        mostAtOnce.Should().Be(1, "the host runs one tool call at a time, as in process");
+        calls.Should().BeLessThan(10);
+    }
+
+    [Test]
     public async Task An_endless_line_on_the_workers_stderr_is_cut_in_the_result()
     {
         if (OperatingSystem.IsWindows())
@@ -309,6 +344,13 @@ public sealed class WorkerCrashTests
                 RedirectStandardError = true,
                 WorkingDirectory = workingDirectory,
             };
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen && Interlocked.CompareExchange(ref target, value, seen) != seen; seen = Volatile.Read(ref target))
+        {
         }
     }
 
