@@ -36,11 +36,18 @@ public interface ISessionFiles
 public sealed record SandboxFileInfo(string Path, long Size, bool IsDirectory, bool ReadOnly, DateTimeOffset Modified);
 
 /// <summary>A file the code wrote under <c>out/</c>, for the host to offer (a table, a report, a Vega-Lite chart).</summary>
-/// <param name="Path">Its path, for example <c>out/chart.vl.json</c>.</param>
+/// <param name="Path">
+/// Its path, for example <c>out/chart.vl.json</c>: always under <c>out/</c>, with plain names separated by <c>/</c>, so
+/// a host can join it to a folder of its own without checking it again.
+/// </param>
 /// <param name="MediaType">Its media type, from its extension (<c>application/vnd.vegalite.v5+json</c> for <c>.vl.json</c>).</param>
 /// <param name="Content">Its bytes as they were when the artifact was taken.</param>
+/// <exception cref="ArgumentException">The path is not a plain relative path under <c>out/</c>.</exception>
 public sealed record Artifact(string Path, string MediaType, ReadOnlyMemory<byte> Content)
 {
+    /// <summary>Its path, for example <c>out/chart.vl.json</c>; checked as the constructor's is.</summary>
+    public string Path { get; init => field = CheckPath(value); } = CheckPath(Path);
+
     /// <summary>Its file name without the folder, for example <c>chart.vl.json</c>.</summary>
     public string Name => System.IO.Path.GetFileName(Path);
 
@@ -52,6 +59,21 @@ public sealed record Artifact(string Path, string MediaType, ReadOnlyMemory<byte
 
     /// <summary>The content as UTF-8 text.</summary>
     public string ReadText() => System.Text.Encoding.UTF8.GetString(Content.Span);
+
+    // Artifacts may come from another process (an isolated worker) and hosts write them to disk under their path.
+    private static string CheckPath(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var names = path.Split('/');
+        var plain = names.Length >= 2
+            && names[0] == FileSystemOptions.ArtifactFolder
+            && names.All(name => name.Length > 0 && name is not ("." or "..") && !name.Any(c => char.IsControl(c) || c == '\\'));
+        return plain
+            ? path
+            : throw new ArgumentException(
+                $"An artifact's path is a relative path under {FileSystemOptions.ArtifactFolder}/ made of plain names separated by '/', for example 'out/chart.vl.json'; '{string.Concat(path.Take(200).Select(c => char.IsControl(c) ? '?' : c))}' is not.",
+                nameof(Path));
+    }
 }
 
 /// <summary>

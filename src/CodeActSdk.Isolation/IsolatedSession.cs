@@ -120,9 +120,10 @@ public sealed class IsolatedSession : IInterpreterSession
                     // Cancellation is the worker's to carry out, so that the result is the backend's own Cancelled.
                     id => cancelRegistration = cancellationToken.Register(() => _ = SendQuietlyAsync(worker, new JsonObject { ["type"] = MessageTypes.Cancel, ["id"] = id })),
                     () => StartDeadline(deadline, ref running)).ConfigureAwait(false);
-                ThrowIfError(reply);
-                var result = ExecutionResultWire.FromJson((JsonObject)reply["result"]!);
-                var paths = (reply["artifactPaths"] as JsonArray ?? []).Select(p => p!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+                // An execution's outcome, whatever the code did, is a result; a worker that answers otherwise has failed.
+                var (result, paths) = await ReadReplyAsync(worker, reply, r => (
+                    ExecutionResultWire.FromJson((JsonObject)r["result"]!),
+                    (r["artifactPaths"] as JsonArray ?? []).Select(p => p!.GetValue<string>()).ToHashSet(StringComparer.Ordinal))).ConfigureAwait(false);
                 _files.Mirror(result.Artifacts, paths);
                 return note is null ? result : result with { Stdout = note + result.Stdout };
             }
@@ -181,12 +182,11 @@ public sealed class IsolatedSession : IInterpreterSession
         try
         {
             var reply = await worker.RequestAsync(new JsonObject { ["type"] = MessageTypes.Describe }, cancellationToken).ConfigureAwait(false);
-            ThrowIfError(reply);
-            return (reply["variables"] as JsonArray ?? []).Select(node =>
+            return await ReadReplyAsync(worker, reply, r => (r["variables"] as JsonArray ?? []).Select(node =>
             {
                 var v = (JsonObject)node!;
                 return new VariableSummary(v["name"]!.GetValue<string>(), v["type"]!.GetValue<string>(), v["preview"]!.GetValue<string>());
-            }).ToList();
+            }).ToList()).ConfigureAwait(false);
         }
         catch (WorkerExitedException)
         {
@@ -223,11 +223,47 @@ public sealed class IsolatedSession : IInterpreterSession
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var (worker, _) = await WorkerAsync(cancellationToken).ConfigureAwait(false);
-        var reply = await worker.RequestAsync(
-            new JsonObject { ["type"] = MessageTypes.Upload, ["path"] = path, ["base64"] = Convert.ToBase64String(content) },
-            cancellationToken).ConfigureAwait(false);
-        ThrowIfError(reply);
-        return ExecutionResultWire.FileInfoFromJson((JsonObject)reply["file"]!);
+        try
+        {
+            var reply = await worker.RequestAsync(
+                new JsonObject { ["type"] = MessageTypes.Upload, ["path"] = path, ["base64"] = Convert.ToBase64String(content) },
+                cancellationToken).ConfigureAwait(false);
+            // A refused file (a bad path, a quota) is the caller's error, as in process.
+            ThrowIfError(reply);
+            return await ReadReplyAsync(worker, reply, r => ExecutionResultWire.FileInfoFromJson((JsonObject)r["file"]!)).ConfigureAwait(false);
+        }
+        catch (WorkerExitedException e)
+        {
+            throw new SandboxFileException($"The file was not added: the sandbox's worker process ended while it received it. {e.Exit.Description}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads a worker's reply with <paramref name="read"/>. A reply no well-behaved worker sends (an error where none
+    /// can arise, a missing field, a field of the wrong type, an artifact outside <c>out/</c>) gets the worker killed
+    /// as one that broke the protocol, and is reported as the worker's end.
+    /// </summary>
+    /// <exception cref="WorkerExitedException">The reply could not be read, so the worker was killed.</exception>
+    private static async Task<T> ReadReplyAsync<T>(WorkerProcess worker, JsonObject reply, Func<JsonObject, T> read)
+    {
+        string violation;
+        try
+        {
+            if (reply["type"]?.GetValue<string>() != MessageTypes.Error)
+            {
+                return read(reply);
+            }
+
+            violation = "it answered with an error: " + string.Concat((reply["message"]?.ToString() ?? "").Take(300));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            violation = "its reply could not be read: " + e.Message;
+        }
+
+        worker.KillForBreakingProtocol(violation);
+        await worker.Exited.ConfigureAwait(false);
+        throw new WorkerExitedException(worker.DescribeExit());
     }
 
     /// <summary>

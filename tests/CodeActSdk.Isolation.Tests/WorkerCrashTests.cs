@@ -97,6 +97,8 @@ public sealed class WorkerCrashTests
     [TestCase("tr -d '\\n' < /dev/zero", "longer than")]
     [TestCase("echo 'this is not JSON'", "broke the protocol")]
     [TestCase("echo '{\"type\":\"result\",\"id\":\"two\"}'", "broke the protocol")]
+    [TestCase("""echo '{"type":"error","id":'$id',"message":"boom"}'""", "answered with an error: boom")]
+    [TestCase("""echo '{"type":"result","id":'$id',"result":{"status":"Completed","artifacts":[{"path":"out/../../.bashrc","mediaType":"text/plain","base64":""}]}}'""", "out/../../.bashrc")]
     public async Task A_worker_that_breaks_the_protocol_is_killed_and_the_host_keeps_its_memory(string onExecute, string expected)
     {
         if (OperatingSystem.IsWindows())

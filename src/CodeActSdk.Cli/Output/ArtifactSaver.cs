@@ -11,7 +11,7 @@ internal static class ArtifactSaver
     {
         foreach (var artifact in artifacts)
         {
-            // Artifact paths are the sandbox's normalised paths (no "..", never absolute), all under out/.
+            // Artifact checks its own path, whatever made it (an isolated worker too): plain names under out/, no "..".
             var relative = artifact.Path[(FileSystemOptions.ArtifactFolder.Length + 1)..];
             var target = Path.Join(folder.FullName, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);

@@ -101,4 +101,29 @@ public class ArtifactTests
         files.WriteText(path, "x");
         files.Artifacts.Single().MediaType.Should().Be(mediaType);
     }
+
+    [TestCase("out/chart.vl.json")]
+    [TestCase("out/reports/q3/table.csv")]
+    public void An_artifact_takes_a_plain_path_under_out(string path)
+    {
+        new Artifact(path, "text/plain", Array.Empty<byte>()).Path.Should().Be(path);
+    }
+
+    [TestCase("out")]
+    [TestCase("out/")]
+    [TestCase("data/x.csv")]
+    [TestCase("/out/x")]
+    [TestCase("out/../../.bashrc")]
+    [TestCase("out/./x")]
+    [TestCase("out//x")]
+    [TestCase("out/a\\b")]
+    [TestCase("out/a\nb")]
+    public void An_artifact_refuses_any_other_path_also_through_with(string path)
+    {
+        var create = () => new Artifact(path, "text/plain", Array.Empty<byte>());
+        var change = () => new Artifact("out/ok.txt", "text/plain", Array.Empty<byte>()) with { Path = path };
+
+        create.Should().Throw<ArgumentException>().WithMessage("*relative path under out/*");
+        change.Should().Throw<ArgumentException>().WithMessage("*relative path under out/*");
+    }
 }
