@@ -186,6 +186,27 @@ public sealed class IsolatedSessionTests
     }
 
     [Test]
+    public async Task A_worker_left_waiting_past_the_idle_time_is_stopped_and_not_replaced()
+    {
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 1, IdleTime = TimeSpan.FromSeconds(3) });
+        pool.Warm("jint");
+        for (var i = 0; i < 200 && pool.IdleCount("jint") == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        pool.IdleCount("jint").Should().Be(1);
+        for (var i = 0; i < 300 && pool.IdleCount("jint") > 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        pool.IdleCount("jint").Should().Be(0, "an idle host must not hold worker processes forever");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        pool.IdleCount("jint").Should().Be(0, "the pool refills when a session takes a worker, not when one is stopped for idleness");
+    }
+
+    [Test]
     public async Task The_pool_hands_out_a_worker_that_is_already_started()
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 1 });
