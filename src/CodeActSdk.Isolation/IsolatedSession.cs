@@ -28,6 +28,13 @@ namespace CodeActSdk.Isolation;
 /// The next execution then starts in a fresh worker. Its result's <see cref="ExecutionResult.Stdout"/> begins with a
 /// line in square brackets that says so: the output is what the model reads, so it learns that its variables are gone.
 /// The files the host added are copied into the fresh worker; the artifacts the code wrote are lost with the old one.
+/// When a fresh worker cannot be started, the result is <see cref="ExecutionStatus.RuntimeError"/> (kind
+/// <c>WorkerUnavailable</c>, the code did not run) and the next execution tries again: <see cref="ExecuteAsync"/>
+/// answers with a result, as in process, for whatever happens around the code.
+/// </para>
+/// <para>
+/// Thread safety: executions run one at a time (a second waits for the first); uploads and
+/// <see cref="DescribeVariablesAsync"/> may be called at any time; <see cref="DisposeAsync"/> once.
 /// </para>
 /// </remarks>
 public sealed class IsolatedSession : IInterpreterSession
@@ -101,8 +108,23 @@ public sealed class IsolatedSession : IInterpreterSession
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var (worker, note) = await WorkerAsync(CancellationToken.None).ConfigureAwait(false);
             var began = Stopwatch.GetTimestamp();
+            WorkerProcess worker;
+            string? note;
+            try
+            {
+                (worker, note) = await WorkerAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return Failed(ExecutionStatus.Cancelled, "Cancelled", "The execution was cancelled by the host before it started (while its worker process started).", began, null);
+            }
+            catch (WorkerStartException e)
+            {
+                // As in process, what goes wrong around the code is a result; the session stays usable.
+                return Failed(ExecutionStatus.RuntimeError, "WorkerUnavailable", $"{e.Message} The code did not run; the next execution tries again.", began, null);
+            }
+
             // Until the worker says it has begun, the wait is for the worker (a cold start, a queue on a busy
             // machine), not for the code, so it gets the pool's generous start timeout; the code's own time limit and
             // the hard deadline run from the worker's started message.

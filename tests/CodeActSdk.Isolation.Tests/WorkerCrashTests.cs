@@ -156,6 +156,31 @@ public sealed class WorkerCrashTests
     }
 
     [Test]
+    public async Task A_fresh_worker_that_cannot_start_is_a_result_and_the_session_stays_usable()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Signals are a Unix matter.");
+        }
+
+        IsolatedSession? session = null;
+        var die = AIFunctionFactory.Create(() => Kill(session!.WorkerProcessId!.Value, 9), "die", "Kills the worker that calls it.");
+        await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new OnlyTheFirstWorkerStarts() });
+        await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
+        session = (IsolatedSession)await interpreter.CreateSessionAsync(Isolated with { Tools = [die] });
+        await using var _ = session;
+        (await session.ExecuteAsync("die(); while (true) {}")).Status.Should().Be(ExecutionStatus.MemoryLimit);
+
+        var second = await session.ExecuteAsync("1 + 1");
+        var third = await session.ExecuteAsync("1 + 1");
+
+        second.Status.Should().Be(ExecutionStatus.RuntimeError);
+        second.Error!.Kind.Should().Be("WorkerUnavailable");
+        second.Error.Message.Should().Contain("ended before it was ready").And.Contain("did not run");
+        third.Error!.Kind.Should().Be("WorkerUnavailable", "each execution tries again and says so, rather than throwing");
+    }
+
+    [Test]
     public async Task An_endless_line_on_the_workers_stderr_is_cut_in_the_result()
     {
         if (OperatingSystem.IsWindows())
@@ -347,6 +372,17 @@ public sealed class WorkerCrashTests
                 WorkingDirectory = workingDirectory,
             };
         }
+    }
+
+    /// <summary>Starts the real worker the first time, and afterwards a program that exits at once.</summary>
+    private sealed class OnlyTheFirstWorkerStarts : WorkerLauncher
+    {
+        private int _starts;
+
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+            Interlocked.Increment(ref _starts) == 1
+                ? base.CreateStartInfo(backend, workingDirectory)
+                : new ProcessStartInfo("false") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
     }
 
     private static void InterlockedMax(ref int target, int value)
