@@ -34,7 +34,7 @@ namespace CodeActSdk.Isolation;
 /// </para>
 /// <para>
 /// Thread safety: executions run one at a time (a second waits for the first); uploads and
-/// <see cref="DescribeVariablesAsync"/> may be called at any time; <see cref="DisposeAsync"/> once.
+/// <see cref="DescribeVariablesAsync"/> may be called at any time; <see cref="DisposeAsync"/> again does nothing.
 /// </para>
 /// </remarks>
 public sealed class IsolatedSession : IInterpreterSession
