@@ -312,38 +312,17 @@ public sealed class WorkerCrashTests
     }
 
     /// <summary>
-    /// Starts, the first time, a shell that says ready, creates the session and, once an execution has begun, kills
-    /// itself with <c>signal</c>; every later worker is the real one.
+    /// Starts, the first time, a stand-in worker that kills itself with <c>signal</c> once an execution has begun;
+    /// every later worker is the real one.
     /// </summary>
     private sealed class FirstWorkerCrashes(int signal) : WorkerLauncher
     {
         private int _starts;
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory)
-        {
-            if (Interlocked.Increment(ref _starts) > 1)
-            {
-                return base.CreateStartInfo(backend, workingDirectory);
-            }
-
-            var script = $$"""
-                echo "{\"type\":\"ready\",\"pid\":$$}"
-                while IFS= read -r line; do
-                  id=${line##*\"id\":}; id=${id%%[,\}]*}
-                  case "$line" in
-                    *'"type":"create"'*) echo "{\"type\":\"created\",\"id\":$id}" ;;
-                    *'"type":"execute"'*) echo "{\"type\":\"started\",\"id\":$id,\"allowanceMs\":0}"; kill -{{signal}} $$ ;;
-                  esac
-                done
-                """;
-            return new ProcessStartInfo("bash", ["-c", script])
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = workingDirectory,
-            };
-        }
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+            Interlocked.Increment(ref _starts) == 1
+                ? StandInWorker.StartInfo($"kill -{signal} $$", workingDirectory)
+                : base.CreateStartInfo(backend, workingDirectory);
     }
 
     /// <summary>
@@ -352,7 +331,7 @@ public sealed class WorkerCrashTests
     /// </summary>
     private sealed class StandInWorker(string onExecute) : WorkerLauncher
     {
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory)
+        public static ProcessStartInfo StartInfo(string onExecute, string workingDirectory)
         {
             var script = $$"""
                 echo "{\"type\":\"ready\",\"pid\":$$}"
@@ -372,6 +351,8 @@ public sealed class WorkerCrashTests
                 WorkingDirectory = workingDirectory,
             };
         }
+
+        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => StartInfo(onExecute, workingDirectory);
     }
 
     /// <summary>Starts the real worker the first time, and afterwards a program that exits at once.</summary>
