@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CodeActSdk.Cli.SampleTools;
+using CodeActSdk.Tests.Shared;
 
 namespace CodeActSdk.Cli.Tests;
 
@@ -20,13 +21,13 @@ internal static class CodeActProcess
     public static string CodeActDll { get; } = typeof(OrderData).Assembly.Location;
 
     /// <summary>The repository root, found from the test output folder.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot { get; } = TestEnvironment.RepositoryRoot();
 
     public static Task<CliRun> RunAsync(params string[] args) => RunAsync(args, stdin: null);
 
     public static async Task<CliRun> RunAsync(IReadOnlyList<string> args, string? stdin, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(TestEnvironment.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -77,30 +78,5 @@ internal static class CodeActProcess
         }
 
         return new CliRun(process.ExitCode, await stdout, await stderr);
-    }
-
-    // The dotnet host that runs these tests, so the child uses the same runtime; "dotnet" from PATH otherwise.
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "CodeActSdk.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No CodeActSdk.sln above {AppContext.BaseDirectory}.");
     }
 }

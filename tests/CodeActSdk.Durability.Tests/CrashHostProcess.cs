@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CodeActSdk.Durability.CrashHost;
+using CodeActSdk.Tests.Shared;
 
 namespace CodeActSdk.Durability.Tests;
 
@@ -41,7 +42,7 @@ internal sealed class CrashHostProcess : IDisposable
     /// <summary>Starts the host in <paramref name="mode"/> (<c>run</c> or <c>resume</c>).</summary>
     public static CrashHostProcess Start(string mode, string storePath, string sessionId, string effectsLog)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(TestEnvironment.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -106,17 +107,5 @@ internal sealed class CrashHostProcess : IDisposable
         }
 
         _process.Dispose();
-    }
-
-    // The dotnet host running these tests, so that the child uses the same runtime; "dotnet" from PATH otherwise.
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
+using CodeActSdk.Tests.Shared;
 
 namespace CodeActSdk.Isolation.Tests;
 
@@ -48,7 +49,7 @@ public sealed class WorkerPackageTests
 #else
         const string configuration = "Release";
 #endif
-        var project = Path.Combine(RepositoryRoot(), "src", "CodeActSdk.Worker", "CodeActSdk.Worker.csproj");
+        var project = Path.Combine(TestEnvironment.RepositoryRoot(), "src", "CodeActSdk.Worker", "CodeActSdk.Worker.csproj");
         var start = new ProcessStartInfo("dotnet", ["pack", project, "--no-build", "--configuration", configuration, "--output", output, "--nologo"])
         {
             RedirectStandardOutput = true,
@@ -59,18 +60,5 @@ public sealed class WorkerPackageTests
         var stderr = pack.StandardError.ReadToEndAsync();
         await pack.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         pack.ExitCode.Should().Be(0, $"dotnet pack must succeed: {await stdout}{await stderr}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "CodeActSdk.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No CodeActSdk.sln above {AppContext.BaseDirectory}.");
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using CodeActSdk.Mcp.TestServer;
+using CodeActSdk.Tests.Shared;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -36,7 +37,7 @@ internal static class ServerProcess
     /// <summary>Runs <c>dotnet codeact.dll ARGS</c> with standard input closed at once, and waits for it to exit.</summary>
     public static async Task<ServerRun> RunCodeActAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(TestEnvironment.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -81,22 +82,10 @@ internal static class ServerProcess
         return result.StructuredContent!.Value;
     }
 
-    // The dotnet host that runs these tests, so the child uses the same runtime; "dotnet" from PATH otherwise.
-    public static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-    }
-
     private static Task<McpClient> ConnectAsync(string name, IReadOnlyList<string> arguments, Action<string>? stderr) =>
         McpClient.CreateAsync(new StdioClientTransport(new StdioClientTransportOptions
         {
-            Command = DotnetHost(),
+            Command = TestEnvironment.DotnetHost(),
             Arguments = [.. arguments],
             Name = name,
             StandardErrorLines = stderr,

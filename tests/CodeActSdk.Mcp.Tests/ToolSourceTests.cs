@@ -1,6 +1,7 @@
 using CodeActSdk.Jint;
 using CodeActSdk.Roslyn;
 using CodeActSdk.Testing;
+using CodeActSdk.Tests.Shared;
 using CodeActSdk.V8;
 
 namespace CodeActSdk.Mcp.Tests;
@@ -17,7 +18,7 @@ public sealed class ToolSourceTests
 
     private McpToolSource _shop = null!;
 
-    private static McpServerConfig Shop(params string[] extra) => McpServerConfig.Stdio("shop", DotnetHost(), [TestServer, .. extra]);
+    private static McpServerConfig Shop(params string[] extra) => McpServerConfig.Stdio("shop", TestEnvironment.DotnetHost(), [TestServer, .. extra]);
 
     [OneTimeSetUp]
     public async Task ConnectAsync() => _shop = await McpToolSource.ConnectAsync([Shop()]);
@@ -111,7 +112,7 @@ public sealed class ToolSourceTests
     {
         await using var source = await McpToolSource.ConnectAsync(
         [
-            McpServerConfig.Stdio("broken", DotnetHost(), TestServer, "--fail-on-start"),
+            McpServerConfig.Stdio("broken", TestEnvironment.DotnetHost(), TestServer, "--fail-on-start"),
             McpServerConfig.Stdio("missing", "/no/such/mcp-server"),
             Shop(),
         ]);
@@ -128,7 +129,7 @@ public sealed class ToolSourceTests
     {
         await using var source = await McpToolSource.ConnectAsync(
         [
-            McpServerConfig.Stdio("arrays", DotnetHost(), TestServer, "--array-schema"),
+            McpServerConfig.Stdio("arrays", TestEnvironment.DotnetHost(), TestServer, "--array-schema"),
             McpServerConfig.Http("remote", new Uri("http://127.0.0.1:9/mcp")),
         ], new McpToolSourceOptions { ConnectTimeout = TimeSpan.FromSeconds(20) });
 
@@ -178,7 +179,7 @@ public sealed class ToolSourceTests
         await File.WriteAllTextAsync(script, "## turn\n```js\nfinal_answer(shop_list_orders({ status: 'shipped' }).orders.length);\n```\n");
         try
         {
-            var run = await ServerProcess.RunCodeActAsync("run", "--script", script, "--mcp", $"shop=\"{DotnetHost()}\" \"{TestServer}\"", "--mcp", "gone=/no/such/server", "How many orders have shipped?");
+            var run = await ServerProcess.RunCodeActAsync("run", "--script", script, "--mcp", $"shop=\"{TestEnvironment.DotnetHost()}\" \"{TestServer}\"", "--mcp", "gone=/no/such/server", "How many orders have shipped?");
 
             run.ExitCode.Should().Be(0, run.ToString());
             run.Stdout.Should().Contain("shop_list_orders").And.Contain("3");
@@ -224,5 +225,4 @@ public sealed class ToolSourceTests
         _ => new RoslynInterpreter(),
     };
 
-    private static string DotnetHost() => ServerProcess.DotnetHost();
 }

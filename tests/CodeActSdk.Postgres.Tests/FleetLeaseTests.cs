@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CodeActSdk.Postgres.LeaseHost;
+using CodeActSdk.Tests.Shared;
 
 namespace CodeActSdk.Postgres.Tests;
 
@@ -83,7 +84,7 @@ internal sealed class LeaseHostProcess : IAsyncDisposable
 
     public static LeaseHostProcess Start(string connectionString, string sessionId)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(TestEnvironment.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -154,17 +155,5 @@ internal sealed class LeaseHostProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    // The dotnet host that runs these tests, so the child uses the same runtime; "dotnet" from PATH otherwise.
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            return self;
-        }
-
-        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
     }
 }
