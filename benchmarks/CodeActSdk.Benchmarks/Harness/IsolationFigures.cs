@@ -112,10 +112,7 @@ public static class IsolationFigures
             for (var i = -1; i < coldStarts; i++)
             {
                 Thread.Sleep(SettlePause);
-                var started = Stopwatch.GetTimestamp();
-                var session = await isolated.CreateSessionAsync(Isolated).ConfigureAwait(false);
-                var elapsed = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-                await session.DisposeAsync().ConfigureAwait(false);
+                var elapsed = await TimeCreationAsync(isolated).ConfigureAwait(false);
                 if (i >= 0)
                 {
                     cold[i] = elapsed;
@@ -157,10 +154,7 @@ public static class IsolationFigures
         {
             var waited = await WaitUntilFullAsync(pool, backend).ConfigureAwait(false);
             Thread.Sleep(SettlePause);
-            var started = Stopwatch.GetTimestamp();
-            var session = await isolated.CreateSessionAsync(Isolated).ConfigureAwait(false);
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-            await session.DisposeAsync().ConfigureAwait(false);
+            var elapsed = await TimeCreationAsync(isolated).ConfigureAwait(false);
             if (i >= 0)
             {
                 fromPool[i] = elapsed;
@@ -341,6 +335,16 @@ public static class IsolationFigures
             _process.Dispose();
             WorkerLauncher.DeletePrivateDirectory(_directory);
         }
+    }
+
+    /// <summary>Microseconds to create an isolated session (the session is disposed after, outside the timing).</summary>
+    private static async Task<double> TimeCreationAsync(IsolatedInterpreter isolated)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var session = await isolated.CreateSessionAsync(Isolated).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+        await session.DisposeAsync().ConfigureAwait(false);
+        return elapsed;
     }
 
     private static string LoadAverage() =>
