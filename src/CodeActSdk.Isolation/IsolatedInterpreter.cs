@@ -36,6 +36,7 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
         _inProcess = inProcess;
         Backend = backend ?? BackendOf(inProcess);
         RefuseSettingsTheWorkerCannotHonour(inProcess);
+        CompileAllowance = Backend == "csharp" ? new RoslynInterpreterOptions().MaxCompileTime + TimeSpan.FromSeconds(2) : TimeSpan.Zero;
         _ownsPool = pool is null;
         _pool = pool ?? new WorkerPool();
     }
@@ -91,7 +92,7 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
     /// for code stuck in a library call before it answers Timeout itself. The host's hard deadline comes after that,
     /// so that a slow compile is the backend's own result rather than a killed worker.
     /// </summary>
-    private TimeSpan CompileAllowance => Backend == "csharp" ? new RoslynInterpreterOptions().MaxCompileTime + TimeSpan.FromSeconds(2) : TimeSpan.Zero;
+    private TimeSpan CompileAllowance { get; }
 
     private static string BackendOf(ICodeInterpreter interpreter) => interpreter switch
     {
