@@ -62,7 +62,7 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
     public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        CodeActSdk.Sandboxing.IsolationGuard.ThrowIfProcessIsolation(options, "JintInterpreter");
+        IsolationGuard.ThrowIfProcessIsolation(options, nameof(JintInterpreter));
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();

@@ -76,7 +76,7 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
     public async ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        CodeActSdk.Sandboxing.IsolationGuard.ThrowIfProcessIsolation(options, "RoslynInterpreter");
+        IsolationGuard.ThrowIfProcessIsolation(options, nameof(RoslynInterpreter));
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();

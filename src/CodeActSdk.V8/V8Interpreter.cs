@@ -115,7 +115,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     public ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        CodeActSdk.Sandboxing.IsolationGuard.ThrowIfProcessIsolation(options, "V8Interpreter");
+        IsolationGuard.ThrowIfProcessIsolation(options, nameof(V8Interpreter));
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         options.Validate();
