@@ -34,10 +34,11 @@ public sealed partial class RunCommandTests
         var firstLine = run.Stdout.Split('\n')[0];
         firstLine.Should().Contain("scripted test double").And.Contain("gross-margin.md");
 
-        // Each step is shown: the data look, the ES5 mistake and its correction, then the answer.
+        // Each step is shown: the data look, the wrong field name (a NaN average) and its correction, then the answer.
         run.Stdout.Should().Contain("Step 1").And.Contain("Step 4").And.NotContain("Step 5");
         run.Stdout.Should().Contain("orders: 47");
-        run.Stdout.Should().Contain("SyntaxError").And.Contain("arrow functions are not supported");
+        run.Stdout.Should().Contain("average gross margin: NaN", "the first attempt reads a field the orders do not have");
+        run.Stdout.Should().Contain("fields: id, region, revenue, cost").And.Contain($"orders used: {OrderData.Count} of {OrderData.Count}");
         run.Stdout.Should().Contain($"orders() → array of {OrderData.Count}");
 
         var answer = FinalAnswer().Match(run.Stdout);
