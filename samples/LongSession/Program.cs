@@ -47,7 +47,7 @@ static async Task<(AgentResult Result, IReadOnlyList<(int Chars, int Tokens)> Pr
 // Step 1 starts the total, steps 2-49 each add one number (1 to 48) and print a progress report, step 50 answers.
 static IEnumerable<string> Turns()
 {
-    yield return "I start with an empty total.\n```js\nvar total = 0;\nvar log = [];\nconsole.log('total is', total);\n```";
+    yield return "I start with an empty total.\n```js\nlet total = 0;\nconst log = [];\nconsole.log('total is', total);\n```";
     for (var step = 2; step < Steps; step++)
     {
         var n = step - 1;
@@ -55,9 +55,9 @@ static IEnumerable<string> Turns()
             Step {{step}}: I add {{n}} to the total and print a progress report.
             ```js
             total += {{n}};
-            log.push({ added: {{n}}, total: total });
-            for (var line = 1; line <= 12; line++) {
-              console.log('report {{step}}.' + line + ': added {{n}}, total ' + total + ', entries ' + log.length);
+            log.push({ added: {{n}}, total });
+            for (let line = 1; line <= 12; line++) {
+              console.log(`report {{step}}.${line}: added {{n}}, total ${total}, entries ${log.length}`);
             }
             ```
             """);

@@ -34,17 +34,17 @@ IChatClient model = endpoint.IsConfigured
         """
         I will check the stock of every product and total the value of what is running low.
         ```js
-        var products = inventory_list_products();
-        var low = [];
-        var value = 0;
-        for (var i = 0; i < products.length; i++) {
-          var stock = inventory_get_stock(products[i].sku);
-          if (stock.units < 10) {
-            low.push(products[i].name);
-            value += stock.units * products[i].price;
+        const products = inventory_list_products();
+        const low = [];
+        let value = 0;
+        for (const { sku, name, price } of products) {
+          const { units } = inventory_get_stock(sku);
+          if (units < 10) {
+            low.push(name);
+            value += units * price;
           }
         }
-        final_answer({ low: low, value: Math.round(value * 100) / 100 });
+        final_answer({ low, value: Math.round(value * 100) / 100 });
         ```
         """,
     ]);

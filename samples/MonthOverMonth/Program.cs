@@ -14,29 +14,28 @@ IChatClient model = endpoint.IsConfigured
     : new ScriptedChatClient([
         """
         ```js
-        var rows = files.readCsv('data/sales.csv');
-        console.log(rows.length + ' rows; columns: ' + Object.keys(rows[0]).join(', '));
+        const rows = files.readCsv('data/sales.csv');
+        console.log(`${rows.length} rows; columns: ${Object.keys(rows[0]).join(', ')}`);
         console.log(JSON.stringify(rows[0]));
         ```
         """,
         """
         ```js
-        var byMonth = {};
-        for (var i = 0; i < rows.length; i++) {
-          var month = rows[i].date.substring(0, 7);
-          byMonth[month] = (byMonth[month] || 0) + Number(rows[i].amount);
+        const revenueByMonth = new Map();
+        for (const { date, amount } of rows) {
+          const month = date.slice(0, 7);
+          revenueByMonth.set(month, (revenueByMonth.get(month) ?? 0) + Number(amount));
         }
-        var months = Object.keys(byMonth).sort();
-        var table = [];
-        for (var j = 0; j < months.length; j++) {
-          var revenue = byMonth[months[j]];
-          var previous = j > 0 ? byMonth[months[j - 1]] : null;
-          table.push({
-            month: months[j],
+        const months = [...revenueByMonth.keys()].sort();
+        const table = months.map((month, i) => {
+          const revenue = revenueByMonth.get(month);
+          const previous = i > 0 ? revenueByMonth.get(months[i - 1]) : null;
+          return {
+            month,
             revenue: Math.round(revenue * 100) / 100,
-            change_pct: previous === null ? null : Math.round((revenue - previous) / previous * 1000) / 10
-          });
-        }
+            change_pct: previous === null ? null : Math.round(((revenue - previous) / previous) * 1000) / 10,
+          };
+        });
         files.writeCsv('out/month-over-month.csv', table);
         files.writeJson('out/revenue.vl.json', {
           $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -45,8 +44,8 @@ IChatClient model = endpoint.IsConfigured
           mark: 'bar',
           encoding: {
             x: { field: 'month', type: 'ordinal', title: 'Month' },
-            y: { field: 'revenue', type: 'quantitative', title: 'Revenue' }
-          }
+            y: { field: 'revenue', type: 'quantitative', title: 'Revenue' },
+          },
         });
         final_answer(table);
         ```

@@ -11,8 +11,8 @@ var endpoint = OpenAIEndpointOptions.FromEnvironment();
 IChatClient model = endpoint.IsConfigured
     ? new OpenAIChatClient(endpoint)
     : new ScriptedChatClient([
-        "```js\nvar t = temperatures('Oslo');\nconsole.log(t);\n```",
-        "```js\nvar sum = 0;\nfor (var i = 0; i < t.length; i++) { sum += t[i]; }\nfinal_answer(Math.round(sum / t.length * 10) / 10);\n```",
+        "```js\nconst temps = temperatures('Oslo');\nconsole.log(temps);\n```",
+        "```js\nconst average = temps.reduce((sum, t) => sum + t, 0) / temps.length;\nfinal_answer(Math.round(average * 10) / 10);\n```",
     ]);
 
 // A tool is any AIFunction; the sandboxed code calls it as temperatures("Oslo").
