@@ -38,7 +38,28 @@ public sealed record ExecutionResult
 /// <param name="Message">What went wrong and, where possible, what to do instead.</param>
 /// <param name="Line">The 1-based line in the submitted code, when known.</param>
 /// <param name="Column">The 1-based column in the submitted code, when known.</param>
-public sealed record ExecutionError(string Kind, string Message, int? Line = null, int? Column = null);
+public sealed record ExecutionError(string Kind, string Message, int? Line = null, int? Column = null)
+{
+    /// <summary>The longest <see cref="Message"/> kept; the code chooses its own error messages, and one of 64 MB must not flood the host, the model or the JSON contract.</summary>
+    public const int MaxMessageChars = 4_000;
+
+    /// <summary>What went wrong, cut to <see cref="MaxMessageChars"/> characters with a note saying how much was left out.</summary>
+    public string Message { get => _message; init => _message = Bound(value); }
+
+    private readonly string _message = Bound(Message);
+
+    private static string Bound(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Length <= MaxMessageChars)
+        {
+            return message;
+        }
+
+        var keep = char.IsHighSurrogate(message[MaxMessageChars - 1]) ? MaxMessageChars - 1 : MaxMessageChars;
+        return string.Concat(message.AsSpan(0, keep), $"… [the message was cut: {message.Length - keep:N0} more characters]");
+    }
+}
 
 /// <summary>One call from sandboxed code to a host tool.</summary>
 /// <param name="Name">The tool's name.</param>

@@ -6,7 +6,7 @@ namespace CodeActSdk;
 public static class JintCodeActBuilderExtensions
 {
     /// <summary>
-    /// Runs the agent's code in Jint (JavaScript, ECMAScript 5.1). The interpreter is a singleton owned by the
+    /// Runs the agent's code in Jint 4 (modern JavaScript). The interpreter is a singleton owned by the
     /// service provider, which disposes it with the provider.
     /// </summary>
     /// <param name="builder">The builder.</param>

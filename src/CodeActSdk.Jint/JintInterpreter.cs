@@ -7,7 +7,7 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Jint;
 
 /// <summary>
-/// Runs JavaScript (ECMAScript 5.1) in Jint, a pure-managed interpreter, inside the host process. Each session is
+/// Runs modern JavaScript (ECMAScript 2023 and later) in Jint 4, a pure-managed interpreter, inside the host process. Each session is
 /// its own engine with its own global scope and built-ins; the code reaches only <c>console</c>,
 /// <c>final_answer</c>, <c>files</c> (the session's virtual file system) and the tools bridged in, and is stopped
 /// at the time, operation, recursion and memory limits.
@@ -22,6 +22,9 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
     private readonly JintInterpreterOptions _options;
     private readonly SandboxThreadPool _threads;
     private readonly ConcurrentQueue<JintSandbox> _warm = new();
+
+    /// <summary>What warm engines are built with: the default limits. A session with another recursion depth or time limit gets an engine of its own.</summary>
+    private static readonly EngineSettings WarmSettings = EngineSettings.For(new SandboxOptions());
     private int _refilling;
     private volatile bool _disposed;
 
@@ -44,12 +47,13 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
     /// <inheritdoc />
     public CodeLanguage Language { get; } = new(
         "JavaScript",
-        "ECMAScript 5.1 (the Jint interpreter): use var and function expressions; there are no arrow functions, let/const, classes, template literals, destructuring, spread, for...of, Promise or async/await",
+        "modern JavaScript (ECMAScript 2023, the Jint interpreter): let/const, arrow functions, classes, template literals, destructuring, spread, Map/Set, BigInt, async/await",
         ["javascript", "js"],
         """
         - Print with console.log(...). The value of the last expression statement is shown too.
-        - Variables and functions you define stay defined in the next steps.
-        - There is no require, import, fetch, process, timers or eval: only the ES5.1 built-ins, the files object described below and the tools.
+        - Top-level variables, functions and classes (var, let, const, class) stay defined in the next steps. Do not declare a name again in a later step: assign it (x = ...) or pick a new name.
+        - Tools and files return their results directly: call them without await. If the step's last expression is a promise (an async function's result), it is awaited.
+        - There is no require, import, fetch, process, timers or network: only the standard built-ins, the files object described below and the tools.
         - When you have the answer, call final_answer(value) in code; it ends the step.
 
         """ + JavaScriptFiles.Documentation);
@@ -68,9 +72,10 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
         options.Validate();
         var tools = new ToolBridge(options.Tools);
         var files = new SandboxFileSystem(options.Files);
-        if (!_warm.TryDequeue(out var sandbox))
+        var settings = EngineSettings.For(options);
+        if (settings != WarmSettings || !_warm.TryDequeue(out var sandbox))
         {
-            sandbox = new JintSandbox();
+            sandbox = new JintSandbox(settings);
         }
 
         Refill();
@@ -91,7 +96,7 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
             {
                 while (!_disposed && _warm.Count < _options.WarmEngines)
                 {
-                    _warm.Enqueue(new JintSandbox());
+                    _warm.Enqueue(new JintSandbox(WarmSettings));
                 }
             }
             finally

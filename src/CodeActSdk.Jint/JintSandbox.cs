@@ -1,13 +1,11 @@
-using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
 using Jint;
+using Jint.Constraints;
 using Jint.Native;
-using Jint.Native.RegExp;
-using Jint.Native.Function;
 using Jint.Native.Object;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
@@ -20,64 +18,68 @@ namespace CodeActSdk.Jint;
 /// the slow part of a new session) and bound to one session's limits and tools when the session takes it.
 /// </summary>
 /// <remarks>
-/// What the code can reach is exactly what is installed here: the ES5.1 built-ins, <c>console</c>,
-/// <c>final_answer</c>, <c>files</c> (the session's virtual file system) and the session's tools. There is no CLR access (Jint's AllowClr is never enabled and no
-/// .NET object is ever handed to the engine), <c>eval</c> and <c>Function</c> are disabled because code they
-/// compile would bypass the guards, and built-ins whose work the code controls are charged to the budget first.
-/// Used by one thread at a time.
+/// What the code can reach is exactly what is installed here: the ECMAScript built-ins, <c>console</c>,
+/// <c>final_answer</c>, <c>files</c> (the session's virtual file system) and the session's tools. CLR interop is
+/// off and no .NET object is ever handed to the engine. <c>eval</c> and <c>Function</c> work: the code they compile
+/// runs under the same constraints as any other statement. The limits are Jint constraints: the statement count
+/// (<see cref="SandboxOptions.MaxOperations"/>), the time limit and the caller's cancellation, and the
+/// <see cref="ExecutionBudget"/> (live heap, deadline, stack); recursion depth, regular-expression time, JSON depth
+/// and <c>Atomics.wait</c> are Jint options. Used by one thread at a time.
 /// </remarks>
 internal sealed class JintSandbox
 {
-    private const int MaxJsonDepth = 500;
+    /// <summary>The deepest JSON text <c>JSON.parse</c> accepts.</summary>
+    public const int MaxJsonDepth = 500;
 
-    // Array methods that visit every index up to `length`, which the code sets freely: new Array(1e9) is cheap to
-    // make but a join over it is a billion steps inside the engine, where no guard runs.
-    private static readonly string[] LengthBoundArrayMethods =
-    [
-        "join", "toString", "toLocaleString", "reverse", "indexOf", "lastIndexOf", "every", "some", "forEach", "map",
-        "filter", "reduce", "reduceRight", "slice", "splice", "shift", "unshift", "concat", "sort",
-    ];
-
-    private Options _engineOptions = null!;
     private readonly JsonConversion _json;
     private readonly HashSet<string> _ownGlobals;
+    private readonly OperationDeadlineConstraint _deadline = new();
+    private readonly MaxStatementsConstraint _statements;
+    private readonly BudgetConstraint _budgetConstraint = new();
     private ExecutionBudget? _budget;
     private SandboxFileSystem? _files;
 
-    public JintSandbox()
+    /// <summary>Builds an engine whose engine-wide settings (recursion depth, regex time) are those of <paramref name="settings"/>.</summary>
+    public JintSandbox(EngineSettings settings)
     {
+        Settings = settings;
         Engine = new Engine(options =>
         {
-            _engineOptions = options;
-            options.Culture(CultureInfo.InvariantCulture).LocalTimeZone(TimeZoneInfo.Utc);
+            options.Culture = CultureInfo.InvariantCulture;
+            options.TimeZone = TimeZoneInfo.Utc;
+            options.Interop.Enabled = false;
+            options.Host.StringCompilationAllowed = true;
+            options.AgentCanSuspend = false;
+            options.Json.MaxParseDepth = MaxJsonDepth;
+            options.Constraints.MaxRecursionDepth = settings.MaxRecursionDepth;
+            options.Constraints.StackOverflowGuard = true;
+            options.Constraints.RegexTimeout = settings.RegexTimeout;
+            options.Constraint(_deadline);
+            options.MaxStatements(int.MaxValue - 1); // set per session in Bind
+            options.Constraint(_budgetConstraint);
         });
+        _statements = Engine.Constraints.Find<MaxStatementsConstraint>()!;
         _json = new JsonConversion(Engine, int.MaxValue);
-        Guard = Function((_, _) =>
-        {
-            Budget.Tick();
-            return JsValue.Undefined;
-        });
         InstallConsole();
-        Define(Engine.Global, "final_answer", Function(FinalAnswerCall, 1));
-        DisableCodeGeneration();
-        ChargeBuiltins();
-        // After ChargeBuiltins: the install script keeps its own references to JSON.parse and JSON.stringify, which
-        // must be the charged ones.
+        Define(Engine.Global, "final_answer", Function("final_answer", FinalAnswerCall, 1));
         InstallFiles();
         // Everything on the global object now is a built-in or the sandbox's own; the tools are added in Bind.
-        _ownGlobals = new HashSet<string>(Engine.Global.GetOwnProperties().Select(p => p.Key), StringComparer.Ordinal);
+        _ownGlobals = new HashSet<string>(Engine.Global.GetOwnProperties().Select(p => p.Key.ToString()), StringComparer.Ordinal);
     }
 
-    public Engine Engine { get; }
+    /// <summary>The engine-wide settings this engine was built with.</summary>
+    public EngineSettings Settings { get; }
 
-    /// <summary>The function the injected guard calls reach.</summary>
-    public JsValue Guard { get; }
+    public Engine Engine { get; }
 
     public SandboxOptions Options { get; private set; } = new();
 
     public OutputBuffer Output { get; private set; } = new(1);
 
     public List<ToolCallRecord> ToolCalls { get; } = [];
+
+    /// <summary>The top-level let, const and class bindings the session's code declared.</summary>
+    public ReplDeclarations Declarations { get; } = new();
 
     public JsonNode? FinalAnswer { get; private set; }
 
@@ -93,6 +95,9 @@ internal sealed class JintSandbox
     /// <summary>Whether <paramref name="name"/> was a global before the code ran: a built-in, console, final_answer, files or a tool.</summary>
     public bool IsSandboxGlobal(string name) => _ownGlobals.Contains(name);
 
+    /// <summary>Whether <paramref name="name"/> is a global variable or function the session's code created.</summary>
+    public bool IsCodeGlobal(string name) => !_ownGlobals.Contains(name) && Engine.Global.HasOwnProperty(name);
+
     /// <summary>Applies a session's limits, installs its tools and connects <c>files</c> to its file system.</summary>
     /// <exception cref="ArgumentException">A tool's name would hide a JavaScript global.</exception>
     public void Bind(SandboxOptions options, ToolBridge tools, SandboxFileSystem files)
@@ -100,7 +105,7 @@ internal sealed class JintSandbox
         Options = options;
         _files = files;
         Output = new OutputBuffer(options.MaxOutputChars);
-        _engineOptions.LimitRecursion(options.MaxRecursionDepth);
+        _statements.MaxStatements = (int)Math.Min(options.MaxOperations, int.MaxValue);
         foreach (var tool in tools.Tools)
         {
             if (Engine.Global.HasProperty(tool.Name))
@@ -108,40 +113,58 @@ internal sealed class JintSandbox
                 throw new ArgumentException($"The tool '{tool.Name}' would hide the JavaScript global of the same name. Rename the tool.", nameof(options));
             }
 
-            Define(Engine.Global, tool.Name, Function((_, arguments) => CallTool(tools, tool, arguments), tool.Parameters.Count));
+            Define(Engine.Global, tool.Name, Function(tool.Name, (_, arguments) => CallTool(tools, tool, arguments), tool.Parameters.Count));
             _ownGlobals.Add(tool.Name);
         }
     }
 
     /// <summary>Starts counting an execution's limits on the current thread.</summary>
-    public void Begin(ExecutionBudget budget)
+    public void Begin(ExecutionBudget budget, CancellationToken cancellationToken)
     {
-        _budget = budget;
+        Arm(budget, cancellationToken);
         ToolCalls.Clear();
         FinalAnswer = null;
         HasFinalAnswer = false;
         FinalAnswerTruncated = false;
     }
 
-    public void End() => _budget = null;
+    public void End() => Disarm();
 
     /// <summary>
     /// Starts computing the state digest: getters and toJSON of the code's values run under <paramref name="budget"/>,
     /// but nothing they do reaches the host (no output, no tool calls), and the last execution's results stay as they are.
     /// </summary>
-    public void BeginDigest(ExecutionBudget budget)
+    public void BeginDigest(ExecutionBudget budget, TimeSpan time, CancellationToken cancellationToken)
     {
-        _budget = budget;
+        Arm(budget, cancellationToken, time);
         Describing = true;
     }
 
     public void EndDigest()
     {
-        _budget = null;
+        Disarm();
         Describing = false;
     }
 
+    private void Arm(ExecutionBudget budget, CancellationToken cancellationToken, TimeSpan? time = null)
+    {
+        _budget = budget;
+        _budgetConstraint.Budget = budget;
+        _deadline.Begin(time ?? Options.Timeout, cancellationToken);
+    }
+
+    private void Disarm()
+    {
+        _deadline.End();
+        _budgetConstraint.Budget = null;
+        _budget = null;
+    }
+
     public JsonConversion ValueConverter(int maxChars) => new(Engine, maxChars);
+
+    /// <summary>A JavaScript error of the given constructor (Error, TypeError, ...) to throw at the code.</summary>
+    public JavaScriptException Error(string constructor, string message) =>
+        new(Engine.Construct(constructor, new JsString(message)));
 
     private JsValue CallTool(ToolBridge tools, ToolDescriptor tool, JsValue[] arguments)
     {
@@ -155,7 +178,7 @@ internal sealed class JintSandbox
             }
             catch (JsonConversionException e)
             {
-                throw new JavaScriptException(Engine.TypeError, $"Tool '{tool.Name}': {e.Message}");
+                throw Error("TypeError", $"Tool '{tool.Name}': {e.Message}");
             }
         }
 
@@ -167,44 +190,37 @@ internal sealed class JintSandbox
         }
         catch (ToolCallException e)
         {
-            throw new JavaScriptException(Engine.Error, e.Message);
+            throw Error("Error", e.Message);
         }
     }
 
-    /// <summary>
-    /// Installs the frozen global <c>files</c>, one host function per operation. Built here rather than by
-    /// <see cref="JavaScriptFiles.InstallScript"/>: that script deletes globals, and deleting from Jint's global object
-    /// would change the order in which the code's own globals are listed in the state digest.
-    /// </summary>
+    /// <summary>Installs the frozen global <c>files</c>, one host function per operation.</summary>
     private void InstallFiles()
     {
-        var files = Engine.Object.Construct(Arguments.Empty);
+        var files = new JsObject(Engine);
         foreach (var (name, arity) in JavaScriptFiles.Operations)
         {
-            files.FastSetProperty(name, new PropertyDescriptor(Function((_, arguments) => FilesCall(name, arguments), arity), false, true, false));
+            files.FastSetProperty(name, new PropertyDescriptor(Function(name, (_, arguments) => FilesCall(name, arguments), arity), false, true, false));
         }
 
-        files.Extensible = false;
+        files.PreventExtensions();
         Engine.Global.FastSetProperty(JavaScriptFiles.GlobalName, new PropertyDescriptor(files, false, false, false));
     }
 
     private JsValue FilesCall(string operation, JsValue[] arguments)
     {
         RefuseWhileDescribing(JavaScriptFiles.GlobalName);
-        var files = _files ?? throw new JavaScriptException(Engine.Error, "files is not available: this sandbox is not bound to a session.");
+        var files = _files ?? throw Error("Error", "files is not available: this sandbox is not bound to a session.");
         var json = new List<JsonNode?>(arguments.Length);
         foreach (var argument in arguments)
         {
-            // Rows and bytes are arrays of the code's choosing: converting one visits every index up to its length.
-            var length = LengthOf(argument);
-            Budget.Charge(length, argument.IsObject() ? length * 32L : 0);
             try
             {
                 json.Add(_json.ToJson(argument, out _));
             }
             catch (JsonConversionException e)
             {
-                throw new JavaScriptException(Engine.TypeError, $"{JavaScriptFiles.GlobalName}: {e.Message}");
+                throw Error("TypeError", $"{JavaScriptFiles.GlobalName}: {e.Message}");
             }
         }
 
@@ -215,13 +231,13 @@ internal sealed class JintSandbox
         }
         catch (SandboxFileException e)
         {
-            throw new JavaScriptException(Engine.Error, e.Message);
+            throw Error("Error", e.Message);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or InsufficientMemoryException))
         {
             // Invoke is meant to throw only SandboxFileException; anything else is a host fault the code can still
             // handle. Its message is left out because it may name a host path.
-            throw new JavaScriptException(Engine.Error, $"The file operation failed in the host ({e.GetType().Name}).");
+            throw Error("Error", $"The file operation failed in the host ({e.GetType().Name}).");
         }
 
         Budget.Charge(1, (result?.Length ?? 0) * 4L);
@@ -239,29 +255,30 @@ internal sealed class JintSandbox
         }
         catch (JsonConversionException e)
         {
-            throw new JavaScriptException(Engine.TypeError, $"final_answer: {e.Message}");
+            throw Error("TypeError", $"final_answer: {e.Message}");
         }
 
         FinalAnswerTruncated = converter.Truncated;
         HasFinalAnswer = true;
-        // final_answer ends the execution at once; the stop cannot be caught by the code.
-        throw new SandboxStopException(ExecutionStatus.Completed, null);
+        // final_answer ends the execution at once; the stop is latched in the budget, so the code cannot catch it.
+        Budget.Halt(ExecutionStatus.Completed, "FinalAnswer", "final_answer was called.");
+        return JsValue.Undefined;
     }
 
     private void RefuseWhileDescribing(string name)
     {
         if (Describing)
         {
-            throw new JavaScriptException(Engine.Error, $"{name} cannot be called from a getter or toJSON while the session's state digest is computed.");
+            throw Error("Error", $"{name} cannot be called from a getter or toJSON while the session's state digest is computed.");
         }
     }
 
     private void InstallConsole()
     {
-        var console = Engine.Object.Construct(Arguments.Empty);
+        var console = new JsObject(Engine);
         foreach (var name in new[] { "log", "info", "warn", "error", "debug" })
         {
-            Define(console, name, Function((_, arguments) =>
+            Define(console, name, Function(name, (_, arguments) =>
             {
                 if (Describing)
                 {
@@ -277,178 +294,16 @@ internal sealed class JintSandbox
         Define(Engine.Global, "console", console);
     }
 
-    private void DisableCodeGeneration()
-    {
-        var disabled = new DisabledFunction(Engine,
-            "eval is disabled in this sandbox. Write the code directly instead of building it as a string.");
-        Engine.Global.FastSetProperty("eval", new PropertyDescriptor(disabled, true, false, true));
-        var function = new DisabledFunction(Engine,
-            "The Function constructor is disabled in this sandbox. Define functions with function expressions instead.");
-        // Keep `x instanceof Function` working.
-        function.FastAddProperty("prototype", Engine.Function.PrototypeObject, false, false, false);
-        Engine.Global.FastSetProperty("Function", new PropertyDescriptor(function, true, false, true));
-        Engine.Function.PrototypeObject.FastSetProperty("constructor", new PropertyDescriptor(function, true, false, true));
-    }
-
-    private void ChargeBuiltins()
-    {
-        var arrayPrototype = Engine.Array.PrototypeObject;
-        foreach (var name in LengthBoundArrayMethods)
-        {
-            Wrap(arrayPrototype, name, (thisValue, arguments) =>
-            {
-                var length = LengthOf(thisValue);
-                var operations = name switch
-                {
-                    "sort" => length * (long)Math.Ceiling(Math.Log2(length + 2)),
-                    "concat" => length + arguments.Sum(LengthOf),
-                    _ => length,
-                };
-                var separator = name == "join" && arguments.Length > 0 && !arguments[0].IsUndefined()
-                    ? TypeConverter.ToString(arguments[0]).Length
-                    : 1;
-                // join/toString build a string of at least (length - 1) separators; StringBuilder doubling and
-                // UTF-16 make that about four bytes per character.
-                var bytes = name is "join" or "toString" or "toLocaleString" ? length * separator * 4L : 0;
-                Budget.Charge(operations, bytes);
-            });
-        }
-
-        Wrap(Engine.Function.PrototypeObject, "apply", (_, arguments) => Budget.Charge(arguments.Length > 1 ? LengthOf(arguments[1]) : 0));
-        Wrap(Engine.String.PrototypeObject, "split", (thisValue, _) => Budget.Charge(thisValue.IsString() ? thisValue.AsString().Length : 1));
-        // Jint 2 runs regular expressions in .NET's engine without a match timeout. Every regex a built-in is about to
-        // run gets the time limit as its match timeout, so catastrophic backtracking ends as Timeout; a string pattern
-        // of match and search (which those turn into a regex) becomes such a regex first.
-        Wrap(Engine.RegExp.PrototypeObject, "exec", (thisValue, _) => LimitRegex(thisValue));
-        Wrap(Engine.RegExp.PrototypeObject, "test", (thisValue, _) => LimitRegex(thisValue));
-        foreach (var name in (string[])["match", "search", "replace", "split"])
-        {
-            Wrap(Engine.String.PrototypeObject, name, (_, arguments) =>
-            {
-                if (arguments.Length > 0)
-                {
-                    arguments[0] = LimitRegex(arguments[0], compileStrings: name is "match" or "search");
-                }
-            });
-        }
-
-        Wrap(Engine.Json, "stringify", (_, arguments) =>
-        {
-            if (arguments.Length > 0)
-            {
-                Budget.Charge(CountNested(arguments[0]));
-            }
-        });
-        Wrap(Engine.Json, "parse", (_, arguments) =>
-        {
-            var text = arguments.Length > 0 ? TypeConverter.ToString(arguments[0]) : "";
-            Budget.Charge(text.Length / 16, text.Length * 8L);
-            if (SourceChecks.MaxDepth(text) > MaxJsonDepth)
-            {
-                throw new JavaScriptException(Engine.SyntaxError, $"JSON.parse: the text nests more than {MaxJsonDepth} levels deep.");
-            }
-        });
-    }
-
-    /// <summary>
-    /// Gives the .NET regex behind <paramref name="value"/> the execution's time limit as its match timeout (once per
-    /// limit: the regex is rebuilt only when the limit differs); with <paramref name="compileStrings"/>, a string
-    /// becomes such a regex first, as the built-in would do. Other values are returned as they are.
-    /// </summary>
-    private JsValue LimitRegex(JsValue value, bool compileStrings = false)
-    {
-        if (compileStrings && value.IsString())
-        {
-            value = Engine.RegExp.Construct([value]);
-        }
-
-        if (value.IsObject() && value.AsObject() is RegExpInstance regex && regex.Value.MatchTimeout != Budget.Limit)
-        {
-            regex.Value = new Regex(regex.Value.ToString(), regex.Value.Options, Budget.Limit);
-        }
-
-        return value;
-    }
-
-    /// <summary>Counts the objects reachable from <paramref name="value"/>, refusing nesting deeper than JSON can safely serialise.</summary>
-    private long CountNested(JsValue value)
-    {
-        if (!value.IsObject())
-        {
-            return 1;
-        }
-
-        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<(ObjectInstance Obj, int Depth)>();
-        pending.Push((value.AsObject(), 1));
-        while (pending.Count > 0)
-        {
-            var (obj, depth) = pending.Pop();
-            if (depth > MaxJsonDepth)
-            {
-                throw new JavaScriptException(Engine.RangeError, $"JSON.stringify: the value nests more than {MaxJsonDepth} levels deep.");
-            }
-
-            if (!seen.Add(obj))
-            {
-                continue;
-            }
-
-            foreach (var (_, descriptor) in obj.GetOwnProperties())
-            {
-                if (descriptor.Value is { } child && child.IsObject())
-                {
-                    pending.Push((child.AsObject(), depth + 1));
-                }
-            }
-
-            Budget.Charge(1);
-        }
-
-        return seen.Count;
-    }
-
-    private long LengthOf(JsValue value)
-    {
-        if (!value.IsObject())
-        {
-            return 1;
-        }
-
-        return TypeConverter.ToUint32(value.AsObject().Get("length"));
-    }
-
-    private void Wrap(ObjectInstance target, string name, Action<JsValue, JsValue[]> charge)
-    {
-        var original = (FunctionInstance)target.Get(name).AsObject();
-        var length = (int)TypeConverter.ToNumber(original.Get("length"));
-        target.FastSetProperty(name, new PropertyDescriptor(Function((thisValue, arguments) =>
-        {
-            charge(thisValue, arguments);
-            return original.Call(thisValue, arguments);
-        }, length), true, false, true));
-    }
-
-    private ClrFunctionInstance Function(Func<JsValue, JsValue[], JsValue> body, int length = 0) => new(Engine, body, length);
+    private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length = 0) => new(Engine, name, body, length);
 
     private static void Define(ObjectInstance target, string name, JsValue value) =>
         target.FastSetProperty(name, new PropertyDescriptor(value, true, false, true));
+}
 
-    /// <summary>Stands in for eval and Function: calling or constructing it throws an EvalError saying why.</summary>
-    private sealed class DisabledFunction : FunctionInstance, IConstructor
-    {
-        private readonly string _message;
-
-        public DisabledFunction(Engine engine, string message)
-            : base(engine, [], null, false)
-        {
-            _message = message;
-            Prototype = engine.Function.PrototypeObject;
-            Extensible = true;
-        }
-
-        public override JsValue Call(JsValue thisObject, JsValue[] arguments) => throw new JavaScriptException(Engine.EvalError, _message);
-
-        public ObjectInstance Construct(JsValue[] arguments) => throw new JavaScriptException(Engine.EvalError, _message);
-    }
+/// <summary>The settings an engine is built with, which a session cannot change afterwards.</summary>
+/// <param name="MaxRecursionDepth">Jint's call-depth limit (<see cref="SandboxOptions.MaxRecursionDepth"/>).</param>
+/// <param name="RegexTimeout">The match timeout of every regular expression (<see cref="SandboxOptions.Timeout"/>).</param>
+internal readonly record struct EngineSettings(int MaxRecursionDepth, TimeSpan RegexTimeout)
+{
+    public static EngineSettings For(SandboxOptions options) => new(options.MaxRecursionDepth, options.Timeout);
 }

@@ -1,19 +1,25 @@
-using System.Text.RegularExpressions;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Acornima;
+using Acornima.Ast;
 using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using Jint;
 using Jint.Native;
-using Jint.Parser;
+using Jint.Native.Function;
 using Jint.Runtime;
+using Jint.Runtime.Interop;
 
 namespace CodeActSdk.Jint;
 
 /// <summary>One Jint engine serving one REPL-like session; executions run one at a time on a sandbox thread.</summary>
 internal sealed class JintSession : IInterpreterSession
 {
+    /// <summary>The name the code's source goes by in Jint's error locations and stack traces.</summary>
+    private const string StepSource = "step";
+
     /// <summary>The longest the state digest may take, getters included.</summary>
     private static readonly TimeSpan DigestTime = TimeSpan.FromMilliseconds(250);
 
@@ -70,9 +76,8 @@ internal sealed class JintSession : IInterpreterSession
 
     /// <inheritdoc />
     /// <remarks>
-    /// Lists the global variables and functions the code created (ES5.1 has no <c>let</c>, <c>const</c> or
-    /// <c>class</c>, so every top-level declaration is a property of the global object), in the order they were
-    /// created; built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code
+    /// Lists the global variables and functions the code created, in the order they were created, then its top-level
+    /// <c>let</c>, <c>const</c> and <c>class</c> bindings in the order they were declared; built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code
     /// assigned to them. Previews run the code's getters on the sandbox thread, under the session's limits and a
     /// time budget of at most 250 ms for the whole digest; a value that cannot be shown in that budget, or whose getter
     /// throws, is described as "(cannot be shown: ...)". Nothing the getters do reaches the host: console output is
@@ -98,10 +103,9 @@ internal sealed class JintSession : IInterpreterSession
     private IReadOnlyList<VariableSummary> Describe(CancellationToken cancellationToken)
     {
         var limits = Sandbox.Options;
-        var options = limits with { Timeout = limits.Timeout < DigestTime ? limits.Timeout : DigestTime };
-        using var budget = new ExecutionBudget(options, cancellationToken);
-        Sandbox.Engine.ResetCallStack();
-        Sandbox.BeginDigest(budget);
+        var time = limits.Timeout < DigestTime ? limits.Timeout : DigestTime;
+        using var budget = new ExecutionBudget(limits with { Timeout = time }, cancellationToken);
+        Sandbox.BeginDigest(budget, time, cancellationToken);
         try
         {
             return new JintStateDigest(Sandbox, budget).Describe();
@@ -109,7 +113,6 @@ internal sealed class JintSession : IInterpreterSession
         finally
         {
             Sandbox.EndDigest();
-            RestoreGlobalScope();
         }
     }
 
@@ -117,7 +120,7 @@ internal sealed class JintSession : IInterpreterSession
     {
         var options = Sandbox.Options;
         using var budget = new ExecutionBudget(options, cancellationToken);
-        Sandbox.Begin(budget);
+        Sandbox.Begin(budget, cancellationToken);
         try
         {
             if (SourceChecks.Refuse(code) is { } refusal)
@@ -125,80 +128,123 @@ internal sealed class JintSession : IInterpreterSession
                 return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", refusal));
             }
 
-            global::Jint.Parser.Ast.Program program;
+            Prepared<Script> script;
             try
             {
-                program = new JavaScriptParser().Parse(code, new ParserOptions { Tolerant = false });
+                script = Engine.PrepareScript(code, StepSource, options: PreparationOptions(options));
             }
-            catch (ParserException e)
+            catch (ScriptPreparationException e)
             {
                 return Failed(ExecutionStatus.SyntaxError, SyntaxError(code, e));
             }
 
-            new GuardInjector(Sandbox.Guard).Inject(program);
-            var completion = Run(program);
-            if (completion.Type == Completion.Throw)
+            var declarations = ReplDeclarations.Of(script.Program!);
+            if (Sandbox.Declarations.Conflict(declarations, Sandbox.IsCodeGlobal) is { } conflict)
             {
-                return Failed(ExecutionStatus.RuntimeError, RuntimeError(completion.GetValueOrDefault(), completion.Location));
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", conflict));
+            }
+
+            JsValue value;
+            try
+            {
+                value = Sandbox.Engine.Evaluate(script);
+            }
+            finally
+            {
+                // The step's bindings exist from the moment it started, even when it threw before initialising them.
+                Sandbox.Declarations.Add(declarations);
+            }
+
+            if (value.IsPromise())
+            {
+                value = Settle(value);
             }
 
             var converter = Sandbox.ValueConverter(options.MaxValueChars);
-            var value = converter.ToJson(completion.GetValueOrDefault(), out var isUndefined);
+            var json = converter.ToJson(value, out var isUndefined);
             var stdout = Sandbox.Output.Drain();
             if (converter.Truncated)
             {
                 stdout += $"\n[the value was truncated to about {options.MaxValueChars:N0} characters of JSON]";
             }
 
-            return Result(ExecutionStatus.Completed, null, stdout, isUndefined ? null : Element(value));
-        }
-        catch (SandboxStopException stop)
-        {
-            return Stopped(stop.Status, stop.Error);
-        }
-        catch (JavaScriptException e)
-        {
-            return Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location));
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return Stopped(ExecutionStatus.Timeout, new ExecutionError("Timeout",
-                ExecutionBudget.RegexTimeoutMessage(options.Timeout)));
-        }
-        catch (RecursionDepthOverflowException e)
-        {
-            return Stopped(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
-                $"Maximum call depth of {options.MaxRecursionDepth} exceeded (in {e.CallExpressionReference}). Use a loop instead of deep recursion.", Line(), Column()));
-        }
-        catch (JsonConversionException e)
-        {
-            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message, Line(), Column()));
-        }
-        catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
-        {
-            return Stopped(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
-                $"The code tried to allocate more memory than the sandbox allows ({options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB)."));
-        }
-        catch (Exception e) when (e is InsufficientExecutionStackException)
-        {
-            return Stopped(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit", "The code nested too deeply and ran out of stack space."));
+            return Result(ExecutionStatus.Completed, null, stdout, isUndefined ? null : Element(json));
         }
         catch (Exception e)
         {
-            // A fault inside the engine (a Jint bug or an input it does not handle) is the code's failure, not the host's.
-            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
-                $"The interpreter failed on this code ({e.GetType().Name}: {e.Message}). Rewrite the code more simply.", Line(), Column()));
+            return Stopped(budget.Stop) ?? Failed(e, options);
         }
         finally
         {
             Sandbox.End();
-            RestoreGlobalScope();
         }
     }
 
-    private ExecutionResult Stopped(ExecutionStatus status, ExecutionError? error)
+    /// <summary>The failure of an execution that no limit stopped: the code's own error, or a fault in the engine.</summary>
+    private ExecutionResult Failed(Exception exception, SandboxOptions options) => exception switch
     {
-        if (status == ExecutionStatus.Completed && Sandbox.HasFinalAnswer)
+        JavaScriptException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location)),
+        PromiseRejectedException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.RejectedValue, null)),
+        JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message)),
+        TimeoutException or RegexMatchTimeoutException when exception is RegexMatchTimeoutException || !IsCancelled(options) =>
+            Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout", exception is RegexMatchTimeoutException
+                ? ExecutionBudget.RegexTimeoutMessage(options.Timeout)
+                : $"The code ran longer than its time limit of {options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.")),
+        OperationCanceledException or ExecutionCanceledException => Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host.")),
+        StatementsCountOverflowException => Failed(ExecutionStatus.Timeout, new ExecutionError("OperationLimit",
+            $"The code exceeded its budget of {options.MaxOperations:N0} operations (statements run, and elements visited by built-ins). Process less data per step or use a cheaper algorithm.")),
+        RecursionDepthOverflowException => Failed(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
+            $"Maximum call depth of {options.MaxRecursionDepth} exceeded. Use a loop instead of deep recursion.")),
+        InsufficientExecutionStackException or StackOverflowException => Failed(ExecutionStatus.RuntimeError,
+            new ExecutionError("RecursionLimit", "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.")),
+        MemoryLimitExceededException or OutOfMemoryException or InsufficientMemoryException => Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+            $"The code tried to allocate more memory than the sandbox allows ({options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data, or avoid building huge strings and arrays.")),
+        // A fault inside the engine (a Jint bug or an input it does not handle) is the code's failure, not the host's.
+        _ => Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+            $"The interpreter failed on this code ({exception.GetType().Name}: {exception.Message}). Rewrite the code more simply.")),
+    };
+
+    private bool IsCancelled(SandboxOptions options) => Sandbox.Budget.Token.IsCancellationRequested && Sandbox.Budget.Remaining > TimeSpan.Zero;
+
+    /// <summary>
+    /// Waits for the promise the step ended with (an async function's result, or a chain of then): its settled
+    /// value is the step's value, its rejection the step's error. Nothing in the sandbox can settle a promise later
+    /// (there are no timers or events), so one still pending once every queued job has run never will be.
+    /// </summary>
+    private JsValue Settle(JsValue promise)
+    {
+        JsValue? fulfilled = null, rejected = null;
+        var onFulfilled = new ClrFunction(Engine, "", (_, arguments) => fulfilled = Argument(arguments));
+        var onRejected = new ClrFunction(Engine, "", (_, arguments) => rejected = Argument(arguments));
+        promise.Get("then").Call(promise, onFulfilled, onRejected);
+        Engine.Advanced.ProcessTasks();
+        if (rejected is not null)
+        {
+            throw new PromiseRejectedException(rejected);
+        }
+
+        return fulfilled ?? throw Sandbox.Error("Error",
+            "The step's last expression is a promise that never settles: nothing in this sandbox resolves it later (there are no timers, events or network). Await only tools, files and other promises that settle.");
+
+        static JsValue Argument(JsValue[] arguments) => arguments.Length > 0 ? arguments[0] : JsValue.Undefined;
+    }
+
+    private static ScriptPreparationOptions PreparationOptions(SandboxOptions options) => new()
+    {
+        ParsingOptions = ScriptParsingOptions.Default with { RegexTimeout = options.Timeout },
+    };
+
+    private Engine Engine => Sandbox.Engine;
+
+    /// <summary>The result of an execution a limit or <c>final_answer</c> stopped, or <see langword="null"/> when none did.</summary>
+    private ExecutionResult? Stopped(SandboxStopException? stop)
+    {
+        if (stop is null)
+        {
+            return null;
+        }
+
+        if (stop.Status == ExecutionStatus.Completed && Sandbox.HasFinalAnswer)
         {
             var stdout = Sandbox.Output.Drain();
             if (Sandbox.FinalAnswerTruncated)
@@ -209,7 +255,7 @@ internal sealed class JintSession : IInterpreterSession
             return Result(ExecutionStatus.Completed, null, stdout, null) with { FinalAnswer = Element(Sandbox.FinalAnswer) };
         }
 
-        return Failed(status, error is null ? null : error with { Line = error.Line ?? Line(), Column = error.Column ?? Column() });
+        return Failed(stop.Status, stop.Error);
     }
 
     private ExecutionResult Failed(ExecutionStatus status, ExecutionError? error) =>
@@ -234,67 +280,25 @@ internal sealed class JintSession : IInterpreterSession
 
     private static JsonElement Element(JsonNode? node) => JsonSerializer.SerializeToElement(node);
 
-    private static ExecutionError SyntaxError(string code, ParserException e)
+    private static ExecutionError SyntaxError(string code, ScriptPreparationException e)
     {
-        var message = e.Description ?? e.Message;
-        var hints = SourceChecks.Es5Hints(code).ToArray();
+        var parse = e.InnerException as ParseErrorException;
+        var message = parse?.Error.Description ?? e.Message;
+        var hints = SourceChecks.Hints(code, message).ToArray();
         if (hints.Length > 0)
         {
-            message += ". This sandbox runs ECMAScript 5.1: " + string.Join("; ", hints) + ".";
+            message += ". " + string.Join("; ", hints) + ".";
         }
 
-        return new ExecutionError("SyntaxError", message, e.LineNumber > 0 ? e.LineNumber : null, e.Column > 0 ? e.Column : null);
+        return new ExecutionError("SyntaxError", message,
+            parse?.LineNumber > 0 ? parse.LineNumber : null, parse?.Column > 0 ? parse.Column : null);
     }
 
-    /// <summary>
-    /// Runs a parsed program the way Engine.Execute does, but returns the completion instead of converting a throw
-    /// into an exception: Jint 2 loses the thrown value when it is an object without a string <c>message</c>. The
-    /// statements run one by one so that declarations leave the program's value alone, as ECMAScript says (Jint 2 would
-    /// let a trailing <c>var x = 1;</c> erase the value of the statement before it).
-    /// </summary>
-    private Completion Run(global::Jint.Parser.Ast.Program program)
-    {
-        var engine = Sandbox.Engine;
-        engine.ResetCallStack();
-        using (new StrictModeScope(program.Strict))
-        {
-            engine.DeclarationBindingInstantiation(DeclarationBindingType.GlobalCode, program.FunctionDeclarations, program.VariableDeclarations, null, null);
-            var result = new Completion(Completion.Normal, null, null);
-            foreach (var statement in program.Body)
-            {
-                Completion completion;
-                try
-                {
-                    completion = engine.ExecuteStatement(statement);
-                }
-                catch (JavaScriptException e)
-                {
-                    // What Jint's own statement list does: a throw from inside a call becomes the program's completion.
-                    completion = new Completion(Completion.Throw, e.Error, null) { Location = e.Location ?? statement.Location };
-                }
-
-                if (completion.Type != Completion.Normal)
-                {
-                    completion.Location ??= statement.Location;
-                    return completion;
-                }
-
-                if (statement is not (global::Jint.Parser.Ast.VariableDeclaration or global::Jint.Parser.Ast.FunctionDeclaration or global::Jint.Parser.Ast.EmptyStatement))
-                {
-                    result = completion;
-                }
-            }
-
-            return result;
-        }
-    }
-
-    private ExecutionError RuntimeError(JsValue thrown, global::Jint.Parser.Location? location)
+    private ExecutionError RuntimeError(JsValue thrown, in SourceLocation location)
     {
         string kind, message;
-        if (thrown.IsObject() && thrown.AsObject().Class == "Error")
+        if (thrown is JsError error)
         {
-            var error = thrown.AsObject();
             kind = SafeString(error.Get("name"), "Error");
             message = SafeString(error.Get("message"), "");
         }
@@ -306,16 +310,15 @@ internal sealed class JintSession : IInterpreterSession
 
         if (message.Length == 0)
         {
-            // Jint 2 raises some errors without a message; the commonest is using undefined or null as an object.
-            message = kind == "TypeError"
-                ? "A value is undefined or null, or not a function, where the code uses it as an object or calls it (for example reading undefined.x). Check the values used on this line."
-                : $"{kind} (Jint gave no message).";
+            message = $"{kind} (the error has no message).";
         }
 
-        return location is { Start.Line: > 0 } at
-            ? new ExecutionError(kind, message, at.Start.Line, at.Start.Column + 1)
-            : new ExecutionError(kind, message, Line(), Column());
+        return location.Start.Line > 0
+            ? new ExecutionError(kind, message, location.Start.Line, location.Start.Column + 1)
+            : new ExecutionError(kind, message);
     }
+
+    private ExecutionError RuntimeError(JsValue thrown, SourceLocation? location) => RuntimeError(thrown, location ?? default);
 
     private string SafeDisplay(JsValue value)
     {
@@ -332,26 +335,7 @@ internal sealed class JintSession : IInterpreterSession
     }
 
     private static string SafeString(JsValue value, string fallback) =>
-        value.IsString() ? value.AsString() : value.IsUndefined() ? fallback : TypeConverter.ToString(value.IsObject() ? JsValue.Undefined : value);
-
-    private int? Line() => Sandbox.Engine.GetLastSyntaxNode()?.Location?.Start.Line;
-
-    private int? Column() => Sandbox.Engine.GetLastSyntaxNode()?.Location?.Start.Column + 1;
-
-    /// <summary>
-    /// A stop raised inside a top-level catch block leaves Jint's global context pointing at the catch scope;
-    /// put it back so that the next execution defines its variables globally.
-    /// </summary>
-    private void RestoreGlobalScope()
-    {
-        var engine = Sandbox.Engine;
-        while (engine.ExecutionContext.VariableEnvironment != engine.GlobalEnvironment)
-        {
-            engine.LeaveExecutionContext();
-        }
-
-        engine.ExecutionContext.LexicalEnvironment = engine.GlobalEnvironment;
-    }
+        value.IsString() ? value.AsString() : value.IsUndefined() || value.IsObject() ? fallback : TypeConverter.ToString(value);
 
     public async ValueTask DisposeAsync()
     {

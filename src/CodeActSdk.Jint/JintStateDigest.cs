@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Text;
 using CodeActSdk.Sandboxing;
+using Acornima.Ast;
+using Jint;
 using Jint.Native;
-using Jint.Native.Array;
-using Jint.Native.Date;
 using Jint.Native.Function;
 using Jint.Native.Object;
-using Jint.Native.RegExp;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 
@@ -14,9 +13,9 @@ namespace CodeActSdk.Jint;
 
 /// <summary>
 /// Describes the globals the code defined in a Jint session: every own property of the global object that was not
-/// there when the engine was built (ES5.1 has no <c>let</c>, <c>const</c> or <c>class</c>, so top-level <c>var</c>
-/// and function declarations and assignments to undeclared names are all such properties), in the order they
-/// were created.
+/// there when the engine was built (top-level <c>var</c> and function declarations and assignments to undeclared
+/// names), in the order they were created, then the top-level <c>let</c>, <c>const</c> and <c>class</c> bindings in
+/// the order they were declared.
 /// </summary>
 /// <remarks>
 /// Previews may run the code's getters; they run under the digest's budget (see
@@ -29,20 +28,10 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
     private static readonly int PreviewLimit = VariableSummary.MaxPreviewChars;
 
     private readonly ExecutionBudget _budget = budget;
-    private readonly Dictionary<ObjectInstance, string> _globalNames = new(ReferenceEqualityComparer.Instance);
 
     public List<VariableSummary> Describe()
     {
-        var globals = sandbox.Engine.Global.GetOwnProperties().ToArray();
-        foreach (var (name, descriptor) in globals)
-        {
-            // Constructors are named after the global that holds them: ES5.1 functions have no name property.
-            if (descriptor.Value is { } value && value.Is<FunctionInstance>())
-            {
-                _globalNames.TryAdd(value.AsObject(), name);
-            }
-        }
-
+        var globals = sandbox.Engine.Global.GetOwnProperties().Where(p => p.Key.IsString()).Select(p => (Name: p.Key.ToString(), Descriptor: p.Value)).ToArray();
         var summaries = new List<VariableSummary>();
         foreach (var (name, descriptor) in globals)
         {
@@ -54,6 +43,23 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
             summaries.Add(descriptor.IsAccessorDescriptor()
                 ? new VariableSummary(name, "accessor", Cut("(cannot be shown: a getter on the global object is not run for the digest)"))
                 : Summarize(name, descriptor.Value ?? JsValue.Undefined));
+        }
+
+        foreach (var name in sandbox.Declarations.Names)
+        {
+            JsValue value;
+            try
+            {
+                value = sandbox.Engine.Evaluate(name);
+            }
+            catch (JavaScriptException)
+            {
+                // The step that declared it threw before the declaration ran.
+                summaries.Add(new VariableSummary(name, "uninitialized", "(not initialized: the step that declared it failed before reaching the declaration)"));
+                continue;
+            }
+
+            summaries.Add(Summarize(name, value));
         }
 
         return summaries;
@@ -97,15 +103,22 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                 return "number";
             case Types.String:
                 return "string";
+            case Types.BigInt:
+                return "bigint";
+            case Types.Symbol:
+                return "symbol";
         }
 
         var obj = value.AsObject();
         return obj switch
         {
-            FunctionInstance => "function",
-            ArrayInstance => $"Array({LengthOf(obj)})",
-            DateInstance => "Date",
-            RegExpInstance => "RegExp",
+            Function => "function",
+            JsArray => $"Array({LengthOf(obj)})",
+            JsMap map => $"Map({TypeConverter.ToNumber(map.Get("size"))})",
+            JsSet set => $"Set({TypeConverter.ToNumber(set.Get("size"))})",
+            JsDate => "Date",
+            JsRegExp => "RegExp",
+            _ when value.IsPromise() => "Promise",
             _ => ConstructorName(obj) ?? "object",
         };
     }
@@ -113,14 +126,15 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
     /// <summary>The global name of the object's constructor, found without running any getter; <see langword="null"/> for plain objects.</summary>
     private string? ConstructorName(ObjectInstance obj)
     {
-        var descriptor = obj.GetProperty("constructor");
-        if (descriptor == PropertyDescriptor.Undefined || descriptor.IsAccessorDescriptor() || descriptor.Value is not { } constructor
-            || !constructor.IsObject() || constructor.AsObject() == sandbox.Engine.Object)
+        var descriptor = Lookup(obj, "constructor");
+        if (descriptor == PropertyDescriptor.Undefined || descriptor.IsAccessorDescriptor() || descriptor.Value is not Function constructor
+            || constructor == sandbox.Engine.Intrinsics.Object)
         {
-            return obj.Class == "Error" ? "Error" : null;
+            return obj is JsError ? "Error" : null;
         }
 
-        return _globalNames.TryGetValue(constructor.AsObject(), out var name) ? name : null;
+        var name = constructor.GetOwnProperty("name");
+        return name.IsAccessorDescriptor() || name.Value is not JsString text || text.ToString().Length == 0 ? null : text.ToString();
     }
 
     private string Preview(string name, JsValue value)
@@ -139,17 +153,19 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
         var obj = value.AsObject();
         switch (obj)
         {
-            case FunctionInstance function:
-                return $"{name}({string.Join(", ", function.FormalParameters ?? [])})";
-            case DateInstance date:
+            case Function function:
+                return Signature(name, function);
+            case JsDate date:
                 return DateText(date) ?? "Invalid Date";
-            case RegExpInstance regex:
+            case JsRegExp regex:
                 return "/" + regex.Source + "/" + regex.Flags;
+            case JsError:
+                return ErrorText(obj);
         }
 
-        if (obj.Class == "Error")
+        if (value.IsPromise())
         {
-            return ErrorText(obj);
+            return "Promise";
         }
 
         var writer = new PreviewWriter(this);
@@ -157,9 +173,30 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
         return writer.Text;
     }
 
-    private static string? DateText(DateInstance date)
+    /// <summary><c>name(a, b = …, ...rest)</c> from the function's own syntax tree (a class shows its constructor's parameters); no code runs.</summary>
+    private static string Signature(string name, Function function)
     {
-        var ms = date.PrimitiveValue;
+        var parameters = function.FunctionDeclaration switch
+        {
+            { } f => f.Params,
+            null => default,
+        };
+        return $"{name}({string.Join(", ", parameters.Select(Parameter))})";
+
+        static string Parameter(Node parameter) => parameter switch
+        {
+            Identifier identifier => identifier.Name,
+            AssignmentPattern assignment => Parameter(assignment.Left) + " = …",
+            RestElement rest => "..." + Parameter(rest.Argument),
+            ObjectPattern => "{…}",
+            ArrayPattern => "[…]",
+            _ => "…",
+        };
+    }
+
+    private static string? DateText(JsDate date)
+    {
+        var ms = date.DateValue;
         return double.IsFinite(ms) && Math.Abs(ms) <= 8.64e15
             ? DateTime.UnixEpoch.AddMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
             : null;
@@ -181,8 +218,23 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
 
     private static string? DataString(ObjectInstance obj, string key)
     {
-        var descriptor = obj.GetProperty(key);
+        var descriptor = Lookup(obj, key);
         return descriptor != PropertyDescriptor.Undefined && descriptor.Value is { } value && value.IsString() ? value.AsString() : null;
+    }
+
+    /// <summary>The property <paramref name="key"/> as the prototype chain gives it, found without running a getter (a proxy's traps run, under the digest's budget).</summary>
+    private static PropertyDescriptor Lookup(ObjectInstance obj, string key)
+    {
+        for (var (current, hops) = (obj, 0); current is not null && hops < 64; current = current.Prototype, hops++)
+        {
+            var descriptor = current.GetOwnProperty(key);
+            if (descriptor != PropertyDescriptor.Undefined)
+            {
+                return descriptor;
+            }
+        }
+
+        return PropertyDescriptor.Undefined;
     }
 
     private static long LengthOf(ObjectInstance array) => TypeConverter.ToUint32(array.Get("length"));
@@ -264,14 +316,20 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                     return;
             }
 
+            if (value.Type is Types.BigInt or Types.Symbol)
+            {
+                _text.Append(value.Type == Types.BigInt ? value + "n" : Quote(value.ToString()));
+                return;
+            }
+
             var obj = value.AsObject();
-            if (obj is DateInstance date)
+            if (obj is JsDate date)
             {
                 _text.Append(DateText(date) is { } iso ? Quote(iso) : "null");
                 return;
             }
 
-            if (obj is FunctionInstance)
+            if (obj is Function)
             {
                 _text.Append("null");
                 return;
@@ -289,7 +347,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                 return;
             }
 
-            if (obj is ArrayInstance)
+            if (obj is JsArray)
             {
                 WriteArray(obj, depth);
             }
@@ -312,7 +370,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                     _text.Append(',');
                 }
 
-                Write(array.Get(i.ToString(CultureInfo.InvariantCulture)), depth + 1);
+                Write(array.Get(i), depth + 1);
             }
 
             _text.Append(']');
@@ -322,8 +380,14 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
         {
             _text.Append('{');
             var first = true;
-            foreach (var (key, descriptor) in obj.GetOwnProperties())
+            foreach (var (property, descriptor) in obj.GetOwnProperties())
             {
+                if (!property.IsString())
+                {
+                    continue;
+                }
+
+                var key = property.ToString();
                 if (Full)
                 {
                     break;
@@ -335,7 +399,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                 }
 
                 var item = descriptor.IsAccessorDescriptor() ? obj.Get(key) : descriptor.Value ?? JsValue.Undefined;
-                if (item.IsUndefined() || item.Is<FunctionInstance>())
+                if (item.IsUndefined() || item is Function)
                 {
                     continue;
                 }

@@ -1,23 +1,26 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Numerics;
 using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
-using Jint.Native.Array;
-using Jint.Native.Date;
 using Jint.Native.Function;
+using Jint.Native.Json;
 using Jint.Native.Object;
 using Jint.Runtime;
 
 namespace CodeActSdk.Jint;
 
-/// <summary>A JavaScript value that cannot become JSON (it is cyclic); the message names where.</summary>
+/// <summary>A JavaScript value that cannot become JSON (it is cyclic, or a promise); the message says why and what to do.</summary>
 internal sealed class JsonConversionException(string message) : Exception(message);
 
 /// <summary>
-/// Converts JavaScript values to JSON and back, with JSON.stringify's rules (functions and undefined are left out,
-/// NaN and Infinity become null, dates become ISO strings), a bound on the size of the result, and a clear error
-/// for cyclic values. Getters run as ordinary code, under the execution's limits.
+/// Converts JavaScript values to JSON and back, with a bound on the size of the result and a clear error for what
+/// cannot cross. Plain values follow JSON.stringify (functions, symbols-as-properties and undefined are left out,
+/// NaN and Infinity become null, <c>toJSON</c> is honoured); the values JSON.stringify would mangle are converted
+/// as a reader expects: dates become ISO strings, a <c>Map</c> an object (or a list of [key, value] pairs when a
+/// key is not a string or number), a <c>Set</c> or typed array an array, a <c>BigInt</c> an exact JSON number, an
+/// error its name and message, a regular expression its source. Getters run as ordinary code, under the
+/// execution's limits.
 /// </summary>
 internal sealed class JsonConversion(Engine engine, int maxChars)
 {
@@ -29,19 +32,18 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
     public bool Truncated { get; private set; }
 
     /// <summary>Converts <paramref name="value"/>; <see langword="undefined"/> and functions give <see langword="null"/>.</summary>
-    /// <exception cref="JsonConversionException">The value is cyclic.</exception>
+    /// <exception cref="JsonConversionException">The value is cyclic or holds a promise.</exception>
     public JsonNode? ToJson(JsValue value, out bool isUndefined)
     {
         _path.Clear();
         _chars = 0;
         Truncated = false;
-        isUndefined = value.IsUndefined() || value.Is<FunctionInstance>();
+        isUndefined = value.IsUndefined() || value is Function;
         return isUndefined ? null : Convert(value, "$", 0);
     }
 
     /// <summary>Converts JSON text into a fresh JavaScript value of this engine.</summary>
-    public JsValue FromJson(string? json) =>
-        json is null ? JsValue.Null : engine.Json.Parse(JsValue.Undefined, [new JsValue(json)]);
+    public JsValue FromJson(string? json) => json is null ? JsValue.Null : new JsonParser(engine).Parse(json);
 
     private JsonNode? Convert(JsValue value, string path, int depth)
     {
@@ -61,16 +63,33 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 var text = value.AsString();
                 _chars += text.Length + 2;
                 return JsonValue.Create(text);
+            case Types.BigInt:
+                var digits = ((JsBigInt)value).ToString();
+                _chars += digits.Length;
+                return JsonNode.Parse(digits);
+            case Types.Symbol:
+                var symbol = value.ToString();
+                _chars += symbol.Length + 2;
+                return JsonValue.Create(symbol);
         }
 
         var obj = value.AsObject();
-        if (obj is DateInstance date)
+        switch (obj)
         {
-            _chars += 26;
-            var ms = date.PrimitiveValue;
-            return double.IsFinite(ms)
-                ? JsonValue.Create(DateTime.UnixEpoch.AddMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
-                : null;
+            case JsDate date:
+                _chars += 26;
+                return IsoDate(date) is { } iso ? JsonValue.Create(iso) : null;
+            case JsRegExp regex:
+                var pattern = "/" + regex.Source + "/" + regex.Flags;
+                _chars += pattern.Length + 2;
+                return JsonValue.Create(pattern);
+            case Function:
+                return null;
+        }
+
+        if (value.IsPromise())
+        {
+            throw new JsonConversionException($"{path} is a Promise, which cannot cross to the host. Await it first (inside an async function whose promise is the step's last expression), and return or pass its result.");
         }
 
         if (depth >= MaxDepth)
@@ -86,7 +105,16 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
 
         try
         {
-            return obj is ArrayInstance ? ConvertArray(obj, path, depth) : ConvertObject(obj, path, depth);
+            return obj switch
+            {
+                JsArray => ConvertList(Indexed(obj), path, depth),
+                JsTypedArray => ConvertList(Indexed(obj), path, depth),
+                JsArrayBuffer => ConvertList(Indexed(engine.Construct("Uint8Array", obj)), path, depth),
+                JsSet => ConvertList(Iterated(obj, "values"), path, depth),
+                JsMap => ConvertMap(obj, path, depth),
+                JsError => ConvertError(obj),
+                _ => ConvertObject(obj, path, depth),
+            };
         }
         finally
         {
@@ -94,38 +122,105 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
         }
     }
 
-    private JsonArray ConvertArray(ObjectInstance array, string path, int depth)
+    private static string? IsoDate(JsDate date)
+    {
+        var ms = date.DateValue;
+        return double.IsFinite(ms) && Math.Abs(ms) <= 8.64e15
+            ? DateTime.UnixEpoch.AddMilliseconds(ms).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
+            : null;
+    }
+
+    private static IEnumerable<JsValue> Indexed(ObjectInstance list)
+    {
+        var length = (long)TypeConverter.ToLength(list.Get("length"));
+        for (long i = 0; i < length; i++)
+        {
+            yield return list.Get(i);
+        }
+    }
+
+    /// <summary>The items of <c>obj[method]()</c>, read through the iterator protocol as the code would.</summary>
+    private IEnumerable<JsValue> Iterated(ObjectInstance obj, string method)
+    {
+        var iterator = obj.Get(method).Call(obj).AsObject();
+        var next = iterator.Get("next");
+        while (true)
+        {
+            var step = next.Call(iterator).AsObject();
+            if (TypeConverter.ToBoolean(step.Get("done")))
+            {
+                yield break;
+            }
+
+            yield return step.Get("value");
+        }
+    }
+
+    private JsonArray ConvertList(IEnumerable<JsValue> items, string path, int depth)
     {
         var result = new JsonArray();
-        var length = TypeConverter.ToUint32(array.Get("length"));
-        for (uint i = 0; i < length; i++)
+        var i = 0;
+        foreach (var item in items)
         {
             if (_chars > maxChars)
             {
                 Truncated = true;
-                result.Add(JsonValue.Create($"[truncated: {length - i:N0} more items]"));
+                result.Add(JsonValue.Create("[truncated: more items were left out]"));
                 break;
             }
 
-            var item = array.Get(i.ToString(CultureInfo.InvariantCulture));
             _chars += 1;
-            result.Add(item.IsUndefined() || item.Is<FunctionInstance>() ? null : Convert(item, $"{path}[{i}]", depth + 1));
+            result.Add(item.IsUndefined() || item is Function ? null : Convert(item, $"{path}[{i}]", depth + 1));
+            i++;
         }
 
         return result;
     }
 
-    private JsonNode? ConvertObject(ObjectInstance obj, string path, int depth)
+    private JsonNode ConvertMap(ObjectInstance map, string path, int depth)
     {
-        var toJson = obj.Get("toJSON");
-        if (toJson.Is<FunctionInstance>())
+        var entries = Iterated(map, "entries").Select(entry => (Key: entry.AsObject().Get(0), Value: entry.AsObject().Get(1))).ToList();
+        if (!entries.All(entry => entry.Key.IsString() || entry.Key.IsNumber()))
         {
-            return Convert(toJson.Invoke(obj, []), path, depth + 1);
+            return ConvertList(entries.Select(entry => (JsValue)new JsArray(engine, [entry.Key, entry.Value])), path, depth);
         }
 
         var result = new JsonObject();
-        foreach (var (key, descriptor) in obj.GetOwnProperties().ToArray())
+        foreach (var (key, item) in entries)
         {
+            if (_chars > maxChars)
+            {
+                Truncated = true;
+                result["…"] = JsonValue.Create("[truncated: more entries were left out]");
+                break;
+            }
+
+            var name = TypeConverter.ToString(key);
+            _chars += name.Length + 4;
+            result[name] = item.IsUndefined() || item is Function ? null : Convert(item, $"{path}.get({Display(key)})", depth + 1);
+        }
+
+        return result;
+    }
+
+    private static JsonObject ConvertError(ObjectInstance error) => new()
+    {
+        ["name"] = TypeConverter.ToString(error.Get("name")),
+        ["message"] = TypeConverter.ToString(error.Get("message")),
+    };
+
+    private JsonNode? ConvertObject(ObjectInstance obj, string path, int depth)
+    {
+        var toJson = obj.Get("toJSON");
+        if (toJson is Function)
+        {
+            return Convert(toJson.Call(obj), path, depth + 1);
+        }
+
+        var result = new JsonObject();
+        foreach (var key in obj.GetOwnPropertyKeys(Types.String))
+        {
+            var descriptor = obj.GetOwnProperty(key);
             if (descriptor.Enumerable != true)
             {
                 continue;
@@ -139,13 +234,14 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
             }
 
             var item = obj.Get(key);
-            if (item.IsUndefined() || item.Is<FunctionInstance>())
+            if (item.IsUndefined() || item is Function || item.IsSymbol())
             {
                 continue;
             }
 
-            _chars += key.Length + 4;
-            result[key] = Convert(item, $"{path}.{key}", depth + 1);
+            var name = key.ToString();
+            _chars += name.Length + 4;
+            result[name] = Convert(item, $"{path}.{name}", depth + 1);
         }
 
         return result;
@@ -154,25 +250,18 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
     /// <summary>Formats a value for console output: strings as they are, everything else as compact JSON or its JavaScript form.</summary>
     public string Display(JsValue value)
     {
-        if (value.IsString())
+        switch (value)
         {
-            return value.AsString();
-        }
-
-        if (value.IsUndefined())
-        {
-            return "undefined";
-        }
-
-        if (value.Is<FunctionInstance>())
-        {
-            return "[Function]";
-        }
-
-        if (value.IsObject() && value.AsObject().Class == "Error")
-        {
-            var error = value.AsObject();
-            return $"{TypeConverter.ToString(error.Get("name"))}: {TypeConverter.ToString(error.Get("message"))}";
+            case JsString:
+                return value.AsString();
+            case JsUndefined:
+                return "undefined";
+            case JsBigInt:
+                return value + "n";
+            case Function:
+                return "[Function]";
+            case JsError error:
+                return $"{TypeConverter.ToString(error.Get("name"))}: {TypeConverter.ToString(error.Get("message"))}";
         }
 
         if (value.IsPrimitive())
@@ -187,7 +276,7 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
         }
         catch (JsonConversionException)
         {
-            return "[Circular]";
+            return value.IsPromise() ? "Promise { <pending or settled> }" : "[Circular]";
         }
     }
 }

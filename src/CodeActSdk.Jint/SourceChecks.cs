@@ -3,8 +3,9 @@ using System.Text.RegularExpressions;
 namespace CodeActSdk.Jint;
 
 /// <summary>
-/// Checks made on the source before Jint parses it: its size and nesting depth (Jint's parser is recursive, and a
-/// .NET stack overflow would kill the host), and hints for syntax newer than ES5.1 when parsing fails.
+/// Checks made on the source before Jint parses it: its size and nesting depth (the parser is recursive, and a
+/// .NET stack overflow would kill the host; it runs before any constraint), and hints for syntax errors a model
+/// commonly makes.
 /// </summary>
 internal static partial class SourceChecks
 {
@@ -85,65 +86,24 @@ internal static partial class SourceChecks
         return code.Length;
     }
 
-    /// <summary>What to write instead of the ES2015+ syntax the code uses, for a syntax error's message.</summary>
-    public static IEnumerable<string> Es5Hints(string code)
+    /// <summary>What to write instead, for syntax a script engine refuses but a model often writes.</summary>
+    public static IEnumerable<string> Hints(string code, string parserMessage)
     {
-        if (ArrowFunction().IsMatch(code))
+        if (parserMessage.Contains("await", StringComparison.Ordinal) && TopLevelAwait().IsMatch(code))
         {
-            yield return "arrow functions are not supported: write function (x) { return x * 2; } instead of x => x * 2";
+            yield return "Top-level await is not available: tools and files return their results directly, so call them without await; " +
+                         "or put the code in an async function and make its promise the step's last expression, which the sandbox awaits: (async () => { ... })()";
         }
 
-        if (code.Contains('`'))
+        if (ImportOrRequire().IsMatch(code))
         {
-            yield return "template literals are not supported: write 'Total: ' + total instead of `Total: ${total}`";
-        }
-
-        if (ClassDeclaration().IsMatch(code))
-        {
-            yield return "classes are not supported: write a constructor function and add methods to its prototype";
-        }
-
-        if (LetOrConst().IsMatch(code))
-        {
-            yield return "let and const are not supported: declare variables with var";
-        }
-
-        if (code.Contains("...", StringComparison.Ordinal))
-        {
-            yield return "spread and rest (...) are not supported: use Array.prototype.concat, fn.apply(null, args) or the arguments object";
-        }
-
-        if (ForOf().IsMatch(code))
-        {
-            yield return "for...of is not supported: loop with for (var i = 0; i < items.length; i++)";
-        }
-
-        if (AsyncAwait().IsMatch(code))
-        {
-            yield return "async and await are not supported: tools return their results directly, so call them without await";
-        }
-
-        if (Destructuring().IsMatch(code))
-        {
-            yield return "destructuring is not supported: write var a = obj.a; var b = obj.b;";
+            yield return "There are no modules in this sandbox: import and require are not available; use the built-ins, files and the tools";
         }
     }
 
-    [GeneratedRegex(@"(\([^()]*\)|\b[A-Za-z_$][\w$]*)\s*=>")]
-    private static partial Regex ArrowFunction();
+    [GeneratedRegex(@"(^|[;{}\n]|=)\s*await\s")]
+    private static partial Regex TopLevelAwait();
 
-    [GeneratedRegex(@"\bclass\s+[A-Za-z_$]")]
-    private static partial Regex ClassDeclaration();
-
-    [GeneratedRegex(@"\b(let|const)\s+[A-Za-z_$\[{]")]
-    private static partial Regex LetOrConst();
-
-    [GeneratedRegex(@"\bfor\s*\(\s*(var\s+|let\s+|const\s+)?[A-Za-z_$][\w$]*\s+of\b")]
-    private static partial Regex ForOf();
-
-    [GeneratedRegex(@"\basync\s+function\b|\bawait\s+[A-Za-z_$(]")]
-    private static partial Regex AsyncAwait();
-
-    [GeneratedRegex(@"\bvar\s*[\[{]")]
-    private static partial Regex Destructuring();
+    [GeneratedRegex(@"^\s*import\s|\brequire\s*\(", RegexOptions.Multiline)]
+    private static partial Regex ImportOrRequire();
 }
