@@ -53,6 +53,9 @@ public sealed class Backend
         new("csharp-process", true, () => new InWorkerProcess(new RoslynInterpreter()), Difference.NamesResolvedBeforeRunning),
     ];
 
+    /// <summary>The JavaScript backends (every one but C#), as the source of the fixtures whose code only JavaScript runs.</summary>
+    public static IEnumerable<Backend> JavaScript { get; } = [.. All.Where(backend => !backend.IsCSharp)];
+
     public string Name { get; }
 
     /// <summary>Whether the backend runs C# (otherwise JavaScript).</summary>
@@ -125,6 +128,29 @@ public abstract class ConformanceTest(Backend backend)
         result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
         return result.Value?.GetRawText() ?? "<no value>";
     }
+}
+
+/// <summary>
+/// The base of the fixtures whose code is JavaScript only (the language's features, its REPL rules): they run on the
+/// JavaScript backends alone, so that C# neither runs nor passes them.
+/// </summary>
+[TestFixtureSource(typeof(Backend), nameof(Backend.JavaScript))]
+public abstract class JavaScriptConformanceTest : ConformanceTest
+{
+    protected JavaScriptConformanceTest(Backend backend)
+        : base(backend)
+    {
+        if (backend.IsCSharp)
+        {
+            throw new ArgumentException($"{backend} runs C#; a JavaScript-only fixture takes Backend.JavaScript as its source.", nameof(backend));
+        }
+    }
+
+    /// <summary>Runs <paramref name="js"/> in a fresh session.</summary>
+    protected Task<ExecutionResult> RunAsync(string js, SandboxOptions? options = null) => RunAsync(js, cs: "", options);
+
+    /// <summary>Runs <paramref name="js"/> in <paramref name="session"/>.</summary>
+    protected Task<ExecutionResult> RunAsync(IInterpreterSession session, string js) => session.ExecuteAsync(js);
 }
 
 /// <summary>Runs every session of the wrapped backend in a worker process, whatever the test's options say.</summary>
