@@ -6,6 +6,7 @@ using CodeActSdk.Tools;
 using Jint;
 using Jint.Constraints;
 using Jint.Native;
+using Jint.Native.Function;
 using Jint.Native.Object;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
@@ -60,7 +61,9 @@ internal sealed class JintSandbox
         });
         _statements = Engine.Constraints.Find<MaxStatementsConstraint>()!;
         _json = new JsonConversion(Engine, int.MaxValue);
+        RemoveEscapeHatches();
         InstallConsole();
+        GuardRecursiveBuiltins();
         Define(Engine.Global, "final_answer", Function("final_answer", FinalAnswerCall, 1));
         InstallFiles();
         // Everything on the global object now is a built-in or the sandbox's own; the tools are added in Bind.
@@ -292,6 +295,108 @@ internal sealed class JintSandbox
         }
 
         Define(Engine.Global, "console", console);
+    }
+
+    /// <summary>
+    /// Removes the two built-ins that would step outside this sandbox's hardening: <c>ShadowRealm</c> evaluates code in
+    /// a fresh realm whose built-ins are not the guarded ones below, and a <c>FinalizationRegistry</c> callback runs
+    /// whenever the garbage collector decides, possibly after the execution that registered it has ended.
+    /// </summary>
+    private void RemoveEscapeHatches()
+    {
+        foreach (var name in (string[])["ShadowRealm", "FinalizationRegistry"])
+        {
+            Engine.Global.Delete(name);
+        }
+    }
+
+    /// <summary>
+    /// Jint's built-ins check the constraints every few thousand elements of a long loop, but not while they recurse
+    /// into nested values: joining an array nested 200,000 deep, or serialising an object nested as deep, would run
+    /// unchecked for minutes (the cycle check makes it quadratic) and deep enough to exhaust the stack. The array
+    /// methods that recurse through the code's own values (join through toString, flat) check the budget, and so
+    /// the deadline and the stack, each time they are entered; JSON.stringify refuses values nested deeper than JSON
+    /// can safely serialise, like JSON.parse does.
+    /// </summary>
+    private void GuardRecursiveBuiltins()
+    {
+        var arrayPrototype = Engine.Intrinsics.Array.PrototypeObject;
+        foreach (var name in (string[])["join", "toString", "toLocaleString", "flat"])
+        {
+            Wrap(arrayPrototype, name, (thisValue, arguments) => Budget.Charge(0, name == "flat" ? 0 : JoinedBytes(thisValue, arguments)));
+        }
+
+        Wrap(Engine.Global.Get("JSON").AsObject(), "stringify", (_, arguments) =>
+        {
+            if (arguments.Length > 0)
+            {
+                RefuseDeepNesting(arguments[0]);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The least a join of <paramref name="array"/> writes, in bytes: its separators alone. Charged before the join
+    /// starts, because Jint builds the string in buffers of .NET's shared array pool, which a previous join may have
+    /// left there: reusing them allocates nothing the budget would notice until the string is finished.
+    /// </summary>
+    private static long JoinedBytes(JsValue array, JsValue[] arguments)
+    {
+        if (array is not ObjectInstance obj)
+        {
+            return 0;
+        }
+
+        var length = (long)TypeConverter.ToLength(obj.Get("length"));
+        var separator = arguments.Length > 0 && arguments[0] is JsString text ? text.Length : 1;
+        return Math.Max(0, length - 1) * separator * sizeof(char);
+    }
+
+    /// <summary>Walks the objects reachable from <paramref name="value"/>, charging each, and throws a RangeError past <see cref="MaxJsonDepth"/> levels.</summary>
+    private void RefuseDeepNesting(JsValue value)
+    {
+        if (value is not ObjectInstance root)
+        {
+            return;
+        }
+
+        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<(ObjectInstance Obj, int Depth)>();
+        pending.Push((root, 1));
+        while (pending.Count > 0)
+        {
+            var (obj, depth) = pending.Pop();
+            if (depth > MaxJsonDepth)
+            {
+                throw Error("RangeError", $"JSON.stringify: the value nests more than {MaxJsonDepth} levels deep. Flatten the data before serialising it.");
+            }
+
+            if (!seen.Add(obj) || obj is Function)
+            {
+                continue;
+            }
+
+            Budget.Charge(1);
+            foreach (var (_, descriptor) in obj.GetOwnProperties())
+            {
+                if (descriptor.Value is ObjectInstance child)
+                {
+                    pending.Push((child, depth + 1));
+                }
+            }
+        }
+    }
+
+    /// <summary>Replaces <c>target[name]</c> by a function of the same name and length that runs <paramref name="check"/> first.</summary>
+    private void Wrap(ObjectInstance target, string name, Action<JsValue, JsValue[]> check)
+    {
+        var original = target.Get(name);
+        var length = (int)TypeConverter.ToNumber(original.Get("length"));
+        Define(target, name, Function(name, (thisValue, arguments) =>
+        {
+            check(thisValue, arguments);
+            return Engine.Call(original, thisValue, arguments);
+        }, length));
     }
 
     private ClrFunction Function(string name, Func<JsValue, JsValue[], JsValue> body, int length = 0) => new(Engine, name, body, length);

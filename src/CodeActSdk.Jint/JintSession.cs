@@ -160,6 +160,9 @@ internal sealed class JintSession : IInterpreterSession
                 value = Settle(value);
             }
 
+            // The last statement may have built its value after the last constraint check (a join, a repeat).
+            budget.Charge(0);
+
             var converter = Sandbox.ValueConverter(options.MaxValueChars);
             var json = converter.ToJson(value, out var isUndefined);
             var stdout = Sandbox.Output.Drain();
@@ -216,7 +219,7 @@ internal sealed class JintSession : IInterpreterSession
         JsValue? fulfilled = null, rejected = null;
         var onFulfilled = new ClrFunction(Engine, "", (_, arguments) => fulfilled = Argument(arguments));
         var onRejected = new ClrFunction(Engine, "", (_, arguments) => rejected = Argument(arguments));
-        promise.Get("then").Call(promise, onFulfilled, onRejected);
+        Engine.Call(promise.Get("then"), promise, [onFulfilled, onRejected]);
         Engine.Advanced.ProcessTasks();
         if (rejected is not null)
         {

@@ -142,11 +142,11 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
     /// <summary>The items of <c>obj[method]()</c>, read through the iterator protocol as the code would.</summary>
     private IEnumerable<JsValue> Iterated(ObjectInstance obj, string method)
     {
-        var iterator = obj.Get(method).Call(obj).AsObject();
+        var iterator = engine.Call(obj.Get(method), obj, []).AsObject();
         var next = iterator.Get("next");
         while (true)
         {
-            var step = next.Call(iterator).AsObject();
+            var step = engine.Call(next, iterator, []).AsObject();
             if (TypeConverter.ToBoolean(step.Get("done")))
             {
                 yield break;
@@ -214,7 +214,7 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
         var toJson = obj.Get("toJSON");
         if (toJson is Function)
         {
-            return Convert(toJson.Call(obj), path, depth + 1);
+            return Convert(engine.Call(toJson, obj, []), path, depth + 1);
         }
 
         var result = new JsonObject();
@@ -258,6 +258,8 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 return "undefined";
             case JsBigInt:
                 return value + "n";
+            case JsSymbol:
+                return value.ToString();
             case Function:
                 return "[Function]";
             case JsError error:
