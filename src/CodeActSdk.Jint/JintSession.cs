@@ -186,6 +186,10 @@ internal sealed class JintSession : IInterpreterSession
     /// <summary>The failure of an execution that no limit stopped: the code's own error, or a fault in the engine.</summary>
     private ExecutionResult Failed(Exception exception, SandboxOptions options) => exception switch
     {
+        // What V8 reports too: a string past the engine's length limit is the code building too much, whatever the budget says.
+        JavaScriptException { Error: JsError error } when error.Get("name").ToString() == "RangeError" && error.Get("message").ToString() == "Invalid string length" =>
+            Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                "The code built a string longer than the interpreter allows. Work on smaller pieces of data, or avoid building huge strings.")),
         JavaScriptException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location)),
         PromiseRejectedException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.RejectedValue, null)),
         JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message)),
@@ -281,7 +285,10 @@ internal sealed class JintSession : IInterpreterSession
         Duration = Stopwatch.GetElapsedTime(started),
     };
 
-    private static JsonElement Element(JsonNode? node) => JsonSerializer.SerializeToElement(node);
+    /// <summary>Values are written as JSON.stringify writes them: <c>+</c>, <c>&lt;</c> and quotes stay as they are, not \u escapes.</summary>
+    private static readonly JsonSerializerOptions AsWritten = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static JsonElement Element(JsonNode? node) => JsonSerializer.SerializeToElement(node, AsWritten);
 
     private static ExecutionError SyntaxError(string code, ScriptPreparationException e)
     {

@@ -31,38 +31,39 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
 
     public List<VariableSummary> Describe()
     {
-        var globals = sandbox.Engine.Global.GetOwnProperties().Where(p => p.Key.IsString()).Select(p => (Name: p.Key.ToString(), Descriptor: p.Value)).ToArray();
+        // What the steps declared, in the order they declared it; then globals made otherwise (assignment to an
+        // undeclared name, eval, globalThis.x = ...), in the order they were created.
+        var globals = sandbox.Engine.Global.GetOwnProperties().Where(p => p.Key.IsString())
+            .ToDictionary(p => p.Key.ToString(), p => p.Value, StringComparer.Ordinal);
+        var names = sandbox.Declarations.Names.Concat(globals.Keys.Where(name => !sandbox.IsSandboxGlobal(name))).Distinct(StringComparer.Ordinal);
         var summaries = new List<VariableSummary>();
-        foreach (var (name, descriptor) in globals)
+        foreach (var name in names)
         {
-            if (sandbox.IsSandboxGlobal(name))
+            if (sandbox.Declarations.IsLexical(name))
             {
-                continue;
+                summaries.Add(Lexical(name));
             }
-
-            summaries.Add(descriptor.IsAccessorDescriptor()
-                ? new VariableSummary(name, "accessor", Cut("(cannot be shown: a getter on the global object is not run for the digest)"))
-                : Summarize(name, descriptor.Value ?? JsValue.Undefined));
-        }
-
-        foreach (var name in sandbox.Declarations.Names)
-        {
-            JsValue value;
-            try
+            else if (globals.TryGetValue(name, out var descriptor) && !sandbox.IsSandboxGlobal(name))
             {
-                value = sandbox.Engine.Evaluate(name);
+                summaries.Add(descriptor.IsAccessorDescriptor()
+                    ? new VariableSummary(name, "accessor", Cut("(cannot be shown: a getter on the global object is not run for the digest)"))
+                    : Summarize(name, descriptor.Value ?? JsValue.Undefined));
             }
-            catch (JavaScriptException)
-            {
-                // The step that declared it threw before the declaration ran.
-                summaries.Add(new VariableSummary(name, "uninitialized", "(not initialized: the step that declared it failed before reaching the declaration)"));
-                continue;
-            }
-
-            summaries.Add(Summarize(name, value));
         }
 
         return summaries;
+    }
+
+    private VariableSummary Lexical(string name)
+    {
+        try
+        {
+            return Summarize(name, sandbox.Engine.Evaluate(name));
+        }
+        catch (JavaScriptException)
+        {
+            return new VariableSummary(name, "uninitialized", "(not initialized: the step that declared it failed before reaching the declaration)");
+        }
     }
 
     private VariableSummary Summarize(string name, JsValue value)

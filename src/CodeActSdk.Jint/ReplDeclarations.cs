@@ -16,19 +16,26 @@ internal sealed class ReplDeclarations
 {
     private readonly Dictionary<string, string> _lexical = new(StringComparer.Ordinal);
 
-    /// <summary>The lexical names in the order they were first declared.</summary>
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Every top-level name the steps declared (var, function, let, const, class), in the order first declared.</summary>
     public List<string> Names { get; } = [];
 
-    /// <summary>What one step declares at its top level: lexical names with their keyword, and var and function names.</summary>
-    public sealed record StepDeclarations(IReadOnlyList<(string Name, string Keyword)> Lexical, IReadOnlyList<string> Vars);
+    /// <summary>Whether <paramref name="name"/> is a top-level let, const or class binding of an earlier step.</summary>
+    public bool IsLexical(string name) => _lexical.ContainsKey(name);
+
+    /// <summary>What one step declares at its top level: lexical names with their keyword, var and function names, and all of them in source order.</summary>
+    public sealed record StepDeclarations(IReadOnlyList<(string Name, string Keyword)> Lexical, IReadOnlyList<string> Vars, IReadOnlyList<string> InOrder);
 
     /// <summary>Reads the top-level declarations of a parsed step.</summary>
     public static StepDeclarations Of(Script script)
     {
         var lexical = new List<(string, string)>();
         var vars = new List<string>();
+        var inOrder = new List<string>();
         foreach (var statement in script.Body)
         {
+            var before = (lexical.Count, vars.Count);
             switch (statement)
             {
                 case VariableDeclaration { Kind: VariableDeclarationKind.Var } declaration:
@@ -61,9 +68,12 @@ internal sealed class ReplDeclarations
             {
                 HoistedVars(statement, vars);
             }
+
+            inOrder.AddRange(lexical.Skip(before.Item1).Select(l => l.Item1));
+            inOrder.AddRange(vars.Skip(before.Item2));
         }
 
-        return new StepDeclarations(lexical, vars);
+        return new StepDeclarations(lexical, vars, inOrder);
     }
 
     /// <summary>
@@ -81,8 +91,7 @@ internal sealed class ReplDeclarations
 
             if (isCodeGlobal(name))
             {
-                return $"Identifier '{name}' has already been declared: an earlier step created it with var, a function declaration or an assignment, and it stays for the whole session. " +
-                       $"Assign to it without a keyword ({name} = ...), or declare the new value under another name.";
+                return Redeclared(name, "var, a function declaration or an assignment", keyword);
             }
         }
 
@@ -97,29 +106,27 @@ internal sealed class ReplDeclarations
         return null;
     }
 
-    /// <summary>Records the lexical names of a step whose declarations were instantiated.</summary>
+    /// <summary>Records the names of a step whose declarations were instantiated.</summary>
     public void Add(StepDeclarations step)
     {
         foreach (var (name, keyword) in step.Lexical)
         {
-            if (_lexical.TryAdd(name, keyword))
+            _lexical.TryAdd(name, keyword);
+        }
+
+        foreach (var name in step.InOrder)
+        {
+            if (_seen.Add(name))
             {
                 Names.Add(name);
             }
         }
     }
 
-    private static string Redeclared(string name, string earlier, string now)
-    {
-        var instead = earlier switch
-        {
-            "let" => $"To change its value, assign without the keyword: {name} = ...",
-            "const" => $"A const cannot be given a new value: declare the new value under another name, or use let for values you will replace.",
-            _ => $"To replace it, declare the new class under another name.",
-        };
-        return $"Identifier '{name}' has already been declared with {earlier} in an earlier step, and top-level let, const and class declarations stay for the whole session; " +
-               $"this step declares it again ({now}), so nothing in it ran. {instead}";
-    }
+    private static string Redeclared(string name, string earlier, string now) =>
+        $"Identifier '{name}' has already been declared with {earlier} in an earlier step, and top-level let, const and class declarations stay for the whole session; " +
+        $"this step declares it again ({now}), so nothing in it ran. Assign to it without the keyword ({name} = ...), or declare the new value under another name" +
+        (earlier == "const" ? " (a const cannot be given a new value)." : ".");
 
     private static void BoundNames(Node? target, List<string> names)
     {

@@ -516,7 +516,7 @@ internal sealed class V8Session : IInterpreterSession
         var hint = error.Message switch
         {
             var m when m.Contains("has already been declared", StringComparison.Ordinal) =>
-                " (an earlier step of this session declared it: let, const and class names persist across steps, so assign to it instead, or declare it with var)",
+                " in an earlier step, and top-level let, const and class declarations stay for the whole session, so nothing in this step ran. Assign to it without the keyword (name = ...), or declare the new value under another name (a const cannot be given a new value)",
             var m when m.StartsWith("await is only valid", StringComparison.Ordinal) =>
                 ". There is no top-level await: end the code with (async () => { ... })(), whose result is awaited, or call the tools without await (they return their results directly)",
             var m when m.Contains("import statement outside a module", StringComparison.Ordinal) || m.Contains("Cannot use import", StringComparison.Ordinal) =>

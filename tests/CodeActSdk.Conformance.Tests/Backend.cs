@@ -12,12 +12,6 @@ namespace CodeActSdk.Conformance.Tests;
 /// </summary>
 public enum Difference
 {
-    /// <summary>Jint implements ECMAScript 5.1: ES2015+ syntax (let, const, arrow functions, classes, template literals) is a SyntaxError.</summary>
-    Es5Only,
-
-    /// <summary>ECMAScript 5.1 has no BigInt: big integers cannot be computed exactly on Jint.</summary>
-    NoBigInt,
-
     /// <summary>C# resolves names when it compiles: an unknown name is a SyntaxError (nothing runs), not a RuntimeError.</summary>
     NamesResolvedBeforeRunning,
 
@@ -44,11 +38,11 @@ public sealed class Backend
     /// <summary>Every backend, as the fixtures' source.</summary>
     public static IEnumerable<Backend> All { get; } =
     [
-        new("jint", false, () => new JintInterpreter(), Difference.Es5Only, Difference.NoBigInt),
+        new("jint", false, () => new JintInterpreter()),
         new("v8", false, CreateV8, Difference.NoOperationBudget, Difference.MemoryLimitIsHeapLimit),
         new("csharp", true, () => new RoslynInterpreter(), Difference.NamesResolvedBeforeRunning),
         // The same backends with every session in a worker process: the contract must not change.
-        new("jint-process", false, () => new InWorkerProcess(new JintInterpreter()), Difference.Es5Only, Difference.NoBigInt),
+        new("jint-process", false, () => new InWorkerProcess(new JintInterpreter())),
         new("v8-process", false, () => new InWorkerProcess(CreateV8()), Difference.NoOperationBudget, Difference.MemoryLimitIsHeapLimit),
         new("csharp-process", true, () => new InWorkerProcess(new RoslynInterpreter()), Difference.NamesResolvedBeforeRunning),
     ];

@@ -44,25 +44,4 @@ public class StateTests(Backend backend) : ConformanceTest(backend)
 
         Json(await RunAsync(session, "kept * 6", "kept * 6")).Should().Be("42");
     }
-
-    [Test]
-    public async Task Es2015_syntax_runs_everywhere_except_on_an_es5_engine()
-    {
-        if (Backend.IsCSharp)
-        {
-            Assert.Pass("JavaScript syntax only.");
-        }
-
-        var result = await RunAsync("const square = (x) => x * x; let n = `${square(3)}`; n", "");
-
-        if (Backend.Has(Difference.Es5Only))
-        {
-            result.Status.Should().Be(ExecutionStatus.SyntaxError);
-            result.Error!.Message.Should().Contain("ECMAScript 5.1");
-        }
-        else
-        {
-            Json(result).Should().Be("\"9\"");
-        }
-    }
 }

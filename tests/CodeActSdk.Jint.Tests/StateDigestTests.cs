@@ -2,7 +2,7 @@ using CodeActSdk.Tests.Shared;
 
 namespace CodeActSdk.Jint.Tests;
 
-/// <summary>The shared JavaScript state-digest tests, plus Jint's own types (ES5.1: constructors are functions).</summary>
+/// <summary>The shared JavaScript state-digest tests, plus what Jint 4 shows of its own types.</summary>
 public class StateDigestTests : JavaScriptStateDigestTests
 {
     protected override ICodeInterpreter CreateInterpreter() => new JintInterpreter();

@@ -367,7 +367,7 @@ public sealed class SandboxServerLibraryTests
     {
         await using var server = new SandboxMcpServer(
         [
-            new SandboxBackend("jint", "JavaScript (ES5.1)", () => new JintInterpreter()),
+            new SandboxBackend("jint", "JavaScript (ES2023)", () => new JintInterpreter()),
             SandboxBackend.Unavailable("v8", "Modern JavaScript", "libnode.so.108 was not found."),
         ]);
 
@@ -380,7 +380,7 @@ public sealed class SandboxServerLibraryTests
     }
 
     private static SandboxMcpServer Create(SandboxMcpServerOptions options) =>
-        new([new SandboxBackend("jint", "JavaScript (ES5.1)", () => new JintInterpreter())], options);
+        new([new SandboxBackend("jint", "JavaScript (ES2023)", () => new JintInterpreter())], options);
 
     private static SandboxExecutionRequest Request(string? sessionId, string code) => new() { Backend = "jint", Code = code, SessionId = sessionId };
 

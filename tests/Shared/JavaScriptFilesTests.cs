@@ -6,8 +6,8 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Tests.Shared;
 
 /// <summary>
-/// How the <c>files</c> object behaves in a JavaScript backend, through real sessions, in ES5 so that every engine
-/// runs it. Each backend's test project links this file and runs it against its own interpreter by overriding
+/// How the <c>files</c> object behaves in a JavaScript backend, through real sessions, written once for every engine.
+/// Each backend's test project links this file and runs it against its own interpreter by overriding
 /// <see cref="JavaScriptBackendTest.CreateInterpreter"/>; what only one engine can do (typed arrays) stays in its own tests.
 /// </summary>
 public abstract class JavaScriptFilesTests : JavaScriptBackendTest

@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk.Tests.Shared;
 
 /// <summary>
-/// The state-digest behaviour every JavaScript backend must show, in ES5 so that every engine runs it, written once.
+/// The state-digest behaviour every JavaScript backend must show, written once.
 /// Each backend's test project links this file and runs it against its own interpreter by overriding
 /// <see cref="JavaScriptBackendTest.CreateInterpreter"/>; what only one engine has (types, lexical declarations) stays in its own tests.
 /// </summary>

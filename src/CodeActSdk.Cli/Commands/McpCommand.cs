@@ -103,7 +103,7 @@ internal static class McpCommand
         [
             new SandboxBackend(
                 Backends.Jint,
-                "JavaScript, ECMAScript 5.1 (the Jint interpreter, pure managed): use var and function; there are no arrow functions, let/const, classes or template literals. Print with console.log(...).",
+                "JavaScript, ECMAScript 2023 in Jint 4 (pure managed): let/const, arrow functions, classes, destructuring, Map/Set, BigInt, async/await; no top-level await. Print with console.log(...).",
                 () => Backends.Create(Backends.Jint, oneShot: false)),
             V8Interpreter.IsAvailable(out var reason)
                 ? new SandboxBackend(Backends.V8, V8Description, () => Backends.Create(Backends.V8, oneShot: false))

@@ -13,7 +13,7 @@ public sealed record SandboxBackend
 {
     /// <summary>A backend that runs code in interpreters made by <paramref name="createInterpreter"/>.</summary>
     /// <param name="name">The name clients pass as <c>backend</c>, for example <c>jint</c>. Matched case-insensitively.</param>
-    /// <param name="description">What the language is, for the tool description, for example <c>JavaScript (ECMAScript 5.1)</c>.</param>
+    /// <param name="description">What the language is, for the tool description, for example <c>JavaScript (ECMAScript 2023)</c>.</param>
     /// <param name="createInterpreter">
     /// Creates the interpreter. Called once, on the first execution that needs it; the interpreter then serves every
     /// session of this backend and is disposed with the server when it is <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>.

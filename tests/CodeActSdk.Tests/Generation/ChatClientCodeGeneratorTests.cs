@@ -5,7 +5,7 @@ namespace CodeActSdk.Tests.Generation;
 
 public class ChatClientCodeGeneratorTests
 {
-    private static readonly CodeLanguage Js = new("JavaScript", "ES5.1", ["js"], "");
+    private static readonly CodeLanguage Js = new("JavaScript", "ES2023", ["js"], "");
 
     [Test]
     public async Task Returns_the_text_its_code_blocks_and_the_usage()
