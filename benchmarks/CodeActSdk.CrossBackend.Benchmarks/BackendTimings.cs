@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.CrossBackend.Benchmarks;
 
@@ -32,6 +33,9 @@ internal static class BackendTimings
         MemoryLimitBytes = 1L << 30,
     };
 
+    /// <summary>The tool of the tools workload: <c>add(a, b)</c>, a reflection-bound delegate as hosts write them.</summary>
+    private static readonly AIFunction AddTool = AIFunctionFactory.Create((int a, int b) => a + b, "add");
+
     /// <summary>The median milliseconds of each workload on <paramref name="backend"/>.</summary>
     /// <param name="backend">The backend.</param>
     /// <param name="computeRuns">Timed executions of each compute script.</param>
@@ -43,6 +47,7 @@ internal static class BackendTimings
             [Workload.Start] = await StartAsync(scope.Interpreter, backend),
             [Workload.Loop] = await ComputeAsync(scope.Interpreter, backend, Workload.Loop, computeRuns),
             [Workload.Json] = await ComputeAsync(scope.Interpreter, backend, Workload.Json, computeRuns),
+            [Workload.Tools] = await ComputeAsync(scope.Interpreter, backend, Workload.Tools, computeRuns),
         };
     }
 
@@ -82,7 +87,9 @@ internal static class BackendTimings
     private static async Task<double> ComputeAsync(ICodeInterpreter interpreter, Backend backend, Workload workload, int runs)
     {
         var source = backend.Source(workload);
-        await using var session = await interpreter.CreateSessionAsync(ComputeOptions);
+        // Only the tools workload's session has the tool, so that the other sessions are as before.
+        var options = workload == Workload.Tools ? ComputeOptions with { Tools = [AddTool] } : ComputeOptions;
+        await using var session = await interpreter.CreateSessionAsync(options);
         var warmUp = Stopwatch.StartNew();
         do
         {

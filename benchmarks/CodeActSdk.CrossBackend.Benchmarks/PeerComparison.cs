@@ -55,7 +55,7 @@ internal static class PeerComparison
 
         Console.WriteLine($"Peers: {peers.Versions}; vm = vm.createContext({{}}) + new vm.Script(code).runInContext(ctx); quickjs = QuickJS.newContext() + evalCode, from one loaded WebAssembly module.");
         Console.WriteLine(Stats.Invariant(
-            $"node:vm with the loop's variables local to a function instead of global: {Stats.Milliseconds(peers.VmLoopInFunction)} ms (top-level vars of a vm context live on the contextified global, reached through interceptors)."));
+            $"node:vm with the loop inside an arrow function instead of a block: {Stats.Milliseconds(peers.VmLoopInFunction)} ms (kept for comparison with the earlier ES5 figures, whose top-level vars lived on the contextified global, reached through interceptors)."));
         if (!peers.SameScripts)
         {
             Console.WriteLine("WARNING: peers.mjs ran JavaScript that differs from this harness's copy; update one to match the other.");

@@ -17,7 +17,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation"];
+    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation", "hostile", "parse"];
 
     // Figures that run no sandbox, so they skip the interpreter warm-up.
     private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres"];
@@ -93,6 +93,12 @@ public static class HarnessRunner
                     break;
                 case "isolation":
                     await IsolationFigures.RunAsync(n).ConfigureAwait(false);
+                    break;
+                case "hostile":
+                    await HostileFigures.RunAsync(Math.Clamp(n / 40, 3, 9)).ConfigureAwait(false);
+                    break;
+                case "parse":
+                    await HostileFigures.ParseCostAsync(Math.Clamp(n / 4, 5, 50)).ConfigureAwait(false);
                     break;
             }
         }
@@ -261,7 +267,8 @@ public static class HarnessRunner
 
     // ---- 5: memory per live session --------------------------------------------------------------------------------
 
-    private const string SmallExecution = "var items = [3, 1, 2]; var total = 0; for (var i = 0; i < items.length; i++) { total += items[i]; } console.log('total', total); total";
+    // Modern syntax, as a model writes it; it declares top-level names, so it runs once per session.
+    private const string SmallExecution = "const items = [3, 1, 2]; const total = items.reduce((sum, x) => sum + x, 0); console.log(`total ${total}`); total";
 
     /// <summary>Managed heap growth (after full collections) for <paramref name="count"/> live sessions, per session.</summary>
     private static async Task MemoryPerSessionAsync(int count)

@@ -12,8 +12,10 @@ namespace CodeActSdk.Benchmarks.Suites;
 /// </summary>
 public class ToolBridgeBenchmarks
 {
-    internal const string LoopWithTool = "var s = 0; for (var i = 0; i < 100; i++) { s += add(i, 1); } s";
-    internal const string LoopWithoutTool = "var s = 0; for (var i = 0; i < 100; i++) { s += i + 1; } s";
+    // Modern syntax, as a model writes it. The block keeps `s` out of the session's top level: a top-level `let`
+    // persists after the step (as in any REPL), so running the same step again would be a redeclaration.
+    internal const string LoopWithTool = "{ let s = 0; for (let i = 0; i < 100; i++) { s += add(i, 1); } s }";
+    internal const string LoopWithoutTool = "{ let s = 0; for (let i = 0; i < 100; i++) { s += i + 1; } s }";
 
     private JintInterpreter _interpreter = null!;
     private IInterpreterSession _session = null!;
