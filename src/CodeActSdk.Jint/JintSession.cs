@@ -189,7 +189,7 @@ internal sealed class JintSession : IInterpreterSession
         // What V8 reports too: a string past the engine's length limit is the code building too much, whatever the budget says.
         JavaScriptException { Error: JsError error } when error.Get("name").ToString() == "RangeError" && error.Get("message").ToString() == "Invalid string length" =>
             Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
-                "The code built a string longer than the interpreter allows. Work on smaller pieces of data, or avoid building huge strings.")),
+                $"The code built a string longer than the interpreter allows, past its memory budget of {options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data, or avoid building huge strings.")),
         JavaScriptException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location)),
         PromiseRejectedException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.RejectedValue, null)),
         JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message)),

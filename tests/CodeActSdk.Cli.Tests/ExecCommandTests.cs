@@ -86,7 +86,7 @@ public sealed class ExecCommandTests
     [Test]
     public async Task A_syntax_error_is_reported_with_its_hint_and_position_and_exits_1()
     {
-        var run = await CodeActProcess.RunAsync(["exec", "--backend", "jint", "-"], "const twice = await [1, 2].map(x => x * 2);");
+        var run = await CodeActProcess.RunAsync(["exec", "--backend", "jint", "-"], "const rows = await loadRows();");
 
         run.ExitCode.Should().Be(1, run.ToString());
         var json = ParseSingleObject(run);

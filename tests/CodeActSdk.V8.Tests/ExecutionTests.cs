@@ -81,7 +81,7 @@ public class ExecutionTests : V8TestBase
         var result = await session.ExecuteAsync("let rows = [2];");
 
         result.Status.Should().Be(ExecutionStatus.SyntaxError);
-        result.Error!.Message.Should().Contain("'rows' has already been declared").And.Contain("assign to it instead");
+        result.Error!.Message.Should().Contain("'rows' has already been declared").And.Contain("Assign to it without the keyword");
     }
 
     [Test]

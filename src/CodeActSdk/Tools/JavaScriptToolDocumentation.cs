@@ -15,7 +15,7 @@ public static class JavaScriptToolDocumentation
         }
 
         var text = new StringBuilder();
-        text.AppendLine("These functions are defined in the global scope. Call them synchronously (they return the result directly), with positional arguments or with one object of named arguments: f(a, b) or f({ a: a, b: b }). A failing call throws an Error you can catch.");
+        text.AppendLine("These functions are defined in the global scope. Call them without await (they return the result directly), with positional arguments or with one object of named arguments: f(a, b) or f({ a, b }). A failing call throws an Error you can catch.");
         text.AppendLine();
         string? group = null;
         foreach (var tool in tools)
