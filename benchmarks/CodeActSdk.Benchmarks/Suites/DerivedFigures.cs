@@ -11,9 +11,9 @@ public static class DerivedFigures
         var medians = summaries
             .SelectMany(s => s.Reports)
             .Where(r => r.ResultStatistics is not null)
-            .ToDictionary(
-                r => $"{r.BenchmarkCase.Descriptor.Type.Name}.{r.BenchmarkCase.Descriptor.WorkloadMethod.Name}",
-                r => r.ResultStatistics!.Median / 1000.0); // ns -> µs
+            // With a job added on the command line (e.g. --job dry) a benchmark has one report per job: keep the first.
+            .GroupBy(r => $"{r.BenchmarkCase.Descriptor.Type.Name}.{r.BenchmarkCase.Descriptor.WorkloadMethod.Name}")
+            .ToDictionary(g => g.Key, g => g.First().ResultStatistics!.Median / 1000.0); // ns -> µs
 
         double? Get(string name) => medians.TryGetValue(name, out var value) ? value : null;
 
