@@ -62,8 +62,8 @@ public sealed class ToolBridge
         var argumentsElement = ToElement(named);
         try
         {
-            var result = ToNode(WaitFor(tool, argumentsElement, budget));
-            calls.Add(new ToolCallRecord(tool.Name, argumentsElement, ToElement(result), null, Stopwatch.GetElapsedTime(started)));
+            var (result, recorded) = ToJson(WaitFor(tool, argumentsElement, budget));
+            calls.Add(new ToolCallRecord(tool.Name, argumentsElement, recorded, null, Stopwatch.GetElapsedTime(started)));
             return result;
         }
         catch (ToolCallException e)
@@ -192,14 +192,32 @@ public sealed class ToolBridge
 
     private static string Article(string type) => type is "integer" or "object" or "array" or "any" ? "an" : "a";
 
-    private static JsonNode? ToNode(object? result) => result switch
+    /// <summary>
+    /// The tool's result as the node handed to the backend and the element recorded in the call, converted once:
+    /// a tool built with <c>AIFunctionFactory</c> already returns a <see cref="JsonElement"/>, which both are made
+    /// from without writing it out and parsing it again (the bridge's cost is paid on every call of a loop).
+    /// </summary>
+    private static (JsonNode? Node, JsonElement Element) ToJson(object? result)
     {
-        null => null,
-        JsonNode node => node,
-        JsonElement element => JsonNode.Parse(element.GetRawText()),
-        _ => JsonSerializer.SerializeToNode(result, result.GetType(), AIJsonUtilities.DefaultOptions),
-    };
+        var element = result switch
+        {
+            null => NullElement,
+            JsonElement json => json.Clone(),
+            JsonNode given => JsonSerializer.SerializeToElement(given),
+            _ => JsonSerializer.SerializeToElement(result, result.GetType(), AIJsonUtilities.DefaultOptions),
+        };
+        var node = result as JsonNode ?? element.ValueKind switch
+        {
+            JsonValueKind.Object => JsonObject.Create(element),
+            JsonValueKind.Array => JsonArray.Create(element),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => JsonValue.Create(element),
+        };
+        return (node, element);
+    }
+
+    private static readonly JsonElement NullElement = JsonDocument.Parse("null").RootElement.Clone();
 
     private static JsonElement ToElement(JsonNode? node) =>
-        node is null ? JsonDocument.Parse("null").RootElement.Clone() : JsonSerializer.SerializeToElement(node);
+        node is null ? NullElement : JsonSerializer.SerializeToElement(node);
 }
