@@ -76,8 +76,9 @@ internal sealed class JintSession : IInterpreterSession
 
     /// <inheritdoc />
     /// <remarks>
-    /// Lists the global variables and functions the code created, in the order they were created, then its top-level
-    /// <c>let</c>, <c>const</c> and <c>class</c> bindings in the order they were declared; built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code
+    /// Lists the top-level names the code declared (<c>var</c>, functions, <c>let</c>, <c>const</c>, <c>class</c>) in
+    /// the order the steps declared them, then globals it created otherwise (an assignment to an undeclared name);
+    /// built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> and the tools are left out, even when the code
     /// assigned to them. Previews run the code's getters on the sandbox thread, under the session's limits and a
     /// time budget of at most 250 ms for the whole digest; a value that cannot be shown in that budget, or whose getter
     /// throws, is described as "(cannot be shown: ...)". Nothing the getters do reaches the host: console output is
@@ -175,7 +176,20 @@ internal sealed class JintSession : IInterpreterSession
         }
         catch (Exception e)
         {
-            return Stopped(budget.Stop) ?? Failed(e, options);
+            try
+            {
+                return Stopped(budget.Stop) ?? Failed(e, options, cancellationToken);
+            }
+            catch (Exception) when (budget.Stop is { } stop)
+            {
+                return Stopped(stop)!;
+            }
+            catch (Exception unreadable)
+            {
+                // Describing the failure ran the code's own proxy traps, and they failed in turn.
+                return Failed(ExecutionStatus.RuntimeError, new ExecutionError("Error",
+                    $"The code threw a value that could not be read ({unreadable.GetType().Name}). Throw new Error(\"...\") to give a message."));
+            }
         }
         finally
         {
@@ -184,20 +198,21 @@ internal sealed class JintSession : IInterpreterSession
     }
 
     /// <summary>The failure of an execution that no limit stopped: the code's own error, or a fault in the engine.</summary>
-    private ExecutionResult Failed(Exception exception, SandboxOptions options) => exception switch
+    private ExecutionResult Failed(Exception exception, SandboxOptions options, CancellationToken cancellationToken) => exception switch
     {
         // What V8 reports too: a string past the engine's length limit is the code building too much, whatever the budget says.
-        JavaScriptException { Error: JsError error } when error.Get("name").ToString() == "RangeError" && error.Get("message").ToString() == "Invalid string length" =>
+        JavaScriptException { Error: JsError error } when PlainProperties.String(error, "name") == "RangeError" && PlainProperties.String(error, "message") == "Invalid string length" =>
             Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
                 $"The code built a string longer than the interpreter allows, past its memory budget of {options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data, or avoid building huge strings.")),
         JavaScriptException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location)),
         PromiseRejectedException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.RejectedValue, null)),
         JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message)),
-        TimeoutException or RegexMatchTimeoutException when exception is RegexMatchTimeoutException || !IsCancelled(options) =>
-            Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout", exception is RegexMatchTimeoutException
-                ? ExecutionBudget.RegexTimeoutMessage(options.Timeout)
-                : $"The code ran longer than its time limit of {options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.")),
-        OperationCanceledException or ExecutionCanceledException => Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host.")),
+        RegexMatchTimeoutException => Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout", ExecutionBudget.RegexTimeoutMessage(options.Timeout))),
+        // Jint's deadline constraint: TimeoutException at the time limit, OperationCanceledException when the caller cancels.
+        OperationCanceledException or ExecutionCanceledException when cancellationToken.IsCancellationRequested =>
+            Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host.")),
+        TimeoutException or OperationCanceledException or ExecutionCanceledException => Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+            $"The code ran longer than its time limit of {options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.")),
         StatementsCountOverflowException => Failed(ExecutionStatus.Timeout, new ExecutionError("OperationLimit",
             $"The code exceeded its budget of {options.MaxOperations:N0} operations (statements run, and elements visited by built-ins). Process less data per step or use a cheaper algorithm.")),
         RecursionDepthOverflowException => Failed(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
@@ -210,8 +225,6 @@ internal sealed class JintSession : IInterpreterSession
         _ => Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
             $"The interpreter failed on this code ({exception.GetType().Name}: {exception.Message}). Rewrite the code more simply.")),
     };
-
-    private bool IsCancelled(SandboxOptions options) => Sandbox.Budget.Token.IsCancellationRequested && Sandbox.Budget.Remaining > TimeSpan.Zero;
 
     /// <summary>
     /// Waits for the promise the step ended with (an async function's result, or a chain of then): its settled
@@ -309,8 +322,9 @@ internal sealed class JintSession : IInterpreterSession
         string kind, message;
         if (thrown is JsError error)
         {
-            kind = SafeString(error.Get("name"), "Error");
-            message = SafeString(error.Get("message"), "");
+            // Read without running getters: the error may be the code's own hostile object, and no limit guards this.
+            kind = PlainProperties.String(error, "name") ?? "Error";
+            message = PlainProperties.String(error, "message") ?? "";
         }
         else
         {
@@ -344,8 +358,6 @@ internal sealed class JintSession : IInterpreterSession
         }
     }
 
-    private static string SafeString(JsValue value, string fallback) =>
-        value.IsString() ? value.AsString() : value.IsUndefined() || value.IsObject() ? fallback : TypeConverter.ToString(value);
 
     public async ValueTask DisposeAsync()
     {

@@ -127,7 +127,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
     /// <summary>The global name of the object's constructor, found without running any getter; <see langword="null"/> for plain objects.</summary>
     private string? ConstructorName(ObjectInstance obj)
     {
-        var descriptor = Lookup(obj, "constructor");
+        var descriptor = PlainProperties.Lookup(obj, "constructor");
         if (descriptor == PropertyDescriptor.Undefined || descriptor.IsAccessorDescriptor() || descriptor.Value is not Function constructor
             || constructor == sandbox.Engine.Intrinsics.Object)
         {
@@ -212,30 +212,9 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
 
         // Read without running getters: the error may be the code's own hostile object.
         var obj = error.AsObject();
-        var name = DataString(obj, "name") ?? "Error";
-        var message = DataString(obj, "message");
+        var name = PlainProperties.String(obj, "name") ?? "Error";
+        var message = PlainProperties.String(obj, "message");
         return string.IsNullOrEmpty(message) ? name : name + ": " + message;
-    }
-
-    private static string? DataString(ObjectInstance obj, string key)
-    {
-        var descriptor = Lookup(obj, key);
-        return descriptor != PropertyDescriptor.Undefined && descriptor.Value is { } value && value.IsString() ? value.AsString() : null;
-    }
-
-    /// <summary>The property <paramref name="key"/> as the prototype chain gives it, found without running a getter (a proxy's traps run, under the digest's budget).</summary>
-    private static PropertyDescriptor Lookup(ObjectInstance obj, string key)
-    {
-        for (var (current, hops) = (obj, 0); current is not null && hops < 64; current = current.Prototype, hops++)
-        {
-            var descriptor = current.GetOwnProperty(key);
-            if (descriptor != PropertyDescriptor.Undefined)
-            {
-                return descriptor;
-            }
-        }
-
-        return PropertyDescriptor.Undefined;
     }
 
     private static long LengthOf(ObjectInstance array) => TypeConverter.ToUint32(array.Get("length"));

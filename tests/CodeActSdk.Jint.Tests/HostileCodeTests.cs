@@ -298,4 +298,17 @@ public class HostileCodeTests : JintTestBase
         result.FinalAnswer!.Value.GetRawText().Should().Be("1");
         result.Stdout.Should().NotContain("caught").And.NotContain("after");
     }
+
+    [TestCase("const e = new RangeError('bad'); Object.defineProperty(e, 'name', { get() { throw new Error('gotcha'); } }); throw e;")]
+    [TestCase("const e = new Error('bad'); Object.defineProperty(e, 'message', { get() { for (;;) { } } }); throw e;")]
+    [TestCase("const e = new Error(); Object.setPrototypeOf(e, new Proxy({}, { getOwnPropertyDescriptor() { throw new Error('trap'); }, getPrototypeOf() { for (;;) { } } })); throw e;")]
+    [TestCase("throw { toJSON() { for (;;) { } } };")]
+    [TestCase("throw new Proxy({}, { get() { throw new Error('trap'); }, ownKeys() { for (;;) { } } });")]
+    public async Task A_thrown_value_whose_reading_fails_or_hangs_is_still_a_result(string code)
+    {
+        var result = await RunAsync(code, Short);
+
+        result.Status.Should().BeOneOf(ExecutionStatus.RuntimeError, ExecutionStatus.Timeout);
+        result.Error.Should().NotBeNull();
+    }
 }
