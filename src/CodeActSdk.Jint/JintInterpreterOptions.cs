@@ -4,8 +4,8 @@ namespace CodeActSdk.Jint;
 public sealed record JintInterpreterOptions
 {
     /// <summary>
-    /// Engines kept built ahead of time so that a new session starts at once; building one takes a few hundred
-    /// microseconds. 0 builds each engine when its session is created. Default 4.
+    /// Engines kept built ahead of time so that a new session starts at once; building and hardening one takes about
+    /// 50 µs (docs/benchmarks.md). 0 builds each engine when its session is created. Default 4.
     /// </summary>
     public int WarmEngines { get; init; } = 4;
 
