@@ -43,7 +43,6 @@ internal sealed class JintSandbox
     /// <summary>Builds an engine whose engine-wide settings (recursion depth, regex time) are those of <paramref name="settings"/>.</summary>
     public JintSandbox(EngineSettings settings)
     {
-        Settings = settings;
         Engine = new Engine(options =>
         {
             options.Culture = CultureInfo.InvariantCulture;
@@ -69,9 +68,6 @@ internal sealed class JintSandbox
         // Everything on the global object now is a built-in or the sandbox's own; the tools are added in Bind.
         _ownGlobals = new HashSet<string>(Engine.Global.GetOwnProperties().Select(p => p.Key.ToString()), StringComparer.Ordinal);
     }
-
-    /// <summary>The engine-wide settings this engine was built with.</summary>
-    public EngineSettings Settings { get; }
 
     public Engine Engine { get; }
 
