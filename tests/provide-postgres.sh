@@ -5,7 +5,8 @@
 #   export CODEACT_POSTGRES="$(tests/provide-postgres.sh)"   # start (or reuse) the server
 #   tests/provide-postgres.sh stop                            # stop it and delete the cluster
 #
-# The cluster lives in <repo>/tests/.postgres (ignored by git), listens on 127.0.0.1 only, on port 54329 unless
+# The cluster lives in <repo>/tests/.postgres (ignored by git; as root, when the 'postgres' user cannot reach the
+# checkout, in /var/tmp/codeact-postgres-<hash of the checkout's path>), listens on 127.0.0.1 only, on port 54329 unless
 # CODEACT_POSTGRES_PORT says otherwise, and trusts every loopback connection: it holds nothing but test data.
 # The server binaries come from Debian's packages (apt-get install postgresql) when no PostgreSQL is installed.
 # Idempotent: a server this script started earlier and that is still up is reused; a cluster left behind by a
@@ -14,9 +15,6 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base="${CODEACT_POSTGRES_DIR:-$repo_root/tests/.postgres}"
-data="$base/data"
-sockets="$base/sock"
-server_log="$base/server.log"
 port="${CODEACT_POSTGRES_PORT:-54329}"
 database="codeact_test"
 connection_string="Host=127.0.0.1;Port=$port;Username=postgres;Database=$database"
@@ -82,9 +80,23 @@ stop_server() {
   fi
 }
 
+# As root the server runs as 'postgres', which cannot reach a checkout inside a folder only root may enter (a
+# `mktemp -d` folder is 0700). The cluster then lives in a folder of its own under /var/tmp, named after the checkout,
+# so that 'stop' finds the same one. CODEACT_POSTGRES_DIR, when set, is used as it is.
+choose_base() {
+  if [[ -z "${CODEACT_POSTGRES_DIR:-}" && "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1 &&
+    ! runuser -u postgres -- test -x "$repo_root/tests" 2>/dev/null; then
+    base="/var/tmp/codeact-postgres-$(printf '%s' "$repo_root" | sha256sum | cut -c1-12)"
+  fi
+  data="$base/data"
+  sockets="$base/sock"
+  server_log="$base/server.log"
+}
+
 bin_dir="$(find_bin_dir || true)"
 
 if [[ "${1:-}" == "stop" ]]; then
+  choose_base
   stop_server
   rm -rf "$base"
   exit 0
@@ -116,6 +128,7 @@ if [[ "$(id -u)" == 0 ]]; then
     fail "running as root, but there is no 'postgres' user to run the server as (PostgreSQL refuses to run as root). Create one, or run this script as an ordinary user."
 fi
 
+choose_base
 major="$("$bin_dir/postgres" --version | sed -E 's/[^0-9]*([0-9]+).*/\1/')"
 
 # ---- reuse a server that is already up --------------------------------------------------------------------------
