@@ -148,7 +148,7 @@ internal sealed class JintSession : IInterpreterSession
             JsValue value;
             try
             {
-                value = Sandbox.Engine.Evaluate(script);
+                value = Engine.Evaluate(script);
             }
             finally
             {
