@@ -18,13 +18,15 @@ for (var i = 0; i < args.Length - 1; i++)
     }
 }
 
+// Taken before anything else, so that code that fills the heap leaves the worker room to say so.
+using var reserve = new MemoryReserve();
 var loop = new WorkerLoop(backend => backend switch
 {
     "jint" => new JintInterpreter(),
     "v8" => new V8Interpreter(),
     "csharp" => new RoslynInterpreter(),
     _ => throw new ArgumentException($"Unknown backend '{backend}': use jint, v8 or csharp.", nameof(backend)),
-});
+}, reserve);
 await loop.RunAsync(Console.OpenStandardInput(), protocolOut, warmBackend);
 return 0;
 

@@ -285,20 +285,33 @@ public sealed class WorkerLauncherTests
         first.Should().Contain("ready", await Stderr(process));
     }
 
-    [Test]
-    public async Task Code_that_fills_the_smallest_heap_gets_a_result_and_the_session_goes_on()
+    // The class: the heap fills with objects the code still holds, so whatever runs after the failure (the backend's
+    // error handling, the result, the reply) finds the heap full too. Doubling strings leave a few MiB free; small
+    // objects leave almost nothing; the C# backend fills it from compiled code.
+    [TestCase("jint", "var s = 'x'; for (var i = 0; i < 20; i++) { s += s; } var a = []; while (true) { a.push(s + a.length); }", "a = null;")]
+    [TestCase("jint", "var a = []; while (true) { a.push({ index: a.length, name: 'row' + a.length }); }", "a = null;")]
+    [TestCase("jint", "var a = []; while (true) { a.push([a.length, a.length + 1, a.length + 2]); }", "a.length = 0;")]
+    [TestCase("csharp", "var a = new List<object>(); while (true) { a.Add(new { Index = a.Count, Name = \"row\" + a.Count }); }", "a = null;")]
+    [TestCase("csharp", "var a = new List<string>(); while (true) { a.Add(new string('x', 1 << 20)); }", "a.Clear();")]
+    public async Task Code_that_fills_the_smallest_heap_gets_a_result_and_the_session_goes_on(string backend, string fill, string free)
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new WorkerLauncher(limits: new WorkerLimits { MemoryBytes = WorkerLimits.MinimumMemoryBytes }) });
-        await using var interpreter = new CodeActSdk.Jint.JintInterpreter().WithProcessIsolation(pool);
+        ICodeInterpreter inProcess = backend == "jint" ? new CodeActSdk.Jint.JintInterpreter() : new CodeActSdk.Roslyn.RoslynInterpreter();
+        await using var interpreter = inProcess.WithProcessIsolation(pool);
         // The sandbox's own memory limit is set above the worker's heap, so that the heap's limit is the one reached.
-        await using var session = await interpreter.CreateSessionAsync(new SandboxOptions { Isolation = SandboxIsolation.Process, MemoryLimitBytes = 1024L * 1024 * 1024, MaxOperations = 1_000_000_000, Timeout = TimeSpan.FromSeconds(30) });
+        await using var session = await interpreter.CreateSessionAsync(new SandboxOptions { Isolation = SandboxIsolation.Process, MemoryLimitBytes = 1024L * 1024 * 1024, MaxOperations = 1_000_000_000, Timeout = TimeSpan.FromSeconds(60) });
+        var before = await session.ExecuteAsync("var kept = 42;");
 
-        var filled = await session.ExecuteAsync("var s = 'x'; for (var i = 0; i < 20; i++) { s += s; } var a = []; while (true) { a.push(s + a.length); }");
-        var after = await session.ExecuteAsync("1 + 1");
+        var filled = await session.ExecuteAsync(fill);
+        var freed = await session.ExecuteAsync(free);
+        var after = await session.ExecuteAsync("kept + 1");
 
+        before.Status.Should().Be(ExecutionStatus.Completed, before.Error?.Message);
         filled.Status.Should().Be(ExecutionStatus.MemoryLimit, filled.Error?.Message);
         filled.Error!.Message.Should().Contain("128 MiB (WorkerLimits.MemoryBytes)");
+        freed.Status.Should().Be(ExecutionStatus.Completed, freed.Error?.Message);
         after.Status.Should().Be(ExecutionStatus.Completed, after.Error?.Message);
+        after.Value!.Value.GetInt32().Should().Be(43, "the session's state outlived the full heap");
     }
 
     [Test]

@@ -19,14 +19,20 @@ public sealed class WorkerLoop
     private ICodeInterpreter? _interpreter;
     private string? _backend;
     private IInterpreterSession? _session;
+    private readonly MemoryReserve? _reserve;
     private long _memoryLimitBytes;
 
     /// <summary>Creates the loop.</summary>
     /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
-    public WorkerLoop(Func<string, ICodeInterpreter> interpreters)
+    /// <param name="reserve">
+    /// The worker process's memory reserve, taken again after each execution's reply; null where the loop does not own
+    /// the process (the rehearsal).
+    /// </param>
+    public WorkerLoop(Func<string, ICodeInterpreter> interpreters, MemoryReserve? reserve = null)
     {
         ArgumentNullException.ThrowIfNull(interpreters);
         _interpreters = interpreters;
+        _reserve = reserve;
     }
 
     /// <summary>Runs until the host says dispose or closes the pipe.</summary>
@@ -62,7 +68,11 @@ public sealed class WorkerLoop
                     // Registered here, not on the thread that runs it, so that a cancel read next finds it.
                     var cancellation = new CancellationTokenSource();
                     _executions[id] = cancellation;
-                    _ = Task.Run(() => Reply(channel, id, () => ExecuteAsync(channel, id, message["code"]!.GetValue<string>(), cancellation)));
+                    _ = Task.Run(async () =>
+                    {
+                        await Reply(channel, id, () => ExecuteAsync(channel, id, message["code"]!.GetValue<string>(), cancellation)).ConfigureAwait(false);
+                        _reserve?.Refill();
+                    });
                     break;
                 case MessageTypes.Cancel:
                     if (_executions.TryGetValue(id, out var execution))
@@ -169,7 +179,19 @@ public sealed class WorkerLoop
                 ["type"] = MessageTypes.Started,
                 ["id"] = id,
             }).ConfigureAwait(false);
-            var result = NameTheHeapLimit(await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false));
+            ExecutionResult result;
+            try
+            {
+                result = await session.ExecuteAsync(code, cancellation.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OutOfMemoryException or InsufficientMemoryException)
+            {
+                // The heap ran out where the backend could not say so itself (in its own error handling, say): the
+                // worker's heap is the only memory here, so it is the limit that was reached.
+                result = new ExecutionResult { Status = ExecutionStatus.MemoryLimit, Error = new ExecutionError("MemoryLimit", "The code filled the worker process's memory. Work on smaller pieces of data.") };
+            }
+
+            result = NameTheHeapLimit(result);
             return new JsonObject
             {
                 ["type"] = MessageTypes.Result,
