@@ -38,26 +38,38 @@ public sealed record ExecutionResult
 /// <param name="Message">What went wrong and, where possible, what to do instead.</param>
 /// <param name="Line">The 1-based line in the submitted code, when known.</param>
 /// <param name="Column">The 1-based column in the submitted code, when known.</param>
+/// <remarks>
+/// Both texts may come from the code (its error's name and message), so both are bounded here, for every backend:
+/// one of 64 MB must not flood the host, the model or the JSON contract.
+/// </remarks>
 public sealed record ExecutionError(string Kind, string Message, int? Line = null, int? Column = null)
 {
-    /// <summary>The longest <see cref="Message"/> kept; the code chooses its own error messages, and one of 64 MB must not flood the host, the model or the JSON contract.</summary>
+    /// <summary>The longest <see cref="Message"/> kept.</summary>
     public const int MaxMessageChars = 4_000;
 
+    /// <summary>The longest <see cref="Kind"/> kept.</summary>
+    public const int MaxKindChars = 100;
+
+    /// <summary>The category, cut to <see cref="MaxKindChars"/> characters with a note saying how much was left out.</summary>
+    public string Kind { get => _kind; init => _kind = Bound(value, MaxKindChars, "name"); }
+
     /// <summary>What went wrong, cut to <see cref="MaxMessageChars"/> characters with a note saying how much was left out.</summary>
-    public string Message { get => _message; init => _message = Bound(value); }
+    public string Message { get => _message; init => _message = Bound(value, MaxMessageChars, "message"); }
 
-    private readonly string _message = Bound(Message);
+    private readonly string _kind = Bound(Kind, MaxKindChars, "name");
 
-    private static string Bound(string message)
+    private readonly string _message = Bound(Message, MaxMessageChars, "message");
+
+    private static string Bound(string text, int max, string what)
     {
-        ArgumentNullException.ThrowIfNull(message);
-        if (message.Length <= MaxMessageChars)
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length <= max)
         {
-            return message;
+            return text;
         }
 
-        var keep = char.IsHighSurrogate(message[MaxMessageChars - 1]) ? MaxMessageChars - 1 : MaxMessageChars;
-        return string.Concat(message.AsSpan(0, keep), $"… [the message was cut: {message.Length - keep:N0} more characters]");
+        var keep = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+        return string.Concat(text.AsSpan(0, keep), $"… [the {what} was cut: {text.Length - keep:N0} more characters]");
     }
 }
 

@@ -26,7 +26,7 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
 {
     private const int MaxDepth = 64;
     private readonly HashSet<ObjectInstance> _path = new(ReferenceEqualityComparer.Instance);
-    private int _chars;
+    private long _chars;
 
     /// <summary>Whether the last conversion was cut short because it exceeded the size bound.</summary>
     public bool Truncated { get; private set; }
@@ -60,17 +60,13 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 _chars += 8;
                 return double.IsFinite(number) ? JsonValue.Create(number) : null;
             case Types.String:
-                var text = value.AsString();
-                _chars += text.Length + 2;
-                return JsonValue.Create(text);
+                return JsonValue.Create(Bounded(value.AsString()));
             case Types.BigInt:
                 var digits = ((JsBigInt)value).ToString();
-                _chars += digits.Length;
-                return JsonNode.Parse(digits);
+                var kept = Bounded(digits);
+                return ReferenceEquals(kept, digits) ? JsonNode.Parse(digits) : JsonValue.Create(kept);
             case Types.Symbol:
-                var symbol = value.ToString();
-                _chars += symbol.Length + 2;
-                return JsonValue.Create(symbol);
+                return JsonValue.Create(Bounded(value.ToString()));
         }
 
         var obj = value.AsObject();
@@ -80,9 +76,7 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 _chars += 26;
                 return IsoDate(date) is { } iso ? JsonValue.Create(iso) : null;
             case JsRegExp regex:
-                var pattern = "/" + regex.Source + "/" + regex.Flags;
-                _chars += pattern.Length + 2;
-                return JsonValue.Create(pattern);
+                return JsonValue.Create(Bounded("/" + regex.Source + "/" + regex.Flags));
             case Function:
                 return null;
         }
@@ -195,19 +189,42 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 break;
             }
 
-            var name = TypeConverter.ToString(key);
-            _chars += name.Length + 4;
+            var name = Bounded(TypeConverter.ToString(key));
+            _chars += 2;
             result[name] = item.IsUndefined() || item is Function ? null : Convert(item, $"{path}.get({Display(key)})", depth + 1);
         }
 
         return result;
     }
 
-    private static JsonObject ConvertError(ObjectInstance error) => new()
+    private JsonObject ConvertError(ObjectInstance error) => new()
     {
-        ["name"] = TypeConverter.ToString(error.Get("name")),
-        ["message"] = TypeConverter.ToString(error.Get("message")),
+        ["name"] = Bounded(TypeConverter.ToString(error.Get("name"))),
+        ["message"] = Bounded(TypeConverter.ToString(error.Get("message"))),
     };
+
+    /// <summary>
+    /// A string as it crosses: whole while the bound has room for it, otherwise cut where the bound ends, with a note
+    /// of how much was left out (a single string can be as large as the whole bound allows, and no larger).
+    /// </summary>
+    private string Bounded(string text)
+    {
+        var room = Math.Max(0, maxChars - _chars);
+        _chars += text.Length + 2;
+        if (text.Length <= room)
+        {
+            return text;
+        }
+
+        Truncated = true;
+        var keep = (int)room;
+        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), $"…[truncated: {text.Length - keep:N0} more characters]");
+    }
 
     private JsonNode? ConvertObject(ObjectInstance obj, string path, int depth)
     {
@@ -239,8 +256,8 @@ internal sealed class JsonConversion(Engine engine, int maxChars)
                 continue;
             }
 
-            var name = key.ToString();
-            _chars += name.Length + 4;
+            var name = Bounded(key.ToString());
+            _chars += 2;
             result[name] = Convert(item, $"{path}.{name}", depth + 1);
         }
 
