@@ -137,16 +137,26 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     /// Serves the tools over this process's standard input and output until standard input closes or
     /// <paramref name="cancellationToken"/> is cancelled. Nothing else may write to standard output meanwhile.
     /// </summary>
+    /// <remarks>
+    /// When standard input ends (the client closed it, or went away), code still running is cancelled, every request
+    /// read so far is answered (a cancelled execution with status <see cref="ExecutionStatus.Cancelled"/>), within
+    /// <see cref="EndOfInputDrainLimit"/>, and then this returns. The server runs no more code after that: its
+    /// later executions end as <see cref="ExecutionStatus.Cancelled"/>; dispose it.
+    /// </remarks>
     /// <param name="loggerFactory">Logging of the MCP session; none by default. It must not write to stdout.</param>
     /// <param name="cancellationToken">Stops serving.</param>
     public async Task RunStdioAsync(ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        var transport = new StdioServerTransport(_options.ServerName, loggerFactory);
+        var stdio = new DrainingStdio(Console.OpenStandardInput(), Console.OpenStandardOutput(), () => _stopping.CancelAsync(), EndOfInputDrainLimit);
+        var transport = new StreamServerTransport(stdio.Input, stdio.Output, _options.ServerName, loggerFactory);
         await using (transport.ConfigureAwait(false))
         {
             await RunAsync(transport, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>How long <see cref="RunStdioAsync"/> waits, once standard input has ended, for the answers to the requests it read.</summary>
+    public static TimeSpan EndOfInputDrainLimit { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Runs code as <c>execute_code</c> does: in a fresh session that is disposed afterwards, or in the named session
