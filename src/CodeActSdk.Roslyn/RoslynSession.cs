@@ -297,6 +297,7 @@ internal sealed class RoslynSession : IInterpreterSession
 
     private IReadOnlyList<VariableSummary> Describe()
     {
+        UseInvariantCulture();
         var options = _options with { Timeout = DigestTime, MaxOutputChars = 1 };
         using var budget = new ExecutionBudget(options, CancellationToken.None);
         // Without the files, as without the tools: previews must not read or write them.

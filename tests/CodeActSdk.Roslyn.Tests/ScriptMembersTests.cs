@@ -119,6 +119,67 @@ public class ScriptMembersTests : RoslynTestBase
         await TheSessionGoesOn(session);
     }
 
+    [TestCase("async ValueTask<int> Later() { await Task.Delay(100_000); return 1; } Later()")]
+    [TestCase("async Task<int> Later() { await Task.Delay(100_000); return 1; } Task.WhenAll(Later(), Later())")]
+    [TestCase("async Task<int> Later() { await Task.Delay(100_000); return 1; } final_answer(new { pending = new ValueTask<int>(Later()) });")]
+    [TestCase("async ValueTask<int> Later() { await Task.Delay(100_000); return 1; } Files.WriteJson(\"pending.json\", Later());")]
+    public async Task A_task_that_is_still_running_is_not_waited_for_as_a_value(string code)
+    {
+        // Reading Result of an unfinished task would wait on the sandbox thread for a continuation only that thread
+        // could run: the session would never answer again.
+        var session = await Interpreter.CreateSessionAsync(Short);
+        try
+        {
+            var result = await session.ExecuteAsync(code).WaitAsync(HangDetector);
+
+            result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
+            result.Error!.Message.Should().Contain("await");
+            await TheSessionGoesOn(session);
+        }
+        finally
+        {
+            await Close(session);
+        }
+    }
+
+    [Test]
+    public async Task The_state_digest_shows_what_it_can_and_the_session_goes_on()
+    {
+        var session = await Interpreter.CreateSessionAsync(Short);
+        try
+        {
+            await DescribeTheStateAsync(session);
+        }
+        finally
+        {
+            await Close(session);
+        }
+    }
+
+    private static async Task DescribeTheStateAsync(IInterpreterSession session)
+    {
+        (await session.ExecuteAsync(Declarations("loops") + """
+
+            class Trap { public int Value => int.Parse(Misbehave()); }
+            class Thrower { public int Value => throw new Nasty(); }
+            async ValueTask<int> Later() { await Task.Delay(100_000); return 1; }
+            var nasty = new Nasty();
+            var trap = new Trap();
+            var thrower = new Thrower();
+            var loud = new List<Loud> { new Loud() };
+            var pending = Later();
+            var after = 41;
+            """)).Status.Should().Be(ExecutionStatus.Completed);
+
+        var digest = (await session.DescribeVariablesAsync().AsTask().WaitAsync(HangDetector)).ToDictionary(v => v.Name);
+
+        digest.Keys.Should().Contain(["nasty", "trap", "thrower", "loud", "pending", "after"]);
+        digest["trap"].Preview.Should().Contain("cannot be shown");
+        digest["thrower"].Preview.Should().Contain("cannot be shown");
+        digest["after"].Preview.Should().Be("41");
+        (await session.ExecuteAsync("after + 1").WaitAsync(HangDetector)).Value!.Value.GetInt32().Should().Be(42);
+    }
+
     [Test]
     public async Task Values_kept_in_the_state_are_never_compared_hashed_or_disposed_by_the_host()
     {
@@ -145,6 +206,16 @@ public class ScriptMembersTests : RoslynTestBase
         (await session.ExecuteAsync("odd = new Odd(); pair = pair with { Left = odd }; 2")).Value!.Value.GetInt32().Should().Be(2);
         await session.DescribeVariablesAsync();
         await TheSessionGoesOn(session);
+    }
+
+    [Test]
+    public async Task Disposing_a_session_whose_execution_is_stuck_answers()
+    {
+        var session = await Interpreter.CreateSessionAsync(Short);
+        var stuck = await session.ExecuteAsync("async ValueTask<int> Later() { await Task.Delay(100_000); return 1; } Later()").WaitAsync(HangDetector);
+
+        stuck.Status.Should().NotBe(ExecutionStatus.Completed);
+        await Close(session);
     }
 
     /// <summary>Disposes a session, failing the test (instead of hanging it) when the session never gives its turn back.</summary>

@@ -134,7 +134,8 @@ public static class SandboxGuard
 
     /// <summary>
     /// The options a <c>JsonSerializer</c> call passes: null means the session's defaults, and options not yet used
-    /// get a resolver of their own, so that their cache of the code's types goes away with them.
+    /// get a resolver of their own, so that their cache of the code's types goes away with them, and the sandbox's
+    /// refusal to wait for a task (<see cref="TaskRefusal"/>).
     /// </summary>
     public static JsonSerializerOptions JsonOptions(JsonSerializerOptions? requested)
     {
@@ -146,6 +147,7 @@ public static class SandboxGuard
         if (!requested.IsReadOnly && requested.TypeInfoResolver is null)
         {
             requested.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+            requested.Converters.Add(new TaskRefusal());
         }
 
         return requested;
