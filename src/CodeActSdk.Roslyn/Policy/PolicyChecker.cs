@@ -17,7 +17,8 @@ internal sealed record PolicyViolation(string Symbol, string Reason, int Line, i
 /// passes cover each other: the syntax (for constructs refused outright, such as <c>unsafe</c> and <c>#r</c>), the
 /// symbols every name, type and declaration binds to, including the members C# calls implicitly (foreach, await,
 /// deconstruction, queries, collection initialisers, conversions), and the operation tree, where implicit calls such
-/// as interpolated-string handlers, pattern members and collection-expression builders appear.
+/// as interpolated-string handlers, pattern members and collection-expression builders appear. On top of the policy,
+/// the operation walk applies <see cref="ProcessStateRule"/>: the static state of library types is never changed.
 /// </summary>
 internal sealed class PolicyChecker
 {
@@ -328,6 +329,7 @@ internal sealed class PolicyChecker
                 break;
             case IMemberReferenceOperation reference:
                 CheckMember(reference.Member, at);
+                CheckProcessState(reference, at);
                 break;
             case IBinaryOperation binary:
                 CheckMember(binary.OperatorMethod, at);
@@ -434,6 +436,19 @@ internal sealed class PolicyChecker
                 CheckType(localType, at);
                 break;
         }
+    }
+
+    /// <summary>Applies <see cref="ProcessStateRule"/>: no library type's static state is changed or subscribed to, unless a member rule allows that member by name.</summary>
+    private void CheckProcessState(IMemberReferenceOperation reference, SyntaxNode at)
+    {
+        var member = reference.Member.OriginalDefinition;
+        if (IsTrusted(member) || member.ContainingType is not { } type || ProcessStateRule.Refusal(reference) is not { } reason
+            || _policy.AllowsMemberByName(PathOf(type), member.Name))
+        {
+            return;
+        }
+
+        Report(Display(reference.Member), reason, at);
     }
 
     private void CheckType(ITypeSymbol? type, SyntaxNode at, bool typeArgumentsOnly = false)

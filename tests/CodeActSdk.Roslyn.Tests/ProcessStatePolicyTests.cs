@@ -1,0 +1,101 @@
+namespace CodeActSdk.Roslyn.Tests;
+
+/// <summary>
+/// Code cannot change what the whole host process shares, nor hook its own code into it: registries, settings,
+/// caches and process-wide events are refused before anything runs, each with a message that names the API and says
+/// what to do instead.
+/// </summary>
+public class ProcessStatePolicyTests : RoslynTestBase
+{
+    [TearDown]
+    public async Task The_next_session_still_works()
+    {
+        (await RunAsync("1 + 1")).Value!.Value.GetInt32().Should().Be(2);
+    }
+
+    [Test]
+    public async Task A_host_that_allows_all_of_System_still_keeps_its_static_state()
+    {
+        // The rule is structural, not a list: whatever a host allows, library types' static properties are not
+        // assigned and their static events are not subscribed to (the values are written back unchanged, and the
+        // handler removed again, so that nothing changes even if the rule failed).
+        using var wide = new RoslynInterpreter(new RoslynInterpreterOptions { Policy = CSharpApiPolicy.Empty.AllowNamespace("System") });
+        await using var session = await wide.CreateSessionAsync(new SandboxOptions());
+
+        var directory = await session.ExecuteAsync("Console.WriteLine(\"ran\");\nEnvironment.CurrentDirectory = Environment.CurrentDirectory;");
+        var cache = await session.ExecuteAsync("Console.WriteLine(\"ran\");\nRegex.CacheSize += 0;");
+        var handler = await session.ExecuteAsync("""
+            Console.WriteLine("ran");
+            void Observe(object sender, UnobservedTaskExceptionEventArgs e) { }
+            TaskScheduler.UnobservedTaskException += Observe;
+            TaskScheduler.UnobservedTaskException -= Observe;
+            """);
+
+        directory.Status.Should().Be(ExecutionStatus.PolicyViolation, directory.Error?.Message);
+        directory.Stdout.Should().BeEmpty();
+        directory.Error!.Message.Should().Contain("System.Environment.CurrentDirectory: it is shared by the whole host process and every session in it");
+        cache.Error!.Message.Should().Contain("System.Text.RegularExpressions.Regex.CacheSize: it is shared by the whole host process");
+        handler.Status.Should().Be(ExecutionStatus.PolicyViolation, handler.Error?.Message);
+        handler.Error!.Message.Should().Contain("line 3, column 1: System.Threading.Tasks.TaskScheduler.UnobservedTaskException: it is an event of the whole host process")
+            .And.Contain("line 4, column 1");
+        (await session.ExecuteAsync("Environment.NewLine.Length + Regex.CacheSize * 0")).Status.Should().Be(ExecutionStatus.Completed, "reading the state is fine");
+    }
+
+    [Test]
+    public async Task A_member_rule_naming_the_member_lifts_the_static_state_rule()
+    {
+        using var custom = new RoslynInterpreter(new RoslynInterpreterOptions
+        {
+            Policy = CSharpApiPolicy.Default.AllowMember("System.Text.RegularExpressions.Regex", "CacheSize"),
+        });
+        await using var session = await custom.CreateSessionAsync(new SandboxOptions());
+
+        var result = await session.ExecuteAsync("Regex.CacheSize = Regex.CacheSize; Regex.CacheSize > 0");
+
+        result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
+        result.Value!.Value.GetBoolean().Should().BeTrue();
+    }
+
+    [Test]
+    public async Task Everyday_code_and_the_codes_own_static_state_are_still_allowed()
+    {
+        var result = await RunAsync("""
+            static class Counter
+            {
+                public static int Count;
+                public static string Last { get; set; } = "";
+                public static event Action<int> Changed;
+                public static void Bump() { Count++; Last = "bump"; Changed?.Invoke(Count); }
+            }
+            var seen = new List<int>();
+            Counter.Changed += seen.Add;
+            Counter.Bump();
+            Counter.Count += 10;
+            (Counter.Count, Counter.Last) = (Counter.Count + 1, "set");
+            var bytes = Encoding.UTF8.GetBytes("héllo");
+            var latin = Encoding.Latin1.GetString(new byte[] { 0x63, 0x61, 0x66, 0xE9 });
+            var utf16 = Encoding.GetEncoding("utf-16").GetByteCount("ab");
+            var price = 1234.5.ToString("N2", CultureInfo.InvariantCulture);
+            var german = 1234.5.ToString("N2", CultureInfo.GetCultureInfo("de-DE"));
+            var parsed = double.Parse("3.25", CultureInfo.InvariantCulture);
+            var digits = new Regex(@"\d+");
+            var numbers = digits.Matches("a1 b22 c333").Select(m => int.Parse(m.Value)).ToList();
+            var quick = Regex.IsMatch("abc", "^a");
+            var sb = new StringBuilder();
+            foreach (var (word, count) in "b a b c b".Split(' ').GroupBy(w => w).ToDictionary(g => g.Key, g => g.Count()).OrderBy(p => p.Key)) sb.Append($"{word}={count};");
+            var json = JsonSerializer.Serialize(new { numbers, quick });
+            var pretty = JsonSerializer.Serialize(numbers, new JsonSerializerOptions { WriteIndented = true });
+            var web = JsonSerializer.Deserialize<Dictionary<string, int>>("{\"a\":1}", new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var dice = Random.Shared.Next(1, 7);
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "A", "a" };
+            await Task.Delay(1);
+            Console.WriteLine(sb.ToString());
+            new { Counter.Count, Counter.Last, Seen = seen.Count, Bytes = bytes.Length, latin, utf16, price, german, parsed, Sum = numbers.Sum(), json, Web = web["a"], Dice = dice is >= 1 and <= 6, Names = names.Count }
+            """);
+
+        result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
+        result.Stdout.Should().Be("a=1;b=3;c=1;\n");
+        result.Value!.Value.GetRawText().Should().Be(
+            """{"Count":12,"Last":"set","Seen":1,"Bytes":6,"latin":"café","utf16":4,"price":"1,234.50","german":"1.234,50","parsed":3.25,"Sum":356,"json":"{\"numbers\":[1,22,333],\"quick\":true}","Web":1,"Dice":true,"Names":1}""");
+    }
+}
