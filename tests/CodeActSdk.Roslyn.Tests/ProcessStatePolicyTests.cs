@@ -13,6 +13,56 @@ public class ProcessStatePolicyTests : RoslynTestBase
         (await RunAsync("1 + 1")).Value!.Value.GetInt32().Should().Be(2);
     }
 
+    // Encoding providers: the host would call the code's provider for every encoding lookup of the process.
+    [TestCase("class Legacy : EncodingProvider { public override Encoding GetEncoding(int codepage) => null; public override Encoding GetEncoding(string name) => null; } Encoding.RegisterProvider(new Legacy());",
+        "System.Text.Encoding.RegisterProvider", "encoding providers are registered for the whole host process")]
+    // Process settings.
+    [TestCase("AppContext.SetSwitch(\"System.Globalization.Invariant\", true);", "System.AppContext.SetSwitch", "settings of the whole host process")]
+    [TestCase("AppContext.SetData(\"Answer\", 42);", "System.AppContext.SetData", "keep your settings in variables")]
+    // Cultures: process defaults, the current thread's culture (the thread is shared with other sessions) and caches.
+    [TestCase("CultureInfo.DefaultThreadCurrentCulture = new CultureInfo(\"de-DE\");", "System.Globalization.CultureInfo.DefaultThreadCurrentCulture", "pass CultureInfo.InvariantCulture")]
+    [TestCase("CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.GetCultureInfo(\"fr-FR\");", "System.Globalization.CultureInfo.DefaultThreadCurrentUICulture", "invariant culture")]
+    [TestCase("CultureInfo.CurrentUICulture = CultureInfo.GetCultureInfo(\"fr-FR\");", "System.Globalization.CultureInfo.CurrentUICulture", "invariant culture")]
+    [TestCase("System.Threading.Thread.CurrentThread.CurrentCulture = new CultureInfo(\"de-DE\");", "System.Threading.Thread", "threads")]
+    [TestCase("CultureInfo.InvariantCulture.ClearCachedData();", "System.Globalization.CultureInfo.ClearCachedData", "culture data is cached once for the whole host process")]
+    [TestCase("TimeZoneInfo.ClearCachedData();", "System.TimeZoneInfo", "work in UTC")]
+    // Process-wide events and hooks.
+    [TestCase("TaskScheduler.UnobservedTaskException += (sender, e) => e.SetObserved();", "System.Threading.Tasks.TaskScheduler.UnobservedTaskException", "would call your code later")]
+    [TestCase("AppDomain.CurrentDomain.UnhandledException += (sender, e) => Console.WriteLine(\"crashed\");", "System.AppDomain", "would call your code later")]
+    [TestCase("AppDomain.CurrentDomain.FirstChanceException += (sender, e) => Console.WriteLine(e.Exception.Message);", "System.AppDomain", "handle errors where they happen")]
+    [TestCase("AppDomain.CurrentDomain.ProcessExit += (sender, e) => Console.WriteLine(\"bye\");", "System.AppDomain", "on the host's threads")]
+    [TestCase("System.Runtime.Loader.AssemblyLoadContext.Default.Resolving += (context, name) => null;", "System.Runtime.Loader.AssemblyLoadContext", "would call your code later")]
+    // Shared caches, pools and defaults.
+    [TestCase("Regex.CacheSize = 0;", "System.Text.RegularExpressions.Regex.CacheSize", "construct a Regex once and reuse it")]
+    [TestCase("var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024);", "System.Buffers.ArrayPool", "allocate with new T[n]")]
+    [TestCase("var json = JsonSerializer.Serialize(new { a = 1 }, JsonSerializerOptions.Default);", "System.Text.Json.JsonSerializerOptions.Default", "new JsonSerializerOptions(JsonSerializerDefaults.Web)")]
+    [TestCase("var json = JsonSerializer.Serialize(new { a = 1 }, JsonSerializerOptions.Web);", "System.Text.Json.JsonSerializerOptions.Web", "shared by the whole host process")]
+    [TestCase("var options = new JsonSerializerOptions { WriteIndented = true }; options.MakeReadOnly(populateMissingResolver: true);", "System.Text.Json.JsonSerializerOptions.MakeReadOnly", "MakeReadOnly is not needed")]
+    // The runtime's and the host's settings.
+    [TestCase("System.Threading.ThreadPool.SetMinThreads(1000, 1000);", "System.Threading.ThreadPool", "the thread pool and its settings")]
+    [TestCase("System.Threading.Thread.CurrentThread.Priority = System.Threading.ThreadPriority.Highest;", "System.Threading.Thread", "threads")]
+    [TestCase("System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.SustainedLowLatency;", "System.Runtime.GCSettings", "garbage collector")]
+    [TestCase("GC.AddMemoryPressure(1L << 30);", "System.GC", "garbage collector")]
+    [TestCase("GC.TryStartNoGCRegion(1_000_000);", "System.GC", "garbage collector")]
+    [TestCase("GC.RegisterForFullGCNotification(10, 10);", "System.GC", "garbage collector")]
+    [TestCase("Environment.SetEnvironmentVariable(\"PATH\", \"\");", "System.Environment", "its variables, current directory")]
+    [TestCase("Environment.CurrentDirectory = \"/\";", "System.Environment", "keep the values you need in variables")]
+    [TestCase("Environment.ExitCode = 3;", "System.Environment", "exit code")]
+    // The host's console.
+    [TestCase("Console.SetOut(null);", "Console.SetOut", "build it in a StringBuilder")]
+    [TestCase("var line = Console.ReadLine();", "Console.ReadLine", "the host's console (its input")]
+    [TestCase("Console.Title = \"mine\";", "Console.Title", "Write, WriteLine, Out and Error")]
+    [TestCase("System.Console.SetError(null);", "System.Console", "without the System. prefix")]
+    public async Task Process_wide_state_is_refused_with_a_message_saying_what_to_do(string code, string symbol, string reason)
+    {
+        var result = await RunAsync("Console.WriteLine(\"ran\");\n" + code);
+
+        result.Status.Should().Be(ExecutionStatus.PolicyViolation, result.Error?.Message);
+        result.Stdout.Should().BeEmpty("nothing runs when the policy refuses the code");
+        result.Error!.Message.Should().Contain(symbol).And.Contain(reason);
+        result.Error.Line.Should().Be(2);
+    }
+
     [Test]
     public async Task A_host_that_allows_all_of_System_still_keeps_its_static_state()
     {
