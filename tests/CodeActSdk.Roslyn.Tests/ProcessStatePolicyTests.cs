@@ -37,6 +37,10 @@ public class ProcessStatePolicyTests : RoslynTestBase
     [TestCase("var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024);", "System.Buffers.ArrayPool", "allocate with new T[n]")]
     [TestCase("var json = JsonSerializer.Serialize(new { a = 1 }, JsonSerializerOptions.Default);", "System.Text.Json.JsonSerializerOptions.Default", "new JsonSerializerOptions(JsonSerializerDefaults.Web)")]
     [TestCase("var json = JsonSerializer.Serialize(new { a = 1 }, JsonSerializerOptions.Web);", "System.Text.Json.JsonSerializerOptions.Web", "shared by the whole host process")]
+    [TestCase("record Row(int Id, string Name); var rows = new System.Text.Json.Nodes.JsonArray(); rows.Add(new Row(1, \"a\"));", "System.Text.Json.Nodes.JsonArray.Add<", "JsonSerializer.SerializeToNode(value)")]
+    [TestCase("var node = JsonValue.Create(new { id = 1, name = \"a\" });", "System.Text.Json.Nodes.JsonValue.Create<", "shared JsonSerializerOptions.Default")]
+    [TestCase("object boxed = 5; var node = JsonValue.Create(boxed);", "System.Text.Json.Nodes.JsonValue.Create<object>", "keep your types for the life of the host")]
+    [TestCase("var list = new List<int> { 1 }; var node = JsonNode.Parse(\"[0]\")![0]!; node.ReplaceWith(list);", "System.Text.Json.Nodes.JsonNode.ReplaceWith<", "SerializeToNode")]
     [TestCase("var options = new JsonSerializerOptions { WriteIndented = true }; options.MakeReadOnly(populateMissingResolver: true);", "System.Text.Json.JsonSerializerOptions.MakeReadOnly", "MakeReadOnly is not needed")]
     // The runtime's and the host's settings.
     [TestCase("System.Threading.ThreadPool.SetMinThreads(1000, 1000);", "System.Threading.ThreadPool", "the thread pool and its settings")]
@@ -136,16 +140,21 @@ public class ProcessStatePolicyTests : RoslynTestBase
             var json = JsonSerializer.Serialize(new { numbers, quick });
             var pretty = JsonSerializer.Serialize(numbers, new JsonSerializerOptions { WriteIndented = true });
             var web = JsonSerializer.Deserialize<Dictionary<string, int>>("{\"a\":1}", new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            var nodes = new JsonArray { 1, "two" };
+            nodes.Add(3.5);
+            nodes.Add(JsonValue.Create(DateTime.UnixEpoch));
+            nodes.Add(JsonSerializer.SerializeToNode(new { numbers }));
+            nodes[0]!.ReplaceWith(0);
             var dice = Random.Shared.Next(1, 7);
             var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "A", "a" };
             await Task.Delay(1);
             Console.WriteLine(sb.ToString());
-            new { Counter.Count, Counter.Last, Seen = seen.Count, Bytes = bytes.Length, latin, utf16, price, german, parsed, Sum = numbers.Sum(), json, Web = web["a"], Dice = dice is >= 1 and <= 6, Names = names.Count }
+            new { Counter.Count, Counter.Last, Seen = seen.Count, Bytes = bytes.Length, latin, utf16, price, german, parsed, Sum = numbers.Sum(), json, Web = web["a"], Nodes = nodes.ToJsonString(), Dice = dice is >= 1 and <= 6, Names = names.Count }
             """);
 
         result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
         result.Stdout.Should().Be("a=1;b=3;c=1;\n");
         result.Value!.Value.GetRawText().Should().Be(
-            """{"Count":12,"Last":"set","Seen":1,"Bytes":6,"latin":"café","utf16":4,"price":"1,234.50","german":"1.234,50","parsed":3.25,"Sum":356,"json":"{\"numbers\":[1,22,333],\"quick\":true}","Web":1,"Dice":true,"Names":1}""");
+            """{"Count":12,"Last":"set","Seen":1,"Bytes":6,"latin":"café","utf16":4,"price":"1,234.50","german":"1.234,50","parsed":3.25,"Sum":356,"json":"{\"numbers\":[1,22,333],\"quick\":true}","Web":1,"Nodes":"[0,\"two\",3.5,\"1970-01-01T00:00:00Z\",{\"numbers\":[1,22,333]}]","Dice":true,"Names":1}""");
     }
 }

@@ -88,7 +88,7 @@ public class ScriptMembersTests : RoslynTestBase
     [TestCase("class Box { public int Value => throw new Nasty(); } new Box()", "Nasty")]
     [TestCase("IEnumerable<int> Items() { yield return 1; throw new Nasty(); } Items()", "Nasty")]
     [TestCase("class Box { public int Value => throw new Nasty(); } final_answer(new Box());", "Nasty")]
-    [TestCase("class Box { public int Value => throw new Nasty(); } tools.Keep(JsonValue.Create(new Box()));", "Nasty")]
+    [TestCase("class Box { public int Value => throw new Nasty(); } tools.Keep(JsonSerializer.SerializeToNode(new Box()));", "Nasty")]
     [TestCase("class Box { public int Value => throw new Nasty(); } Files.WriteJson(\"box.json\", new Box());", "Nasty")]
     [TestCase("class Shout { public override string ToString() => throw new Nasty(); } Console.WriteLine(new Shout());", "Nasty")]
     [TestCase("class Held : IDisposable { public void Dispose() => throw new Nasty(); } using (new Held()) { }", "Nasty")]

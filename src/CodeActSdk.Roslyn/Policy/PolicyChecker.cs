@@ -18,7 +18,8 @@ internal sealed record PolicyViolation(string Symbol, string Reason, int Line, i
 /// symbols every name, type and declaration binds to, including the members C# calls implicitly (foreach, await,
 /// deconstruction, queries, collection initialisers, conversions), and the operation tree, where implicit calls such
 /// as interpolated-string handlers, pattern members and collection-expression builders appear. On top of the policy,
-/// the operation walk applies <see cref="ProcessStateRule"/>: the static state of library types is never changed.
+/// <see cref="ProcessStateRule"/> keeps the static state of library types unchanged and
+/// <see cref="SharedJsonDefaultsRule"/> keeps the code's types out of the process-wide serializer cache.
 /// </summary>
 internal sealed class PolicyChecker
 {
@@ -403,6 +404,12 @@ internal sealed class PolicyChecker
                 if (Decide(method) is { Allowed: false } refused)
                 {
                     Report(Display(method), refused, at);
+                    return;
+                }
+
+                if (SharedJsonDefaultsRule.Refusal((IMethodSymbol)symbol) is { } shared)
+                {
+                    Report(Display(symbol), shared, at);
                     return;
                 }
 
