@@ -441,6 +441,22 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
         return result;
     }
 
+    /// <summary>
+    /// Whether calls to <paramref name="method"/> get a guard in their arguments (a match timeout, a charge, the
+    /// session's JSON options). Only calls written out get them, so <see cref="Policy.PolicyChecker"/> refuses such a
+    /// method as a method group (<c>Func&lt;string, string, bool&gt; m = Regex.IsMatch;</c>), which would call it unguarded.
+    /// </summary>
+    public static bool GuardsCallsTo(IMethodSymbol method)
+    {
+        var definition = method.ReducedFrom ?? method.OriginalDefinition;
+        var typeName = definition.ContainingType.ToDisplayString();
+        var memberName = definition.MethodKind == MethodKind.Constructor ? ".ctor" : definition.Name;
+        return definition.Parameters.Any(p =>
+            (typeName == RegexType && (p.Name == "matchTimeout" || (p.Name == "pattern" && definition.IsStatic)))
+            || (typeName == JsonSerializerType && IsJsonOptions(p))
+            || (ChargedArguments.ContainsKey((typeName, memberName, p.Name)) && p.Type.SpecialType == SpecialType.System_Int32));
+    }
+
     private static bool IsJsonOptions(IParameterSymbol parameter) => parameter.Type.ToDisplayString() is "System.Text.Json.JsonSerializerOptions" or "System.Text.Json.JsonSerializerOptions?";
 
     private static ArgumentListSyntax AddRegexTimeout(IMethodSymbol method, ArgumentListSyntax arguments)

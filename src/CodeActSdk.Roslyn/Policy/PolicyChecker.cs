@@ -1,3 +1,4 @@
+using CodeActSdk.Roslyn.Compilation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -37,6 +38,7 @@ internal sealed class PolicyChecker
 
     private const string Unsafe = "unsafe code, pointers and stackalloc are not available in the sandbox: use arrays, Span<T> and safe code";
     private const string Native = "native functions are not available in the sandbox";
+    private const string MethodGroup = "call it directly, not through a method group or delegate: the sandbox adds its limits (the time limit of regular expressions, the memory charge of sizes, the session's JSON options) to direct calls only";
     private const string Dynamic = "dynamic is not available in the sandbox: use concrete types, or JsonNode for JSON-shaped data";
 
     private readonly CSharpApiPolicy _policy;
@@ -331,6 +333,11 @@ internal sealed class PolicyChecker
             case IMemberReferenceOperation reference:
                 CheckMember(reference.Member, at);
                 CheckProcessState(reference, at);
+                if (reference is IMethodReferenceOperation { Method: var target } && !IsTrusted(target) && GuardRewriter.GuardsCallsTo(target))
+                {
+                    Report(Display(target), MethodGroup, at);
+                }
+
                 break;
             case IBinaryOperation binary:
                 CheckMember(binary.OperatorMethod, at);
