@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace CodeActSdk.Roslyn.Tests;
 
 /// <summary>
@@ -110,6 +112,41 @@ public class ProcessStatePolicyTests : RoslynTestBase
         result.Value!.Value.GetBoolean().Should().BeTrue();
     }
 
+    [TestCase("for (var i = 0; i < 1000; i++) { var c = CultureInfo.GetCultureInfo(\"en-US-x-s\" + i); }")]
+    [TestCase("var c = new CultureInfo(\"qaa-x-\" + Guid.NewGuid().ToString(\"N\")[..8]);")]
+    [TestCase("var c = CultureInfo.CreateSpecificCulture(\"de-DE-x-\" + 1);")]
+    [TestCase("var c = CultureInfo.GetCultureInfo(name: \"en-US\", altName: \"en-x-\" + 2);")]
+    [TestCase("var c = CompareInfo.GetCompareInfo(\"en-x-\" + 3);")]
+    public async Task Invented_culture_names_are_refused_so_that_the_process_wide_culture_cache_cannot_grow(string code)
+    {
+        // The runtime would make up data for such names and cache each culture for the life of the host.
+        var result = await RunAsync(code);
+
+        result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
+        result.Error!.Kind.Should().Be("CultureNotFoundException");
+        result.Error.Message.Should().Contain("is not a culture the sandbox knows: use a predefined name such as en-US");
+    }
+
+    [Test]
+    public async Task Predefined_culture_and_region_names_are_used_as_written()
+    {
+        if (CultureInfo.GetCultures(CultureTypes.SpecificCultures).Length < 2)
+        {
+            Assert.Ignore("The runtime has no culture data here (globalization-invariant mode).");
+        }
+
+        var result = await RunAsync("""
+            var german = 1234.5.ToString("N2", CultureInfo.GetCultureInfo("de-DE"));
+            var french = new CultureInfo("FR-fr").Name;
+            var region = new RegionInfo("US").TwoLetterISORegionName + new RegionInfo("en-GB").TwoLetterISORegionName;
+            var swedish = CompareInfo.GetCompareInfo("sv-SE").Compare("a", "b");
+            (german, french, region, swedish, CultureInfo.GetCultureInfo("").Name)
+            """);
+
+        result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
+        result.Value!.Value.GetRawText().Should().Be("""{"Item1":"1.234,50","Item2":"fr-FR","Item3":"USGB","Item4":-1,"Item5":""}""");
+    }
+
     [Test]
     public async Task Everyday_code_and_the_codes_own_static_state_are_still_allowed()
     {
@@ -130,7 +167,6 @@ public class ProcessStatePolicyTests : RoslynTestBase
             var latin = Encoding.Latin1.GetString(new byte[] { 0x63, 0x61, 0x66, 0xE9 });
             var utf16 = Encoding.GetEncoding("utf-16").GetByteCount("ab");
             var price = 1234.5.ToString("N2", CultureInfo.InvariantCulture);
-            var german = 1234.5.ToString("N2", CultureInfo.GetCultureInfo("de-DE"));
             var parsed = double.Parse("3.25", CultureInfo.InvariantCulture);
             var digits = new Regex(@"\d+");
             var numbers = digits.Matches("a1 b22 c333").Select(m => int.Parse(m.Value)).ToList();
@@ -149,12 +185,12 @@ public class ProcessStatePolicyTests : RoslynTestBase
             var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "A", "a" };
             await Task.Delay(1);
             Console.WriteLine(sb.ToString());
-            new { Counter.Count, Counter.Last, Seen = seen.Count, Bytes = bytes.Length, latin, utf16, price, german, parsed, Sum = numbers.Sum(), json, Web = web["a"], Nodes = nodes.ToJsonString(), Dice = dice is >= 1 and <= 6, Names = names.Count }
+            new { Counter.Count, Counter.Last, Seen = seen.Count, Bytes = bytes.Length, latin, utf16, price, parsed, Sum = numbers.Sum(), json, Web = web["a"], Nodes = nodes.ToJsonString(), Dice = dice is >= 1 and <= 6, Names = names.Count }
             """);
 
         result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
         result.Stdout.Should().Be("a=1;b=3;c=1;\n");
         result.Value!.Value.GetRawText().Should().Be(
-            """{"Count":12,"Last":"set","Seen":1,"Bytes":6,"latin":"café","utf16":4,"price":"1,234.50","german":"1.234,50","parsed":3.25,"Sum":356,"json":"{\"numbers\":[1,22,333],\"quick\":true}","Web":1,"Nodes":"[0,\"two\",3.5,\"1970-01-01T00:00:00Z\",{\"numbers\":[1,22,333]}]","Dice":true,"Names":1}""");
+            """{"Count":12,"Last":"set","Seen":1,"Bytes":6,"latin":"café","utf16":4,"price":"1,234.50","parsed":3.25,"Sum":356,"json":"{\"numbers\":[1,22,333],\"quick\":true}","Web":1,"Nodes":"[0,\"two\",3.5,\"1970-01-01T00:00:00Z\",{\"numbers\":[1,22,333]}]","Dice":true,"Names":1}""");
     }
 }

@@ -38,7 +38,7 @@ internal sealed class PolicyChecker
 
     private const string Unsafe = "unsafe code, pointers and stackalloc are not available in the sandbox: use arrays, Span<T> and safe code";
     private const string Native = "native functions are not available in the sandbox";
-    private const string MethodGroup = "call it directly, not through a method group or delegate: the sandbox adds its limits (the time limit of regular expressions, the memory charge of sizes, the session's JSON options) to direct calls only";
+    private const string MethodGroup = "call it directly, not through a method group or delegate: the sandbox adds its limits (the time limit of regular expressions, the memory charge of sizes, the check of culture names, the session's JSON options) to direct calls only";
     private const string Dynamic = "dynamic is not available in the sandbox: use concrete types, or JsonNode for JSON-shaped data";
 
     private readonly CSharpApiPolicy _policy;

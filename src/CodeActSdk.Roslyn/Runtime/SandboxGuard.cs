@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -128,6 +129,17 @@ public static class SandboxGuard
         var cap = RegexTimeout();
         return requested > TimeSpan.Zero && requested < cap ? requested : cap;
     }
+
+    /// <summary>
+    /// A culture or region name the code passes to <c>CultureInfo</c>, <c>RegionInfo</c> or <c>CompareInfo</c>, if the
+    /// runtime predefines it (see <see cref="PredefinedCultures"/>).
+    /// </summary>
+    /// <exception cref="CultureNotFoundException">Any other name; the code may catch it.</exception>
+    public static string CultureName(string name) =>
+        name is null || PredefinedCultures.Contains(name)
+            ? name!
+            : throw new CultureNotFoundException(nameof(name), name,
+                $"'{name}' is not a culture the sandbox knows: use a predefined name such as en-US, de-DE or fr-FR (CultureInfo.GetCultures(CultureTypes.AllCultures) lists them).");
 
     /// <summary>The options a <c>JsonSerializer</c> call without options uses: the defaults, cached per session.</summary>
     public static JsonSerializerOptions JsonOptions() => Current().CodeJson;
