@@ -12,7 +12,8 @@ namespace CodeActSdk.Roslyn.Compilation;
 /// lambda and local function, and at the start of catch and finally blocks; it adds a filter to every catch clause
 /// so that the sandbox's stop can never be caught; it charges array sizes and the sizes passed to a few allocating
 /// library calls to the memory budget; it gives every regular expression a match timeout; it lets only predefined
-/// culture names reach <c>CultureInfo</c>, <c>RegionInfo</c> and <c>CompareInfo</c>; and it gives records an
+/// culture names reach <c>CultureInfo</c>, <c>RegionInfo</c> and <c>CompareInfo</c>; it ends the code's
+/// <c>Task.Delay</c> and <c>WaitAsync</c> timers with the execution; and it gives records an
 /// explicit <c>EqualityContract</c> and <c>ToString</c> that pass through the guard, because the members the
 /// compiler synthesises for records recurse without one (a cyclic record would otherwise overflow the stack in
 /// <c>GetHashCode</c>, <c>Equals</c> or <c>ToString</c>).
@@ -450,6 +451,11 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             result = AddRegexTimeout(definition, result);
         }
 
+        if (IsTimedWait(typeName, definition))
+        {
+            result = result.WithArguments(result.Arguments.Add(Argument(NameColon("cancellationToken"), default, ParseExpression($"{Guard}.WaitToken()"))));
+        }
+
         return result;
     }
 
@@ -467,8 +473,21 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             (typeName == RegexType && (p.Name == "matchTimeout" || (p.Name == "pattern" && definition.IsStatic)))
             || (typeName == JsonSerializerType && IsJsonOptions(p))
             || IsCultureName(typeName, p)
+            || IsTimedWait(typeName, definition)
             || (ChargedArguments.ContainsKey((typeName, memberName, p.Name)) && p.Type.SpecialType == SpecialType.System_Int32));
     }
+
+    /// <summary>
+    /// <c>Task.Delay</c> and <c>WaitAsync</c> with a time but no token: their timer would stay in the process-wide timer
+    /// queue after the execution ended (a day-long delay for a day); they get the execution's token, through the
+    /// overload that takes one.
+    /// </summary>
+    private static bool IsTimedWait(string typeName, IMethodSymbol method) =>
+        typeName is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>"
+        && method.Name is "Delay" or "WaitAsync"
+        && method.Parameters is [{ Type: var time }] && time.ToDisplayString() is "int" or "System.TimeSpan"
+        && method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m => m.IsStatic == method.IsStatic && m.Parameters.Length == 2
+            && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, time) && m.Parameters[1] is { Name: "cancellationToken" });
 
     private static bool IsCultureName(string typeName, IParameterSymbol parameter) =>
         parameter.Type.SpecialType == SpecialType.System_String && CultureNames.Contains((typeName, parameter.Name));

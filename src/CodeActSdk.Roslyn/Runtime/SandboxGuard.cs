@@ -141,6 +141,9 @@ public static class SandboxGuard
             : throw new CultureNotFoundException(nameof(name), name,
                 $"'{name}' is not a culture the sandbox knows: use a predefined name such as en-US, de-DE or fr-FR (CultureInfo.GetCultures(CultureTypes.AllCultures) lists them).");
 
+    /// <summary>The token given to every <c>Task.Delay</c> and <c>WaitAsync</c> of the code: cancelled when the execution ends.</summary>
+    public static CancellationToken WaitToken() => Current().Ending;
+
     /// <summary>The options a <c>JsonSerializer</c> call without options uses: the defaults, cached per session.</summary>
     public static JsonSerializerOptions JsonOptions() => Current().CodeJson;
 
