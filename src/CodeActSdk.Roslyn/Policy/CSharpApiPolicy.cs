@@ -67,7 +67,9 @@ public sealed class CSharpApiPolicy
     /// (<c>Task.Delay</c>, <c>Task.WhenAll</c>). Everything that reaches outside is denied with a reason: files,
     /// network, processes, reflection and anything that yields a <c>Type</c>, <c>Assembly</c> or <c>MemberInfo</c>,
     /// <c>Activator</c>, <c>AppDomain</c>, <c>Environment</c>, <c>GC</c>, interop, threads, timers,
-    /// <c>Task.Run</c>, <c>Parallel</c>, runtime internals and expression compilation.
+    /// <c>Task.Run</c>, <c>Parallel</c>, runtime internals and expression compilation, and what the whole process
+    /// shares (encoding providers, <c>AppContext</c>, process events, the shared array pools, the serializer's
+    /// process-wide default options).
     /// </summary>
     public static CSharpApiPolicy Default { get; } = DefaultApiPolicy.Build();
 
