@@ -10,7 +10,8 @@ namespace CodeActSdk.Roslyn.Tests;
 /// </summary>
 public class ScriptMembersTests : RoslynTestBase
 {
-    private static readonly SandboxOptions Short = new() { Timeout = TimeSpan.FromMilliseconds(300), MaxOperations = long.MaxValue };
+    /// <summary>A loop ends on the operation budget, within milliseconds and whatever the machine's load, far before the time limit.</summary>
+    private static readonly SandboxOptions Bounded = new() { Timeout = TimeSpan.FromSeconds(30), MaxOperations = 1_000_000 };
 
     private static readonly AIFunction Keep = AIFunctionFactory.Create((JsonElement value) => value.GetRawText(), "keep", "Keeps a value.");
 
@@ -52,11 +53,11 @@ public class ScriptMembersTests : RoslynTestBase
 
     [TestCase("throws", ExecutionStatus.RuntimeError, "Nasty", "The code threw a Nasty whose Message could not be read (InvalidOperationException)")]
     [TestCase("throws its own type", ExecutionStatus.RuntimeError, "Nasty", "The code threw a Nasty whose Message could not be read (Nasty)")]
-    [TestCase("loops", ExecutionStatus.Timeout, "Timeout", "The code threw a Nasty whose Message could not be read: The code ran longer than its time limit")]
+    [TestCase("loops", ExecutionStatus.Timeout, "OperationLimit", "The code threw a Nasty whose Message could not be read: The code exceeded its budget of 1,000,000 operations")]
     [TestCase("recurses", ExecutionStatus.RuntimeError, "RecursionLimit", "The code threw a Nasty whose Message could not be read: The code nested")]
     public async Task An_exception_whose_members_misbehave_is_reported_in_the_hosts_words(string behaviour, ExecutionStatus status, string kind, string message)
     {
-        await using var session = await Interpreter.CreateSessionAsync(Short);
+        await using var session = await Interpreter.CreateSessionAsync(Bounded);
 
         var result = await session.ExecuteAsync(Declarations(behaviour) + "\nthrow new Nasty();");
 
@@ -70,7 +71,7 @@ public class ScriptMembersTests : RoslynTestBase
     [Test]
     public async Task An_exception_whose_message_calls_final_answer_ends_with_that_answer()
     {
-        await using var session = await Interpreter.CreateSessionAsync(Short);
+        await using var session = await Interpreter.CreateSessionAsync(Bounded);
 
         var result = await session.ExecuteAsync(Declarations("calls final_answer") + "\nthrow new Nasty();");
 
@@ -96,7 +97,7 @@ public class ScriptMembersTests : RoslynTestBase
     [TestCase("class Key { public override bool Equals(object o) => throw new Nasty(); public override int GetHashCode() => throw new Nasty(); } var set = new HashSet<Key> { new Key() };", "Nasty")]
     public async Task Wherever_such_an_exception_comes_from_the_session_answers(string code, string thrown)
     {
-        await using var session = await Interpreter.CreateSessionAsync(Short with { Tools = [Keep] });
+        await using var session = await Interpreter.CreateSessionAsync(Bounded with { Tools = [Keep] });
 
         var result = await session.ExecuteAsync(Declarations("throws") + "\n" + code);
 
@@ -111,7 +112,7 @@ public class ScriptMembersTests : RoslynTestBase
     [TestCase("class Box { public int Value { get { while (true) { } } } } final_answer(new Box());")]
     public async Task A_returned_value_whose_members_loop_ends_as_timeout(string code)
     {
-        await using var session = await Interpreter.CreateSessionAsync(Short);
+        await using var session = await Interpreter.CreateSessionAsync(Bounded);
 
         var result = await session.ExecuteAsync(code);
 
@@ -127,7 +128,7 @@ public class ScriptMembersTests : RoslynTestBase
     {
         // Reading Result of an unfinished task would wait on the sandbox thread for a continuation only that thread
         // could run: the session would never answer again.
-        var session = await Interpreter.CreateSessionAsync(Short);
+        var session = await Interpreter.CreateSessionAsync(Bounded);
         try
         {
             var result = await session.ExecuteAsync(code).WaitAsync(HangDetector);
@@ -145,7 +146,7 @@ public class ScriptMembersTests : RoslynTestBase
     [Test]
     public async Task The_state_digest_shows_what_it_can_and_the_session_goes_on()
     {
-        var session = await Interpreter.CreateSessionAsync(Short);
+        var session = await Interpreter.CreateSessionAsync(Bounded);
         try
         {
             await DescribeTheStateAsync(session);
@@ -183,7 +184,7 @@ public class ScriptMembersTests : RoslynTestBase
     [Test]
     public async Task Values_kept_in_the_state_are_never_compared_hashed_or_disposed_by_the_host()
     {
-        await using var session = await Interpreter.CreateSessionAsync(Short);
+        await using var session = await Interpreter.CreateSessionAsync(Bounded);
         var declared = await session.ExecuteAsync(Declarations("throws") + """
 
             class Odd : IDisposable, IAsyncDisposable
@@ -211,7 +212,7 @@ public class ScriptMembersTests : RoslynTestBase
     [Test]
     public async Task Disposing_a_session_whose_execution_is_stuck_answers()
     {
-        var session = await Interpreter.CreateSessionAsync(Short);
+        var session = await Interpreter.CreateSessionAsync(Bounded);
         var stuck = await session.ExecuteAsync("async ValueTask<int> Later() { await Task.Delay(100_000); return 1; } Later()").WaitAsync(HangDetector);
 
         stuck.Status.Should().NotBe(ExecutionStatus.Completed);
