@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CodeActSdk.Files;
 using CodeActSdk.Roslyn.Compilation;
 using CodeActSdk.Roslyn.Runtime;
@@ -124,11 +122,27 @@ internal sealed class RoslynSession : IInterpreterSession
     /// </summary>
     private ExecutionResult WithArtifacts(ExecutionResult result) => result with { Artifacts = _files.TakeChangedArtifacts() };
 
+    /// <summary>
+    /// Compiles and runs one step on the sandbox thread. Never throws: the code's exceptions become results inside the
+    /// execution (<see cref="RunStep"/>), and this last resort turns anything else into a result in the host's words,
+    /// so that no exception object the code may have made reaches a caller that would read it outside the limits.
+    /// </summary>
     private ExecutionResult Execute(string code, CancellationToken cancellationToken)
     {
-        var thread = Thread.CurrentThread;
-        thread.CurrentCulture = CultureInfo.InvariantCulture;
-        thread.CurrentUICulture = CultureInfo.InvariantCulture;
+        UseInvariantCulture();
+        try
+        {
+            return CompileAndRun(code, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+                $"The sandbox failed while running this code ({e.GetType().Name}); the session goes on. This is a sandbox bug: please report it with the code."));
+        }
+    }
+
+    private ExecutionResult CompileAndRun(string code, CancellationToken cancellationToken)
+    {
         var chain = Chain;
         if (code.Length > _settings.MaxSourceChars)
         {
@@ -210,69 +224,30 @@ internal sealed class RoslynSession : IInterpreterSession
         }
     }
 
+    /// <summary>The result of an execution that <paramref name="exception"/> ended; runs while the execution is still entered (see <see cref="ExecutionFailure"/>).</summary>
     private ExecutionResult Failure(Exception exception, ScriptExecution execution, string path)
     {
-        var error = Unwrap(exception);
-        if (execution.HasFinalAnswer)
+        var (status, error) = ExecutionFailure.Describe(exception, execution, path);
+        if (!execution.HasFinalAnswer)
         {
-            var result = Result(ExecutionStatus.Completed, null, execution) with { FinalAnswer = execution.FinalAnswer };
-            return execution.FinalAnswerTruncated
-                ? result with { Stdout = result.Stdout + $"\n[the final answer was truncated to {_options.MaxValueChars:N0} characters of JSON]" }
-                : result;
+            return Result(status, error, execution);
         }
 
-        var line = LineOf(error, path);
-        if ((execution.Budget.Stop ?? error as SandboxStopException) is { } stop)
-        {
-            return Result(stop.Status, stop.Error is null ? null : stop.Error with { Line = stop.Error.Line ?? line }, execution);
-        }
-
-        return error switch
-        {
-            OutOfMemoryException => Result(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
-                $"The code tried to allocate more memory than the sandbox allows ({_options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data.", line), execution),
-            InsufficientExecutionStackException => Result(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
-                "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.", line), execution),
-            RegexMatchTimeoutException => Result(ExecutionStatus.Timeout, new ExecutionError("Timeout",
-                ExecutionBudget.RegexTimeoutMessage(_options.Timeout), line), execution),
-            ValueConversionException => Result(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", error.Message, line), execution),
-            _ => Result(ExecutionStatus.RuntimeError, new ExecutionError(error.GetType().Name, error.Message, line), execution),
-        };
+        var result = Result(ExecutionStatus.Completed, null, execution) with { FinalAnswer = execution.FinalAnswer };
+        return execution.FinalAnswerTruncated
+            ? result with { Stdout = result.Stdout + $"\n[the final answer was truncated to {_options.MaxValueChars:N0} characters of JSON]" }
+            : result;
     }
 
-    private static Exception Unwrap(Exception exception)
+    /// <summary>
+    /// Sandbox threads are shared by every session of the interpreter: whatever ran on this one before, the code and
+    /// the host's messages start on the invariant culture (the policy does not let the code change it).
+    /// </summary>
+    private static void UseInvariantCulture()
     {
-        while (true)
-        {
-            switch (exception)
-            {
-                case AggregateException { InnerExceptions.Count: 1 } aggregate:
-                    exception = aggregate.InnerExceptions[0];
-                    break;
-                case TargetInvocationException { InnerException: { } inner }:
-                    exception = inner;
-                    break;
-                case TypeInitializationException { InnerException: { } inner }:
-                    exception = inner;
-                    break;
-                default:
-                    return exception;
-            }
-        }
-    }
-
-    /// <summary>The line of the submission's own code closest to where <paramref name="exception"/> was thrown.</summary>
-    private static int? LineOf(Exception exception, string path)
-    {
-        foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
-        {
-            if (frame.GetFileLineNumber() is > 0 and var line && string.Equals(frame.GetFileName(), path, StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
-
-        return null;
+        var thread = Thread.CurrentThread;
+        thread.CurrentCulture = CultureInfo.InvariantCulture;
+        thread.CurrentUICulture = CultureInfo.InvariantCulture;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -322,6 +297,7 @@ internal sealed class RoslynSession : IInterpreterSession
 
     private IReadOnlyList<VariableSummary> Describe()
     {
+        UseInvariantCulture();
         var options = _options with { Timeout = DigestTime, MaxOutputChars = 1 };
         using var budget = new ExecutionBudget(options, CancellationToken.None);
         // Without the files, as without the tools: previews must not read or write them.

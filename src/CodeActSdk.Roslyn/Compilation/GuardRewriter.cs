@@ -11,7 +11,9 @@ namespace CodeActSdk.Roslyn.Compilation;
 /// <see cref="Runtime.SandboxGuard"/> at loop back-edges and gotos, at the entry of every method, accessor, operator,
 /// lambda and local function, and at the start of catch and finally blocks; it adds a filter to every catch clause
 /// so that the sandbox's stop can never be caught; it charges array sizes and the sizes passed to a few allocating
-/// library calls to the memory budget; it gives every regular expression a match timeout; and it gives records an
+/// library calls to the memory budget; it gives every regular expression a match timeout; it lets only predefined
+/// culture names reach <c>CultureInfo</c>, <c>RegionInfo</c> and <c>CompareInfo</c>; it ends the code's
+/// <c>Task.Delay</c> and <c>WaitAsync</c> timers with the execution; and it gives records an
 /// explicit <c>EqualityContract</c> and <c>ToString</c> that pass through the guard, because the members the
 /// compiler synthesises for records recurse without one (a cyclic record would otherwise overflow the stack in
 /// <c>GetHashCode</c>, <c>Equals</c> or <c>ToString</c>).
@@ -49,6 +51,13 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
         [("System.Linq.Enumerable", "Range", "count")] = "Operations({0})",
         [("System.Linq.Enumerable", "Repeat", "count")] = "Operations({0})",
     };
+
+    /// <summary>Library parameters that take a culture or region name: (type, parameter).</summary>
+    private static readonly HashSet<(string Type, string Parameter)> CultureNames =
+    [
+        ("System.Globalization.CultureInfo", "name"), ("System.Globalization.CultureInfo", "altName"),
+        ("System.Globalization.RegionInfo", "name"), ("System.Globalization.CompareInfo", "name"),
+    ];
 
     private int _names;
 
@@ -364,7 +373,7 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
         return visited.WithArgumentList(RewriteArguments(node, visited.ArgumentList));
     }
 
-    /// <summary>Adds or caps the match timeout of Regex constructors and static methods, and charges sizing arguments.</summary>
+    /// <summary>Adds or caps the match timeout of Regex constructors and static methods, charges sizing arguments and checks culture names.</summary>
     private ArgumentListSyntax RewriteArguments(ExpressionSyntax original, ArgumentListSyntax arguments)
     {
         var operation = model.GetOperation(original, cancellationToken);
@@ -411,6 +420,10 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             {
                 wrap = "JsonOptions({0})";
             }
+            else if (IsCultureName(typeName, argument.Parameter))
+            {
+                wrap = "CultureName({0})";
+            }
             else if (ChargedArguments.TryGetValue((typeName, memberName, argument.Parameter.Name), out var charge)
                 && argument.Parameter.Type.SpecialType == SpecialType.System_Int32)
             {
@@ -438,8 +451,46 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             result = AddRegexTimeout(definition, result);
         }
 
+        if (IsTimedWait(typeName, definition))
+        {
+            result = result.WithArguments(result.Arguments.Add(Argument(NameColon("cancellationToken"), default, ParseExpression($"{Guard}.WaitToken()"))));
+        }
+
         return result;
     }
+
+    /// <summary>
+    /// Whether calls to <paramref name="method"/> get a guard in their arguments (a match timeout, a charge, a culture
+    /// name check, the session's JSON options). Only calls written out get them, so <see cref="Policy.PolicyChecker"/> refuses such a
+    /// method as a method group (<c>Func&lt;string, string, bool&gt; m = Regex.IsMatch;</c>), which would call it unguarded.
+    /// </summary>
+    public static bool GuardsCallsTo(IMethodSymbol method)
+    {
+        var definition = method.ReducedFrom ?? method.OriginalDefinition;
+        var typeName = definition.ContainingType.ToDisplayString();
+        var memberName = definition.MethodKind == MethodKind.Constructor ? ".ctor" : definition.Name;
+        return definition.Parameters.Any(p =>
+            (typeName == RegexType && (p.Name == "matchTimeout" || (p.Name == "pattern" && definition.IsStatic)))
+            || (typeName == JsonSerializerType && IsJsonOptions(p))
+            || IsCultureName(typeName, p)
+            || IsTimedWait(typeName, definition)
+            || (ChargedArguments.ContainsKey((typeName, memberName, p.Name)) && p.Type.SpecialType == SpecialType.System_Int32));
+    }
+
+    /// <summary>
+    /// <c>Task.Delay</c> and <c>WaitAsync</c> with a time but no token: their timer would stay in the process-wide timer
+    /// queue after the execution ended (a day-long delay for a day); they get the execution's token, through the
+    /// overload that takes one.
+    /// </summary>
+    private static bool IsTimedWait(string typeName, IMethodSymbol method) =>
+        typeName is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>"
+        && method.Name is "Delay" or "WaitAsync"
+        && method.Parameters is [{ Type: var time }] && time.ToDisplayString() is "int" or "System.TimeSpan"
+        && method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m => m.IsStatic == method.IsStatic && m.Parameters.Length == 2
+            && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, time) && m.Parameters[1] is { Name: "cancellationToken" });
+
+    private static bool IsCultureName(string typeName, IParameterSymbol parameter) =>
+        parameter.Type.SpecialType == SpecialType.System_String && CultureNames.Contains((typeName, parameter.Name));
 
     private static bool IsJsonOptions(IParameterSymbol parameter) => parameter.Type.ToDisplayString() is "System.Text.Json.JsonSerializerOptions" or "System.Text.Json.JsonSerializerOptions?";
 

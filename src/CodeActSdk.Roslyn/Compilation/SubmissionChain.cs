@@ -377,6 +377,12 @@ internal sealed class SubmissionChain : IDisposable
             return Failed(path, ExecutionStatus.PolicyViolation, PolicyError([new PolicyViolation("System.Console", DefaultApiPolicy.ConsoleReason, at.Line + 1, at.Character + 1)], policy));
         }
 
+        if (policy is not null && errors.Select(ConsoleMember).FirstOrDefault(m => m is not null) is { } missing)
+        {
+            var at = missing.Error.Location.GetLineSpan().StartLinePosition;
+            return Failed(path, ExecutionStatus.PolicyViolation, PolicyError([new PolicyViolation("Console." + missing.Member, DefaultApiPolicy.ConsoleState, at.Line + 1, at.Character + 1)], policy));
+        }
+
         return errors.Length > 0 ? Failed(path, ExecutionStatus.SyntaxError, CompileError("CompileError", errors)) : null;
     }
 
@@ -386,6 +392,19 @@ internal sealed class SubmissionChain : IDisposable
     /// </summary>
     private static bool IsHostConsole(Diagnostic diagnostic) =>
         diagnostic.Id == "CS0234" && diagnostic.GetMessage(CultureInfo.InvariantCulture).Contains("'Console' does not exist in the namespace 'System'", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The sandbox's <c>Console</c> has no members for the host console's state (<c>SetOut</c>, <c>ReadLine</c>,
+    /// <c>ForegroundColor</c>, ...); using one is reported as what the sandbox does not offer, with what to do instead.
+    /// </summary>
+    private static (Diagnostic Error, string Member)? ConsoleMember(Diagnostic diagnostic)
+    {
+        const string Prefix = "'Console' does not contain a definition for '";
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        return diagnostic.Id == "CS0117" && message.StartsWith(Prefix, StringComparison.Ordinal) && message.IndexOf('\'', Prefix.Length) is > 0 and var end
+            ? (diagnostic, message[Prefix.Length..end])
+            : null;
+    }
 
     private static CompiledSubmission Failed(string path, ExecutionStatus status, ExecutionError error) => new(null, path, status, error);
 

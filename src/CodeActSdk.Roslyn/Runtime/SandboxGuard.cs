@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -129,12 +130,27 @@ public static class SandboxGuard
         return requested > TimeSpan.Zero && requested < cap ? requested : cap;
     }
 
+    /// <summary>
+    /// A culture or region name the code passes to <c>CultureInfo</c>, <c>RegionInfo</c> or <c>CompareInfo</c>, if the
+    /// runtime predefines it (see <see cref="PredefinedCultures"/>).
+    /// </summary>
+    /// <exception cref="CultureNotFoundException">Any other name; the code may catch it.</exception>
+    public static string CultureName(string name) =>
+        name is null || PredefinedCultures.Contains(name)
+            ? name!
+            : throw new CultureNotFoundException(nameof(name), name,
+                $"'{name}' is not a culture the sandbox knows: use a predefined name such as en-US, de-DE or fr-FR (CultureInfo.GetCultures(CultureTypes.AllCultures) lists them).");
+
+    /// <summary>The token given to every <c>Task.Delay</c> and <c>WaitAsync</c> of the code: cancelled when the execution ends.</summary>
+    public static CancellationToken WaitToken() => Current().Ending;
+
     /// <summary>The options a <c>JsonSerializer</c> call without options uses: the defaults, cached per session.</summary>
     public static JsonSerializerOptions JsonOptions() => Current().CodeJson;
 
     /// <summary>
     /// The options a <c>JsonSerializer</c> call passes: null means the session's defaults, and options not yet used
-    /// get a resolver of their own, so that their cache of the code's types goes away with them.
+    /// get a resolver of their own, so that their cache of the code's types goes away with them, and the sandbox's
+    /// refusal to wait for a task (<see cref="TaskRefusal"/>).
     /// </summary>
     public static JsonSerializerOptions JsonOptions(JsonSerializerOptions? requested)
     {
@@ -146,6 +162,7 @@ public static class SandboxGuard
         if (!requested.IsReadOnly && requested.TypeInfoResolver is null)
         {
             requested.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+            requested.Converters.Add(new TaskRefusal());
         }
 
         return requested;

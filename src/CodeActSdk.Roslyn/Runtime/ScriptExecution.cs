@@ -101,9 +101,22 @@ internal sealed class ScriptExecution
     /// <summary>Whether a stop (a limit, a cancellation or final_answer) has ended the execution: nothing may catch anything any more.</summary>
     public bool IsStopping => HasFinalAnswer || Budget.Stop is not null;
 
+    /// <summary>
+    /// Cancelled when the execution ends: the waits the code starts (<c>Task.Delay</c>, <c>WaitAsync</c>) get it, so
+    /// that their timers, which live in the process-wide timer queue, end with the execution instead of outliving it.
+    /// </summary>
+    public CancellationToken Ending => _ending.Token;
+
+    private readonly CancellationTokenSource _ending = new();
+
     public void Enter() => t_current = this;
 
-    public void Leave() => t_current = null;
+    /// <summary>Ends the execution on this thread, and the waits it started.</summary>
+    public void Leave()
+    {
+        t_current = null;
+        _ending.Cancel();
+    }
 
     public void SetFinalAnswer(JsonElement? answer, bool truncated)
     {
