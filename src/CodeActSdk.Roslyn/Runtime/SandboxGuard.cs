@@ -108,6 +108,71 @@ public static class SandboxGuard
         return count;
     }
 
+    /// <summary>
+    /// Starts an interpolated string: its literal text and alignments come to <paramref name="constantChars"/>, and
+    /// each string hole adds its length (<see cref="Piece"/>). Returns the count of an enclosing interpolation, for
+    /// <see cref="EndText"/> to restore.
+    /// </summary>
+    public static long BeginText(int constantChars)
+    {
+        var execution = Current();
+        var outer = execution.TextChars;
+        execution.TextChars = constantChars;
+        execution.ChargeBytes((long)constantChars * 2 * sizeof(char));
+        return outer;
+    }
+
+    /// <summary>A string hole of an interpolated string: adds its length and charges the string built so far (and the buffer that builds it) when it is large.</summary>
+    public static string? Piece(string? value)
+    {
+        var execution = Current();
+        execution.TextChars += value?.Length ?? 0;
+        execution.ChargeBytes(execution.TextChars * 2 * sizeof(char));
+        return value;
+    }
+
+    /// <summary>Ends an interpolated string started by <see cref="BeginText"/> and returns it.</summary>
+    public static string EndText(long outer, string text)
+    {
+        Current().TextChars = outer;
+        return text;
+    }
+
+    /// <summary>A string appended on its own (a hole of an interpolated string that goes straight into a builder): charges its length and returns it.</summary>
+    public static string? Chars(string? value)
+    {
+        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char));
+        return value;
+    }
+
+    /// <summary>A hole padded to <paramref name="width"/> characters: charges the padding and returns the value.</summary>
+    public static T Aligned<T>(T value, int width)
+    {
+        Current().ChargeBytes(Math.Abs((long)width) * sizeof(char));
+        return value;
+    }
+
+    /// <summary>The receiver of a call that copies it (<c>ToUpper</c>, <c>Split</c>, <c>ToCharArray</c>): charges <paramref name="factor"/> times its size and returns it.</summary>
+    public static string? Copied(string? value, int factor)
+    {
+        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        return value;
+    }
+
+    /// <summary>A <see cref="System.Text.StringBuilder"/> about to be copied into a string: charges its size and returns it.</summary>
+    public static System.Text.StringBuilder? Copied(System.Text.StringBuilder? value, int factor)
+    {
+        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        return value;
+    }
+
+    /// <summary>A number about to be written out in decimal: charges the digits and returns it.</summary>
+    public static System.Numerics.BigInteger Copied(System.Numerics.BigInteger value, int factor)
+    {
+        Current().ChargeBytes(ChargedCalls.DigitChars(value) * sizeof(char) * factor);
+        return value;
+    }
+
     /// <summary>Charges a count of items a library call will produce one by one (Enumerable.Range, Repeat) as operations, and returns it.</summary>
     public static int Operations(int count)
     {
