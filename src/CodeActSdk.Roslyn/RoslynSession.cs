@@ -381,6 +381,12 @@ internal sealed class RoslynSession : IInterpreterSession
     /// <summary>The line of the submission's own code closest to where <paramref name="exception"/> was thrown.</summary>
     private static int? LineOf(Exception exception, string path)
     {
+        if (exception is SandboxStopException { Error.Message: SandboxGuard.LibraryRecursionMessage })
+        {
+            // Tens of thousands of library frames deep: reading them all would take longer than the execution did.
+            return null;
+        }
+
         foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
         {
             if (frame.GetFileLineNumber() is > 0 and var line && string.Equals(frame.GetFileName(), path, StringComparison.Ordinal))

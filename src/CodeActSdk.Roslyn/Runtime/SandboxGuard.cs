@@ -45,6 +45,18 @@ public static class SandboxGuard
         }
     }
 
+    /// <summary>
+    /// How far past the stack limit a guarded entry may find itself and still be the code's own recursion: each of
+    /// the code's calls passes a guard, so it is stopped within a frame of the limit. Further past it, the depth was
+    /// built by library calls with no guard between them: a sequence of thousands of nested LINQ calls (which the
+    /// library runs as thousands of nested enumerators or combined delegates) reaching the code's lambda at the bottom.
+    /// </summary>
+    private const long LibraryDepthBytes = 256 * 1024;
+
+    /// <summary>The stop's message when the depth was built inside library calls (see <see cref="LibraryDepthBytes"/>).</summary>
+    internal const string LibraryRecursionMessage =
+        "The code nested calls too deeply inside library calls and was stopped: a sequence built from thousands of nested LINQ calls (Select, Where, Concat, OrderBy on the result of the previous one) is run as thousands of nested calls. Build the sequence in one pass, or materialize it (ToList) every few hundred steps.";
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void EnterSlow()
     {
@@ -52,8 +64,9 @@ public static class SandboxGuard
         byte marker = 0;
         if ((nint)(&marker) < execution.StackLimit)
         {
-            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
-                $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit", execution.StackLimit - (nint)(&marker) > LibraryDepthBytes
+                ? LibraryRecursionMessage
+                : $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
         }
 
         execution.EnterCountdown = execution.Check();
