@@ -83,6 +83,7 @@ public class ChargedSemanticsTests : RoslynTestBase
 {
     [TestCase("string s = null; object o = null; int? n = null; char c = 'c'; double d = 1.5; var e = DayOfWeek.Monday; var big = System.Numerics.BigInteger.Parse(\"123\"); var sb = new StringBuilder(\"sb\"); \"a\" + s + o + n + c + d + e + big + sb + 1 + 2", "ac1.5Monday123sb12")]
     [TestCase("1 + 2 + \"x\" + 1 + 2", "3x12")]
+    [TestCase("var s = \"a\"; var i = 1; s += i + \",\" + (i + 1) + (\"b\" + (s + \"c\")); s += (\"d\" + 'e'); s", "a1,2bacde")]
     [TestCase("class N { public override string ToString() => null; } \"a\" + new N() + \"b\"", "ab")]
     [TestCase("T Id<T>(T x) => x; string Show<T>(T x) => \"<\" + x + \">\"; Show(1) + Show<string>(null) + Show(Id<int?>(null))", "<1><><>")]
     [TestCase("var name = \"Ann\"; var n = 3; $\"{name,-5}|{n:D3}|{(string)null}|{n,4}|{{}}\"", "Ann  |003||   3|{}")]

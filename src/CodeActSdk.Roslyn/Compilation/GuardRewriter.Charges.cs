@@ -157,7 +157,15 @@ internal sealed partial class GuardRewriter
         ExpressionSyntax? value = null;
         if (compound is { OperatorKind: BinaryOperatorKind.Add, OperatorMethod: null, Type.SpecialType: SpecialType.System_String })
         {
-            value = Guarded("Concat", visited.Left.WithoutTrivia(), AsString(node.Right, visited.Right), Charged);
+            // s += a + b makes one string of s, a and b, as the compiler would, not a + b first.
+            var operands = new List<ExpressionSyntax>();
+            var separators = new List<SyntaxToken>();
+            ConcatenationOperands(node.Right, operands, separators);
+            var arguments = new List<ArgumentSyntax> { Argument(visited.Left.WithoutTrivia()) };
+            arguments.AddRange(operands.Select(o => Argument(AsString(o, (ExpressionSyntax)Visit(o)!))));
+            value = InvocationExpression(
+                ParseExpression($"{Charged}.Concat"),
+                ArgumentList(SeparatedList(arguments, [Token(SyntaxKind.CommaToken), .. separators.Select(Comma)])));
         }
         else if (compound.OperatorMethod is { } operatorMethod && BigIntegerStandIn(operatorMethod) is { } standIn)
         {
@@ -190,21 +198,39 @@ internal sealed partial class GuardRewriter
     {
         var operands = new List<ExpressionSyntax>();
         var separators = new List<SyntaxToken>();
-        ExpressionSyntax current = node;
-        while (current is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.AddExpression) && IsStringConcatenation(binary))
-        {
-            operands.Add(binary.Right);
-            separators.Add(binary.OperatorToken);
-            current = binary.Left;
-        }
-
-        operands.Add(current);
-        operands.Reverse();
-        separators.Reverse();
+        ConcatenationOperands(node, operands, separators);
         var arguments = operands.Select(o => Argument(AsString(o, (ExpressionSyntax)Visit(o)!)));
-        var commas = separators.Select(s => Token(s.LeadingTrivia, SyntaxKind.CommaToken, s.TrailingTrivia));
-        return InvocationExpression(ParseExpression($"{Charged}.Concat"), ArgumentList(SeparatedList(arguments, commas)));
+        return InvocationExpression(ParseExpression($"{Charged}.Concat"), ArgumentList(SeparatedList(arguments, separators.Select(Comma))));
     }
+
+    /// <summary>
+    /// The operands of a string concatenation, in order, with nested concatenations (<c>a + (b + c)</c>) spread out as
+    /// the compiler spreads them, so that one string is made; the operator tokens are returned too, for their trivia.
+    /// </summary>
+    private void ConcatenationOperands(ExpressionSyntax expression, List<ExpressionSyntax> operands, List<SyntaxToken> separators)
+    {
+        switch (expression)
+        {
+            case BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) && IsStringConcatenation(binary):
+                ConcatenationOperands(binary.Left, operands, separators);
+                separators.Add(binary.OperatorToken);
+                ConcatenationOperands(binary.Right, operands, separators);
+                break;
+            case ParenthesizedExpressionSyntax { Expression: BinaryExpressionSyntax inner } parenthesized when inner.IsKind(SyntaxKind.AddExpression) && IsStringConcatenation(inner)
+                && !HasLineBreak(parenthesized.OpenParenToken) && !HasLineBreak(parenthesized.CloseParenToken):
+                ConcatenationOperands(inner, operands, separators);
+                break;
+            default:
+                operands.Add(expression);
+                break;
+        }
+    }
+
+    private static bool HasLineBreak(SyntaxToken token) =>
+        token.LeadingTrivia.Concat(token.TrailingTrivia).Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+
+    /// <summary>A comma in place of an operator, keeping the operator's trivia (line breaks included), so that lines stay.</summary>
+    private static SyntaxToken Comma(SyntaxToken operatorToken) => Token(operatorToken.LeadingTrivia, SyntaxKind.CommaToken, operatorToken.TrailingTrivia);
 
     /// <summary>An operand of a string concatenation as the string C# would make of it.</summary>
     private ExpressionSyntax AsString(ExpressionSyntax original, ExpressionSyntax visited)

@@ -62,6 +62,12 @@ public static class ChargedCalls
     public static string Concat(IEnumerable<string?> values)
     {
         ArgumentNullException.ThrowIfNull(values);
+        if (values is List<string?> list)
+        {
+            ChargeChars(Length(list, separatorChars: 0));
+            return string.Concat(list);
+        }
+
         return string.Concat(Collect(values, static s => s, separatorChars: 0));
     }
 
@@ -92,6 +98,12 @@ public static class ChargedCalls
     public static string Join(string? separator, IEnumerable<string?> values)
     {
         ArgumentNullException.ThrowIfNull(values);
+        if (values is List<string?> list)
+        {
+            ChargeChars(Length(list, Length(separator)));
+            return string.Join(separator, list);
+        }
+
         return string.Join(separator, Collect(values, static s => s, Length(separator)));
     }
 
@@ -326,13 +338,25 @@ public static class ChargedCalls
         return chars;
     }
 
+    /// <summary>The characters a list of strings joins into: the strings and a separator between each two.</summary>
+    private static long Length(List<string?> values, int separatorChars)
+    {
+        long chars = (long)separatorChars * Math.Max(0, values.Count - 1);
+        foreach (var value in values)
+        {
+            chars += Length(value);
+        }
+
+        return chars;
+    }
+
     private static ScriptExecution Execution => ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError("SandboxError",
         "Sandboxed code ran outside an execution (for example on another thread); it was stopped."));
 
-    private static void ChargeChars(long chars) => Execution.ChargeBytes(chars * sizeof(char));
+    private static void ChargeChars(long chars) => SandboxGuard.Charge(chars * sizeof(char));
 
     /// <summary>A number of <paramref name="bits"/>, and as much again for the buffers that compute it.</summary>
-    private static void ChargeNumber(double bits) => Execution.ChargeBytes(bits >= long.MaxValue / 2.0 ? long.MaxValue : 2 * (long)(bits / 8));
+    private static void ChargeNumber(double bits) => SandboxGuard.Charge(bits >= long.MaxValue / 2.0 ? long.MaxValue : 2 * (long)(bits / 8));
 
     private static void ChargeReplace(string? s, string? oldValue, string? newValue, StringComparison comparison)
     {
@@ -358,7 +382,7 @@ public static class ChargedCalls
     {
         if (source is not null && source.TryGetNonEnumeratedCount(out var count))
         {
-            Execution.ChargeBytes((long)count * (Unsafe.SizeOf<T>() + overhead));
+            SandboxGuard.Charge((long)count * (Unsafe.SizeOf<T>() + overhead));
         }
     }
 
@@ -368,7 +392,7 @@ public static class ChargedCalls
         var needed = (long)list.Count + adding;
         if (needed > list.Capacity)
         {
-            Execution.ChargeBytes(Math.Max(needed, 2L * list.Capacity) * Unsafe.SizeOf<T>());
+            SandboxGuard.Charge(Math.Max(needed, 2L * list.Capacity) * Unsafe.SizeOf<T>());
         }
     }
 

@@ -154,36 +154,45 @@ public static class SandboxGuard
     /// <summary>A string appended on its own (a hole of an interpolated string that goes straight into a builder): charges its length and returns it.</summary>
     public static string? Chars(string? value)
     {
-        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char));
+        Charge((value?.Length ?? 0) * (long)sizeof(char));
         return value;
     }
 
     /// <summary>A hole padded to <paramref name="width"/> characters: charges the padding and returns the value.</summary>
     public static T Aligned<T>(T value, int width)
     {
-        Current().ChargeBytes(Math.Abs((long)width) * sizeof(char));
+        Charge(Math.Abs((long)width) * sizeof(char));
         return value;
     }
 
     /// <summary>The receiver of a call that copies it (<c>ToUpper</c>, <c>Split</c>, <c>ToCharArray</c>): charges <paramref name="factor"/> times its size and returns it.</summary>
     public static string? Copied(string? value, int factor)
     {
-        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        Charge((value?.Length ?? 0) * (long)sizeof(char) * factor);
         return value;
     }
 
     /// <summary>A <see cref="System.Text.StringBuilder"/> about to be copied into a string: charges its size and returns it.</summary>
     public static System.Text.StringBuilder? Copied(System.Text.StringBuilder? value, int factor)
     {
-        Current().ChargeBytes((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        Charge((value?.Length ?? 0) * (long)sizeof(char) * factor);
         return value;
     }
 
     /// <summary>A number about to be written out in decimal: charges the digits and returns it.</summary>
     public static System.Numerics.BigInteger Copied(System.Numerics.BigInteger value, int factor)
     {
-        Current().ChargeBytes(ChargedCalls.DigitChars(value) * sizeof(char) * factor);
+        Charge(ChargedCalls.DigitChars(value) * sizeof(char) * factor);
         return value;
+    }
+
+    /// <summary>Charges an allocation about to happen; a small one costs a comparison only (it is counted at the next check).</summary>
+    internal static void Charge(long bytes)
+    {
+        if (bytes >= ScriptExecution.ChargeThresholdBytes)
+        {
+            Current().ChargeBytes(bytes);
+        }
     }
 
     /// <summary>Charges a count of items a library call will produce one by one (Enumerable.Range, Repeat) as operations, and returns it.</summary>
