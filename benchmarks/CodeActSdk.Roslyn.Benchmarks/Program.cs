@@ -21,6 +21,9 @@ switch (mode)
     case "hostile":
         await HostileFigures.RunAsync();
         break;
+    case "charging":
+        await ChargingFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+        break;
     case "cold":
         await Figures.ColdAsync();
         break;
