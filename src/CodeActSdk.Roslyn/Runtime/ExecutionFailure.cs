@@ -124,6 +124,12 @@ internal static class ExecutionFailure
     /// </summary>
     private static int? LineOf(Exception exception, string path)
     {
+        if (exception is SandboxStopException { Error.Message: SandboxGuard.LibraryRecursionMessage })
+        {
+            // Tens of thousands of library frames deep: reading them all would take longer than the execution did.
+            return null;
+        }
+
         foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
         {
             if (frame.GetFileLineNumber() is > 0 and var line && string.Equals(frame.GetFileName(), path, StringComparison.Ordinal))

@@ -46,6 +46,18 @@ public static class SandboxGuard
         }
     }
 
+    /// <summary>
+    /// How far past the stack limit a guarded entry may find itself and still be the code's own recursion: each of
+    /// the code's calls passes a guard, so it is stopped within a frame of the limit. Further past it, the depth was
+    /// built by library calls with no guard between them: a sequence of thousands of nested LINQ calls (which the
+    /// library runs as thousands of nested enumerators or combined delegates) reaching the code's lambda at the bottom.
+    /// </summary>
+    private const long LibraryDepthBytes = 256 * 1024;
+
+    /// <summary>The stop's message when the depth was built inside library calls (see <see cref="LibraryDepthBytes"/>).</summary>
+    internal const string LibraryRecursionMessage =
+        "The code nested calls too deeply inside library calls and was stopped: a sequence built from thousands of nested LINQ calls (Select, Where, Concat, OrderBy on the result of the previous one) is run as thousands of nested calls. Build the sequence in one pass, or materialize it (ToList) every few hundred steps.";
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void EnterSlow()
     {
@@ -53,8 +65,9 @@ public static class SandboxGuard
         byte marker = 0;
         if ((nint)(&marker) < execution.StackLimit)
         {
-            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
-                $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit", execution.StackLimit - (nint)(&marker) > LibraryDepthBytes
+                ? LibraryRecursionMessage
+                : $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
         }
 
         execution.EnterCountdown = execution.Check();
@@ -107,6 +120,80 @@ public static class SandboxGuard
     {
         Current().Budget.Charge(1, Math.Max(0, (long)count) * bytesPerItem);
         return count;
+    }
+
+    /// <summary>
+    /// Starts an interpolated string: its literal text and alignments come to <paramref name="constantChars"/>, and
+    /// each string hole adds its length (<see cref="Piece"/>). Returns the count of an enclosing interpolation, for
+    /// <see cref="EndText"/> to restore.
+    /// </summary>
+    public static long BeginText(int constantChars)
+    {
+        var execution = Current();
+        var outer = execution.TextChars;
+        execution.TextChars = constantChars;
+        execution.ChargeBytes((long)constantChars * 2 * sizeof(char));
+        return outer;
+    }
+
+    /// <summary>A string hole of an interpolated string: adds its length and charges the string built so far (and the buffer that builds it) when it is large.</summary>
+    public static string? Piece(string? value)
+    {
+        var execution = Current();
+        execution.TextChars += value?.Length ?? 0;
+        execution.ChargeBytes(execution.TextChars * 2 * sizeof(char));
+        return value;
+    }
+
+    /// <summary>Ends an interpolated string started by <see cref="BeginText"/> and returns it.</summary>
+    public static string EndText(long outer, string text)
+    {
+        Current().TextChars = outer;
+        return text;
+    }
+
+    /// <summary>A string appended on its own (a hole of an interpolated string that goes straight into a builder): charges its length and returns it.</summary>
+    public static string? Chars(string? value)
+    {
+        Charge((value?.Length ?? 0) * (long)sizeof(char));
+        return value;
+    }
+
+    /// <summary>A hole padded to <paramref name="width"/> characters: charges the padding and returns the value.</summary>
+    public static T Aligned<T>(T value, int width)
+    {
+        Charge(Math.Abs((long)width) * sizeof(char));
+        return value;
+    }
+
+    /// <summary>The receiver of a call that copies it (<c>ToUpper</c>, <c>Split</c>, <c>ToCharArray</c>): charges <paramref name="factor"/> times its size and returns it.</summary>
+    public static string? Copied(string? value, int factor)
+    {
+        Charge((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        return value;
+    }
+
+    /// <summary>A <see cref="System.Text.StringBuilder"/> about to be copied into a string: charges its size and returns it.</summary>
+    public static System.Text.StringBuilder? Copied(System.Text.StringBuilder? value, int factor)
+    {
+        Charge((value?.Length ?? 0) * (long)sizeof(char) * factor);
+        return value;
+    }
+
+    /// <summary>A number about to be written out in decimal: charges the digits and returns it.</summary>
+    public static System.Numerics.BigInteger Copied(System.Numerics.BigInteger value, int factor)
+    {
+        Charge(ChargedCalls.DigitChars(value) * sizeof(char) * factor);
+        return value;
+    }
+
+    /// <summary>Charges an allocation about to happen; a small one costs a comparison only (it is counted at the next check).</summary>
+    internal static void Charge(long bytes)
+    {
+        if (bytes >= ScriptExecution.ChargeThresholdBytes)
+        {
+            Current().ChargeBytes(bytes);
+        }
     }
 
     /// <summary>Charges a count of items a library call will produce one by one (Enumerable.Range, Repeat) as operations, and returns it.</summary>

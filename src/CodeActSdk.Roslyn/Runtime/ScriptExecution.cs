@@ -125,6 +125,26 @@ internal sealed class ScriptExecution
         HasFinalAnswer = true;
     }
 
+    /// <summary>
+    /// Allocations smaller than this are not charged before they happen: the allocation count at the next loop or
+    /// call check sees them, and a batch adapts to how fast they come. Larger ones are charged up front, so that a
+    /// single allocation cannot overshoot the memory budget.
+    /// </summary>
+    public const long ChargeThresholdBytes = 32 * 1024;
+
+    /// <summary>Characters of the interpolated string being built, counted by its string holes (see <see cref="SandboxGuard.BeginText"/>).</summary>
+    public long TextChars;
+
+    /// <summary>Charges an allocation of <paramref name="bytes"/> about to happen (a string, a buffer, a number) to the memory budget, when it is large.</summary>
+    /// <exception cref="SandboxStopException">The allocation would pass the memory budget.</exception>
+    public void ChargeBytes(long bytes)
+    {
+        if (bytes >= ChargeThresholdBytes)
+        {
+            Budget.Charge(1, bytes);
+        }
+    }
+
     public long StartArray(long length, int elementBytes)
     {
         _pendingArrayBytes = Math.Max(0, length) * (long)elementBytes;
