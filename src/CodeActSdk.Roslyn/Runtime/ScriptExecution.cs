@@ -21,6 +21,8 @@ internal sealed class ScriptExecution
 
     private long _allocatedAtLastCheck;
 
+    private readonly CancellationTokenSource _ending = new();
+
     public ScriptExecution(ExecutionBudget budget, SandboxOptions options, ToolBridge tools, JsonSerializerOptions json, JsonSerializerOptions codeJson, nint stackBase)
     {
         Budget = budget;
@@ -106,8 +108,6 @@ internal sealed class ScriptExecution
     /// that their timers, which live in the process-wide timer queue, end with the execution instead of outliving it.
     /// </summary>
     public CancellationToken Ending => _ending.Token;
-
-    private readonly CancellationTokenSource _ending = new();
 
     public void Enter() => t_current = this;
 
