@@ -68,6 +68,7 @@ internal sealed class SubmissionChain : IDisposable
     private readonly string _id;
     private readonly SessionAssemblies _assemblies = new();
     private readonly ReplState _repl = new();
+    private readonly CompileCostCheck _cost = new();
     private readonly List<SessionLoadContext> _keptContexts = [];
     private SessionLoadContext? _kept;
     private CSharpCompilation? _keptTip;
@@ -110,6 +111,11 @@ internal sealed class SubmissionChain : IDisposable
         var number = ++_count;
         var path = $"submission{number}.csx";
         var notes = EnsurePrelude(cancellationToken);
+        if (policy is not null && CompileCostCheck.CheckSource(code) is { } tooDeep)
+        {
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooDeep.Message, tooDeep.Line, tooDeep.Column)) with { Notes = notes };
+        }
+
         var tree = CSharpSyntaxTree.ParseText(code, ParseOptions, path, Encoding.UTF8, cancellationToken);
         var parseErrors = tree.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         if (parseErrors.Length > 0)
@@ -125,6 +131,11 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         var root = tree.GetCompilationUnitRoot(cancellationToken);
+        if (policy is not null && _cost.Check(root, cancellationToken) is { } tooCostly)
+        {
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooCostly.Message, tooCostly.Line, tooCostly.Column)) with { Notes = notes };
+        }
+
         var assemblyName = $"codeact-{_id}-{number}";
         var compilation = CSharpCompilation.CreateScriptCompilation(assemblyName, tree, ScriptReferences.All, CompilationOptions, _prelude?.Compilation ?? _keptTip, typeof(object));
         SemanticModel? model = null;
@@ -138,6 +149,11 @@ internal sealed class SubmissionChain : IDisposable
             }
 
             model = compilation.GetSemanticModel(tree);
+            if (CompileCostCheck.CheckTypeSizes(model, root, cancellationToken) is { } tooLarge)
+            {
+                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooLarge.Message, tooLarge.Line, tooLarge.Column)) with { Notes = notes };
+            }
+
             var violations = PolicyChecker.Check(policy, model, cancellationToken);
             if (violations.Count > 0)
             {
@@ -208,6 +224,7 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         var instance = _state[step.Slot];
+        _cost.Remember(step.Root);
         _repl.AddUsings(step.Root);
         _repl.AddMethods(step.GuardedRoot);
         if (step.Keep)
