@@ -1,4 +1,6 @@
 using System.Text;
+using CodeActSdk.Roslyn.Compilation;
+using Microsoft.CodeAnalysis;
 
 namespace CodeActSdk.Roslyn.Tests;
 
@@ -335,7 +337,32 @@ public class CompileCostTests : RoslynTestBase
         result.Value!.Value.GetString().Should().Be("0 1 45150 13 21 10");
     }
 
+    // ---- What reaches the model from the compiler -----------------------------------------------------------------------
 
+    [Test]
+    public void An_emit_that_runs_out_of_memory_is_a_memory_limit_without_the_stack_trace()
+    {
+        var outOfMemory = Diagnostic.Create(new DiagnosticDescriptor("CS8104", "t", "An error occurred while writing the output file: {0}", "Compiler", DiagnosticSeverity.Error, true),
+            Location.None, "System.OutOfMemoryException: Exception of type 'System.OutOfMemoryException' was thrown.\n   at System.IO.MemoryStream.set_Capacity(Int32 value)");
+
+        var limit = SubmissionChain.EmitLimit([outOfMemory]);
+
+        limit!.Value.Status.Should().Be(ExecutionStatus.MemoryLimit);
+        limit.Value.Error.Message.Should().NotContain("MemoryStream").And.Contain("ran out of memory");
+        SubmissionChain.MessageOf(outOfMemory).Should().NotContain("set_Capacity").And.StartWith("An error occurred while writing the output file");
+    }
+
+    [Test]
+    public void More_strings_than_an_assembly_holds_is_a_clear_error()
+    {
+        var tooManyStrings = Diagnostic.Create(new DiagnosticDescriptor("CS8103", "t", "Combined length of user strings used by the program exceeds allowed limit. Try to decrease use of string literals.", "Compiler", DiagnosticSeverity.Error, true), Location.None);
+
+        var limit = SubmissionChain.EmitLimit([tooManyStrings]);
+
+        limit!.Value.Status.Should().Be(ExecutionStatus.SyntaxError);
+        limit.Value.Error.Kind.Should().Be("CompileLimit");
+        limit.Value.Error.Message.Should().Contain("16 MB").And.Contain("at run time");
+    }
 
     private static void ShouldBeRefused(ExecutionResult result, string what, string limit)
     {
