@@ -14,6 +14,15 @@ public sealed record RoslynInterpreterOptions
     /// Compiling is not counted in <see cref="SandboxOptions.Timeout"/>, which limits running the code: the first
     /// compilation in a process includes loading the compiler (around a second). Default 10 s.
     /// </summary>
+    /// <remarks>
+    /// Roslyn observes this limit only between top-level statements and members (one statement is bound without
+    /// interruption), so before anything is bound the sandbox refuses code that one statement could make the compiler
+    /// run away with: huge constant strings, lambdas nested in overloaded calls, deep nesting, long queries, types that
+    /// double (the limits are in docs/security.md; a statement at those limits compiles in well under a second). A
+    /// compilation therefore ends within this time plus at most one such statement. Whatever happens, the caller gets
+    /// a result by <see cref="SandboxOptions.Timeout"/> + this + 2 s; in a worker process
+    /// (<see cref="SandboxIsolation.Process"/>) the host kills the worker if it has not answered shortly after that.
+    /// </remarks>
     public TimeSpan MaxCompileTime { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Characters of one submission; longer code is refused as a syntax error. Default 100,000.</summary>

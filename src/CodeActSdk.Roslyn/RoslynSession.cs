@@ -279,6 +279,10 @@ internal sealed class RoslynSession : IInterpreterSession
             {
                 return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", "The code is nested too deeply to compile. Flatten it."));
             }
+            catch (OutOfMemoryException)
+            {
+                return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit", SubmissionChain.CompilerOutOfMemory));
+            }
         }
 
         if (compiled.Failure is { } failure)
