@@ -240,6 +240,12 @@ internal sealed class RoslynSession : IInterpreterSession
         {
             return CompileAndRun(code, repl, phase, cancellationToken);
         }
+        catch (OutOfMemoryException)
+        {
+            // The heap was full where the code's own limits could not say so (in the handling of its result, say).
+            return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                "The process ran out of memory while the sandbox handled this code's result. Work on smaller pieces of data."));
+        }
         catch (Exception e)
         {
             return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",

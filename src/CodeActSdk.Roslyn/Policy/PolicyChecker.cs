@@ -456,7 +456,7 @@ internal sealed class PolicyChecker
     private void CheckProcessState(IMemberReferenceOperation reference, SyntaxNode at)
     {
         var member = reference.Member.OriginalDefinition;
-        if (IsTrusted(member) || member.ContainingType is not { } type || ProcessStateRule.Refusal(reference) is not { } reason
+        if (ProcessStateRule.Refusal(reference) is not { } reason || IsTrusted(member) || member.ContainingType is not { } type
             || _policy.AllowsMemberByName(PathOf(type), member.Name))
         {
             return;
