@@ -173,7 +173,7 @@ internal sealed partial class CompileCostCheck
                 for (var i = children.Count - 1; i >= 0; i--)
                 {
                     var child = children[i];
-                    stack.Push(new Frame(child, syntaxDepth + 1, nesting + (Nests(child) ? 1 : 0), lambdaDepth, multiplier));
+                    stack.Push(new Frame(child, syntaxDepth + 1, nesting + Nesting(child), lambdaDepth, multiplier));
                 }
 
                 if (++visited % 4096 == 0)
@@ -195,19 +195,24 @@ internal sealed partial class CompileCostCheck
         private static bool IsUnit(SyntaxNode node) => node is GlobalStatementSyntax
             || (node is MemberDeclarationSyntax and not BaseTypeDeclarationSyntax and not BaseNamespaceDeclarationSyntax and not DelegateDeclarationSyntax);
 
-        /// <summary>Whether <paramref name="node"/> is one level of nesting, rather than a link of a chain or a part of a larger construct.</summary>
-        private static bool Nests(SyntaxNode node) => node switch
+        /// <summary>
+        /// How many levels of nesting <paramref name="node"/> adds: none for a link of a chain or a part of a larger
+        /// construct, two for a positional or property pattern (binding nested patterns takes time that grows faster
+        /// than for other nesting), one otherwise.
+        /// </summary>
+        private static int Nesting(SyntaxNode node) => node switch
         {
-            BinaryExpressionSyntax when node.Parent is BinaryExpressionSyntax parent && parent.Left == node => false,
-            BinaryPatternSyntax when node.Parent is BinaryPatternSyntax parent && parent.Left == node => false,
-            _ when node.Parent is MemberAccessExpressionSyntax access && access.Expression == node => false,
-            _ when node.Parent is InvocationExpressionSyntax call && call.Expression == node => false,
-            _ when node.Parent is ElementAccessExpressionSyntax element && element.Expression == node => false,
-            _ when node.Parent is ConditionalAccessExpressionSyntax conditional && (conditional.Expression == node || conditional.WhenNotNull == node) => false,
-            _ when node.Parent is QualifiedNameSyntax qualified && qualified.Left == node => false,
-            IfStatementSyntax when node.Parent is ElseClauseSyntax => false,
-            ExpressionSyntax or StatementSyntax or PatternSyntax or MemberDeclarationSyntax => true,
-            _ => false,
+            BinaryExpressionSyntax when node.Parent is BinaryExpressionSyntax parent && parent.Left == node => 0,
+            BinaryPatternSyntax when node.Parent is BinaryPatternSyntax parent && parent.Left == node => 0,
+            _ when node.Parent is MemberAccessExpressionSyntax access && access.Expression == node => 0,
+            _ when node.Parent is InvocationExpressionSyntax call && call.Expression == node => 0,
+            _ when node.Parent is ElementAccessExpressionSyntax element && element.Expression == node => 0,
+            _ when node.Parent is ConditionalAccessExpressionSyntax conditional && (conditional.Expression == node || conditional.WhenNotNull == node) => 0,
+            _ when node.Parent is QualifiedNameSyntax qualified && qualified.Left == node => 0,
+            IfStatementSyntax when node.Parent is ElseClauseSyntax => 0,
+            RecursivePatternSyntax => 2,
+            ExpressionSyntax or StatementSyntax or PatternSyntax or MemberDeclarationSyntax => 1,
+            _ => 0,
         };
 
         private static int Clauses(QueryBodySyntax body) =>
