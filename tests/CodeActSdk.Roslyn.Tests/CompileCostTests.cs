@@ -235,6 +235,20 @@ public class CompileCostTests : RoslynTestBase
         ShouldBeRefused(result, "this query has 22 clauses", "limit is 16");
     }
 
+    [TestCase("statement", TestName = "A switch statement of 300 cases")]
+    [TestCase("expression", TestName = "A switch expression of 300 arms")]
+    public async Task Huge_switches_are_refused(string kind)
+    {
+        var code = kind == "statement"
+            ? "var k = 3; var r = 0;\nswitch (k)\n{\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"    case {i}: r = {i}; break;\n")) + "}"
+            : "var k = \"x\";\nvar r = k switch\n{\n" + string.Concat(Enumerable.Range(0, 299).Select(i => $"    \"s{i}\" => {i},\n")) + "    _ => -1,\n};";
+
+        var result = await RunAsync(code);
+
+        ShouldBeRefused(result, "this switch has 300 cases", "limit is 256");
+        result.Error!.Message.Should().Contain("Dictionary");
+    }
+
     // ---- Types that double --------------------------------------------------------------------------------------------
 
     [Test]

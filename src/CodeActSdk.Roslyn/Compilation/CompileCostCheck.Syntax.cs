@@ -147,6 +147,11 @@ internal sealed partial class CompileCostCheck
                     return At(node, $"expressions, statements, patterns or types are nested more than {MaxNestingDepth} levels deep here; the limit is {MaxNestingDepth}. Split the code: compute parts into variables first, or move inner parts into methods.");
                 }
 
+                if (Cases(node) is var cases && cases > MaxSwitchCases)
+                {
+                    return At(node, $"this switch has {cases} cases; the limit is {MaxSwitchCases}, because the compiler's work on one switch grows faster than its number of cases. Look the values up in a Dictionary instead.");
+                }
+
                 if (node is QueryExpressionSyntax query && Clauses(query.Body) + 1 is var clauses && clauses > MaxQueryClauses)
                 {
                     return At(node, $"this query has {clauses} clauses; the limit is {MaxQueryClauses}, because each clause nests the compiler's anonymous types one level deeper. Split it into several queries, keeping intermediate results in variables.");
@@ -212,6 +217,13 @@ internal sealed partial class CompileCostCheck
             IfStatementSyntax when node.Parent is ElseClauseSyntax => 0,
             RecursivePatternSyntax => 2,
             ExpressionSyntax or StatementSyntax or PatternSyntax or MemberDeclarationSyntax => 1,
+            _ => 0,
+        };
+
+        private static int Cases(SyntaxNode node) => node switch
+        {
+            SwitchExpressionSyntax expression => expression.Arms.Count,
+            SwitchStatementSyntax statement => statement.Sections.Sum(section => section.Labels.Count),
             _ => 0,
         };
 
