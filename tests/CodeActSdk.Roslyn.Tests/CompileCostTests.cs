@@ -245,7 +245,7 @@ public class CompileCostTests : RoslynTestBase
 
         var result = await RunAsync(code);
 
-        ShouldBeRefused(result, "this switch has 300 cases", "limit is 256");
+        ShouldBeRefused(result, "this switch has 300 cases", "limit is 128");
         result.Error!.Message.Should().Contain("Dictionary");
     }
 
