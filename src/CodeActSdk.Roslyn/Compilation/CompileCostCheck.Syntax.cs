@@ -171,7 +171,7 @@ internal sealed partial class CompileCostCheck
                 work += (weight > 1 ? multiplier - 1 : 0) + (multiplier - 1) / 32.0 + CallWork(node, multiplier);
                 if (work > MaxBindingWork)
                 {
-                    return At(node, $"this {UnitName(unit)} would make the compiler bind its lambdas about {Count((long)work)} more times (lambdas inside lambdas passed to methods with several overloads: LINQ's Sum, Min, Max and Average have 10 or more each, and the compiler tries each one); the limit is {MaxBindingWork:N0}. Give inner lambdas explicit types by declaring them as variables (Func<Order, decimal> total = o => ...;), or split the statement.");
+                    return At(node, $"this {UnitName(unit)} would make the compiler bind lambdas and compare overloads about {Count((long)work)} times more than once (a lambda passed to a method is bound once for each of its overloads, inside every binding of the lambdas around it; LINQ's Sum, Min, Max and Average have 10 or more overloads each); the limit is {MaxBindingWork:N0}. Give inner lambdas explicit types by declaring them as variables (Func<Order, decimal> total = o => ...;), split the statement, or give overloaded methods different names.");
                 }
 
                 var children = node.ChildNodes().ToList();
