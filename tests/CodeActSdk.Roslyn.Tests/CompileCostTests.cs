@@ -90,7 +90,7 @@ public class CompileCostTests : RoslynTestBase
             Console.WriteLine(M(x13 => M(x12 => M(x11 => M(x10 => M(x9 => M(x8 => M(x7 => M(x6 => M(x5 => M(x4 => M(x3 => M(x2 => M(x1 => M(x0 => 0)))))))))))))));
             """);
 
-        ShouldBeRefused(result, "bind its lambdas", "limit is 500");
+        ShouldBeRefused(result, "bind lambdas and compare overloads", "limit is 500");
         result.Error!.Line.Should().Be(4);
         result.Error.Message.Should().Contain("Func<Order, decimal> total = o => ...;");
     }
@@ -111,7 +111,7 @@ public class CompileCostTests : RoslynTestBase
         // Sum has 10 overloads that take a selector: three levels bind the innermost lambda 1,000 times.
         var result = await RunAsync("var a = new[] { 1, 2 };\na.Sum(x => a.Sum(y => a.Sum(z => z)));");
 
-        ShouldBeRefused(result, "bind its lambdas", "limit is 500");
+        ShouldBeRefused(result, "bind lambdas and compare overloads", "limit is 500");
         result.Error!.Line.Should().Be(2);
     }
 
@@ -122,7 +122,7 @@ public class CompileCostTests : RoslynTestBase
 
         var result = await RunAsync(overloads + "M(x => M(y => M(z => 0)));");
 
-        ShouldBeRefused(result, "bind its lambdas", "limit is 500");
+        ShouldBeRefused(result, "bind lambdas and compare overloads", "limit is 500");
     }
 
     [Test]
@@ -155,7 +155,7 @@ public class CompileCostTests : RoslynTestBase
 
         var result = await RunAsync(overloads + calls);
 
-        ShouldBeRefused(result, "bind its lambdas", "limit is 500");
+        ShouldBeRefused(result, "bind lambdas and compare overloads", "limit is 500");
     }
 
     [Test]
@@ -233,6 +233,20 @@ public class CompileCostTests : RoslynTestBase
         var result = await RunAsync("var a = new[] { 1, 2 };\nvar q = from x0 in a " + string.Concat(Enumerable.Range(1, 20).Select(i => $"let x{i} = x{i - 1} + 1 ")) + "select x0;");
 
         ShouldBeRefused(result, "this query has 22 clauses", "limit is 16");
+    }
+
+    [TestCase("statement", TestName = "A switch statement of 300 cases")]
+    [TestCase("expression", TestName = "A switch expression of 300 arms")]
+    public async Task Huge_switches_are_refused(string kind)
+    {
+        var code = kind == "statement"
+            ? "var k = 3; var r = 0;\nswitch (k)\n{\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"    case {i}: r = {i}; break;\n")) + "}"
+            : "var k = \"x\";\nvar r = k switch\n{\n" + string.Concat(Enumerable.Range(0, 299).Select(i => $"    \"s{i}\" => {i},\n")) + "    _ => -1,\n};";
+
+        var result = await RunAsync(code);
+
+        ShouldBeRefused(result, "this switch has 300 cases", "limit is 128");
+        result.Error!.Message.Should().Contain("Dictionary");
     }
 
     // ---- Types that double --------------------------------------------------------------------------------------------

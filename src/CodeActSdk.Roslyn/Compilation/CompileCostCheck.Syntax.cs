@@ -147,6 +147,11 @@ internal sealed partial class CompileCostCheck
                     return At(node, $"expressions, statements, patterns or types are nested more than {MaxNestingDepth} levels deep here; the limit is {MaxNestingDepth}. Split the code: compute parts into variables first, or move inner parts into methods.");
                 }
 
+                if (Cases(node) is var cases && cases > MaxSwitchCases)
+                {
+                    return At(node, $"this switch has {cases} cases; the limit is {MaxSwitchCases}, because the compiler's work on one switch grows faster than its number of cases. Look the values up in a Dictionary instead.");
+                }
+
                 if (node is QueryExpressionSyntax query && Clauses(query.Body) + 1 is var clauses && clauses > MaxQueryClauses)
                 {
                     return At(node, $"this query has {clauses} clauses; the limit is {MaxQueryClauses}, because each clause nests the compiler's anonymous types one level deeper. Split it into several queries, keeping intermediate results in variables.");
@@ -166,14 +171,14 @@ internal sealed partial class CompileCostCheck
                 work += (weight > 1 ? multiplier - 1 : 0) + (multiplier - 1) / 32.0 + CallWork(node, multiplier);
                 if (work > MaxBindingWork)
                 {
-                    return At(node, $"this {UnitName(unit)} would make the compiler bind its lambdas about {Count((long)work)} more times (lambdas inside lambdas passed to methods with several overloads: LINQ's Sum, Min, Max and Average have 10 or more each, and the compiler tries each one); the limit is {MaxBindingWork:N0}. Give inner lambdas explicit types by declaring them as variables (Func<Order, decimal> total = o => ...;), or split the statement.");
+                    return At(node, $"this {UnitName(unit)} would make the compiler bind lambdas and compare overloads about {Count((long)work)} times more than once (a lambda passed to a method is bound once for each of its overloads, inside every binding of the lambdas around it; LINQ's Sum, Min, Max and Average have 10 or more overloads each); the limit is {MaxBindingWork:N0}. Give inner lambdas explicit types by declaring them as variables (Func<Order, decimal> total = o => ...;), split the statement, or give overloaded methods different names.");
                 }
 
                 var children = node.ChildNodes().ToList();
                 for (var i = children.Count - 1; i >= 0; i--)
                 {
                     var child = children[i];
-                    stack.Push(new Frame(child, syntaxDepth + 1, nesting + (Nests(child) ? 1 : 0), lambdaDepth, multiplier));
+                    stack.Push(new Frame(child, syntaxDepth + 1, nesting + Nesting(child), lambdaDepth, multiplier));
                 }
 
                 if (++visited % 4096 == 0)
@@ -195,19 +200,31 @@ internal sealed partial class CompileCostCheck
         private static bool IsUnit(SyntaxNode node) => node is GlobalStatementSyntax
             || (node is MemberDeclarationSyntax and not BaseTypeDeclarationSyntax and not BaseNamespaceDeclarationSyntax and not DelegateDeclarationSyntax);
 
-        /// <summary>Whether <paramref name="node"/> is one level of nesting, rather than a link of a chain or a part of a larger construct.</summary>
-        private static bool Nests(SyntaxNode node) => node switch
+        /// <summary>
+        /// How many levels of nesting <paramref name="node"/> adds: none for a link of a chain or a part of a larger
+        /// construct, two for a positional or property pattern (binding nested patterns takes time that grows faster
+        /// than for other nesting), one otherwise.
+        /// </summary>
+        private static int Nesting(SyntaxNode node) => node switch
         {
-            BinaryExpressionSyntax when node.Parent is BinaryExpressionSyntax parent && parent.Left == node => false,
-            BinaryPatternSyntax when node.Parent is BinaryPatternSyntax parent && parent.Left == node => false,
-            _ when node.Parent is MemberAccessExpressionSyntax access && access.Expression == node => false,
-            _ when node.Parent is InvocationExpressionSyntax call && call.Expression == node => false,
-            _ when node.Parent is ElementAccessExpressionSyntax element && element.Expression == node => false,
-            _ when node.Parent is ConditionalAccessExpressionSyntax conditional && (conditional.Expression == node || conditional.WhenNotNull == node) => false,
-            _ when node.Parent is QualifiedNameSyntax qualified && qualified.Left == node => false,
-            IfStatementSyntax when node.Parent is ElseClauseSyntax => false,
-            ExpressionSyntax or StatementSyntax or PatternSyntax or MemberDeclarationSyntax => true,
-            _ => false,
+            BinaryExpressionSyntax when node.Parent is BinaryExpressionSyntax parent && parent.Left == node => 0,
+            BinaryPatternSyntax when node.Parent is BinaryPatternSyntax parent && parent.Left == node => 0,
+            _ when node.Parent is MemberAccessExpressionSyntax access && access.Expression == node => 0,
+            _ when node.Parent is InvocationExpressionSyntax call && call.Expression == node => 0,
+            _ when node.Parent is ElementAccessExpressionSyntax element && element.Expression == node => 0,
+            _ when node.Parent is ConditionalAccessExpressionSyntax conditional && (conditional.Expression == node || conditional.WhenNotNull == node) => 0,
+            _ when node.Parent is QualifiedNameSyntax qualified && qualified.Left == node => 0,
+            IfStatementSyntax when node.Parent is ElseClauseSyntax => 0,
+            RecursivePatternSyntax => 2,
+            ExpressionSyntax or StatementSyntax or PatternSyntax or MemberDeclarationSyntax => 1,
+            _ => 0,
+        };
+
+        private static int Cases(SyntaxNode node) => node switch
+        {
+            SwitchExpressionSyntax expression => expression.Arms.Count,
+            SwitchStatementSyntax statement => statement.Sections.Sum(section => section.Labels.Count),
+            _ => 0,
         };
 
         private static int Clauses(QueryBodySyntax body) =>

@@ -31,8 +31,9 @@ internal sealed record CompileCostProblem(string Message, int Line, int Column);
 /// syntax tree; nesting (parentheses, conditionals, initialisers, lambdas, statements, patterns, generic type
 /// arguments) is limited to <see cref="MaxNestingDepth"/>, and chains that Roslyn binds without recursion (<c>a + b
 /// + c</c>, <c>x.F().G()</c>, <c>else if</c>) to a total depth of <see cref="MaxSyntaxDepth"/> syntax nodes.</item>
-/// <item><b>Long queries</b>: each clause of a query expression nests the anonymous type that carries its range
-/// variables one level deeper; a query may have at most <see cref="MaxQueryClauses"/> clauses.</item>
+/// <item><b>Long queries and switches</b>: each clause of a query expression nests the anonymous type that carries
+/// its range variables one level deeper, and the work on one switch grows faster than its cases; a query may have at
+/// most <see cref="MaxQueryClauses"/> clauses, a switch <see cref="MaxSwitchCases"/> cases.</item>
 /// <item><b>Types that double</b>: generic inference can double a type at each call (<c>a.GroupBy(x =&gt;
 /// x).GroupBy(x =&gt; x)...</c>), and Roslyn's inference takes time in proportion to the type's size; such calls may
 /// feed into each other at most <see cref="MaxInferenceChain"/> times in one expression. After binding,
@@ -78,12 +79,20 @@ internal sealed partial class CompileCostCheck
     /// <summary>
     /// Nesting of expressions, statements, patterns, types and declarations inside each other, where the left operand of
     /// a binary operator, the receiver of a member access or call and an <c>else if</c> continue a chain rather than
-    /// nest. 64; realistic code stays under 30.
+    /// nest, and a positional or property pattern counts twice. 64; realistic code stays under 30.
     /// </summary>
     public const int MaxNestingDepth = 64;
 
     /// <summary>Syntax nodes from the root to the deepest node, chains included (a + b + ... with 500 terms is 500 deep). 1,000.</summary>
     public const int MaxSyntaxDepth = 1_000;
+
+    /// <summary>
+    /// Cases of one <c>switch</c> statement (its labels) or arms of one <c>switch</c> expression: the work on one switch
+    /// grows faster than its size (a switch expression of 6,000 arms took 12 s of CPU to compile), in one statement,
+    /// which the compiler does not interrupt, and then in one method the JIT compiles whole (255 string arms: about half
+    /// a second of CPU). 128.
+    /// </summary>
+    public const int MaxSwitchCases = 128;
 
     /// <summary>Clauses of one query expression (<c>from</c>, <c>let</c>, <c>where</c>, <c>join</c>, <c>orderby</c>, <c>select</c>, <c>group</c>, <c>into</c>). 16.</summary>
     public const int MaxQueryClauses = 16;
