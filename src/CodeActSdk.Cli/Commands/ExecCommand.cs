@@ -19,7 +19,7 @@ internal static class ExecCommand
     public static Command Create()
     {
         var defaults = new SandboxOptions();
-        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code: jint (modern JavaScript in Jint 4, pure managed) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
+        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code: jint (modern JavaScript in Jint 4, pure managed) v8 (modern JavaScript in V8 14.7 through ClearScript) or csharp (C# scripting with an allow-listed API).");
         var timeout = CliOptions.PositiveInt(
             "--timeout-ms",
             "N",
