@@ -72,6 +72,7 @@
   const bigIntToString = BigInt.prototype.toString;
   const toWellFormed = String.prototype.toWellFormed;
   const stringSlice = String.prototype.slice;
+  const stringSplit = String.prototype.split;
   const charCodeAt = String.prototype.charCodeAt;
   const indexOf = String.prototype.indexOf;
   const arrayPush = Array.prototype.push;
@@ -795,9 +796,10 @@
   }
 
   // Lists the session's variables: the global object's own properties that were not there when the context was
-  // ready, then each candidate name that is a top-level lexical binding (let, const, class), which V8 keeps out of
+  // ready, then each candidate name (one a line) that is a top-level lexical binding (let, const, class), which V8 keeps out of
   // the global object. Returns their count; digestEntry describes each one.
-  function digest(candidates) {
+  function digest(candidateText) {
+    const candidates = candidateText === '' ? [] : apply(stringSplit, candidateText, ['\n']);
     digestEntries = [];
     const seen = new SetCtor();
     const names = getOwnPropertyNames(global);

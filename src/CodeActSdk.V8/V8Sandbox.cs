@@ -202,16 +202,8 @@ internal sealed class V8Sandbox : IDisposable
 
     public string DescribeError(object? exception) => (string)_describeError.InvokeAsFunction(exception ?? Undefined.Value);
 
-    public int Digest(string[] candidates)
-    {
-        var array = (ScriptObject)Engine.Evaluate(new DocumentInfo("digest.js") { Flags = DocumentFlags.IsTransient }, "[]");
-        for (var i = 0; i < candidates.Length; i++)
-        {
-            array.SetProperty(i, candidates[i]);
-        }
-
-        return Convert.ToInt32(_digest.InvokeAsFunction(array), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public int Digest(string[] candidates) =>
+        Convert.ToInt32(_digest.InvokeAsFunction(string.Join('\n', candidates)), System.Globalization.CultureInfo.InvariantCulture);
 
     public string DigestEntry(int index, int maxChars, string? stopped) => (string)_digestEntry.InvokeAsFunction(index, maxChars, stopped ?? (object)false);
 
@@ -302,12 +294,16 @@ internal static class V8Library
         catch (Exception e) when (e is TypeLoadException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException
                                       or TypeInitializationException or FileNotFoundException or InvalidOperationException or TargetInvocationException)
         {
-            return $"V8 is not available in this process: ClearScript's native V8 library for {PlatformName} could not be loaded ({Describe(e)}). " +
-                   $"Add the NuGet package {NativePackage} (version 7.5.1.1) to the application: on Linux x64 Microsoft.ClearScript.V8.Native.linux-x64 " +
-                   "comes with CodeActSdk.V8; other platforms (win-x64, win-arm64, osx-x64, osx-arm64, linux-arm64, ...) need their own. " +
-                   "A trimmed or single-file publish must keep the native library next to the application.";
+            return UnavailableReason(e);
         }
     }
+
+    /// <summary>Why V8 cannot run, from the exception ClearScript threw: the platform, the cause and the package to add.</summary>
+    internal static string UnavailableReason(Exception e) =>
+        $"V8 is not available in this process: ClearScript's native V8 library for {PlatformName} could not be loaded ({Describe(e)}). " +
+        $"Add the NuGet package {NativePackage} (version 7.5.1.1) to the application: on Linux x64 Microsoft.ClearScript.V8.Native.linux-x64 " +
+        "comes with CodeActSdk.V8; other platforms (win-x64, win-arm64, osx-x64, osx-arm64, linux-arm64, ...) need their own. " +
+        "A trimmed or single-file publish must keep the native library next to the application.";
 
     private static string Describe(Exception e)
     {

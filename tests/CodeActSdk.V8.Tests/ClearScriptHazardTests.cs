@@ -103,4 +103,16 @@ public class ClearScriptHazardTests : V8TestBase
         result.Error!.Kind.Should().Be(expected == ExecutionStatus.MemoryLimit ? "MemoryLimit" : "RangeError");
         after.Value!.Value.GetString().Should().Be("yes 2");
     }
+
+    [Test]
+    public void A_missing_native_library_is_explained_with_the_package_to_add()
+    {
+        var reason = V8Library.UnavailableReason(new TypeLoadException("Cannot load ClearScript V8 library. Load failure information for ClearScriptV8.linux-x64.so:\n  /app/runtimes/linux-x64/native/ClearScriptV8.linux-x64.so: cannot open shared object file"));
+        var exception = new V8UnavailableException(reason);
+
+        exception.Should().BeAssignableTo<InvalidOperationException>();
+        exception.Message.Should().Contain("Microsoft.ClearScript.V8.Native." + (OperatingSystem.IsLinux() ? "linux-" : ""))
+            .And.Contain("7.5.1.1").And.Contain("TypeLoadException: Cannot load ClearScript V8 library")
+            .And.NotContain("cannot open shared object file", "only the first line of ClearScript's message is kept");
+    }
 }
