@@ -118,6 +118,17 @@
     }
   }
 
+  // The heap the session may use (set by configure). A built-in call that would make an array of more elements than
+  // fit in it (8 bytes each) never returns in time to be stopped by the heap monitor, and takes the host's memory
+  // with it: such a call ends the run as MemoryLimit before it starts.
+  let heapBudget = Infinity;
+  function checkBudget(what, elements) {
+    if (elements * 8 > heapBudget) {
+      host(OP_MEMORY, 0, what);
+      for (;;) { } // ended by the host's interrupt
+    }
+  }
+
   function toText(value) {
     return typeof value === 'string' ? value : `${value}`;
   }
@@ -137,9 +148,11 @@
     const original = ArrayPrototype[key];
     if (typeof original !== 'function') continue;
     const label = 'Array.prototype.' + key;
+    const materialises = key === 'fill';
     install(ArrayPrototype, key, {
       [key]() {
         checkElements(label, this);
+        if (materialises && this !== null && this !== undefined) checkBudget(label, +this.length);
         return apply(original, this, arguments);
       }
     }[key], original);
@@ -165,6 +178,7 @@
         checkText('Array.from', items);
       } else if (items !== null && items !== undefined && items[iterator] == null) {
         checkElements('Array.from', items);
+        checkBudget('Array.from', +items.length);
       }
       return apply(from, this, arguments);
     }
@@ -182,6 +196,8 @@
         if (this === null || this === undefined) return apply(original, this, arguments);
         const text = toText(this);
         checkText(label, text);
+        // Splitting on the empty string makes one element per character.
+        if (key === 'split' && arguments[0] === '') checkBudget(label, text.length);
         return apply(original, text, arguments);
       }
     }[key], original);
@@ -633,9 +649,10 @@
     return '';
   }
 
-  function configure(valueChars, displayChars) {
+  function configure(valueChars, displayChars, budgetBytes) {
     maxValueChars = valueChars;
     maxDisplayChars = displayChars;
+    heapBudget = budgetBytes;
   }
 
   // --- the end of a run --------------------------------------------------------------------------------------------

@@ -183,7 +183,8 @@ internal sealed class V8Sandbox : IDisposable
         Rejections.Clear();
     }
 
-    public void Configure(int maxValueChars, int maxDisplayChars) => _configure.InvokeAsFunction(maxValueChars, maxDisplayChars);
+    public void Configure(int maxValueChars, int maxDisplayChars, long heapBudgetBytes) =>
+        _configure.InvokeAsFunction(maxValueChars, maxDisplayChars, (double)heapBudgetBytes);
 
     /// <summary>Defines a tool (or a files operation) as a global function; a message when the name is taken, else null.</summary>
     public string? DefineTool(string name, int index, int arity, bool files)

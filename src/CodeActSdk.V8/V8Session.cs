@@ -81,7 +81,7 @@ internal sealed partial class V8Session : IInterpreterSession
         var engine = _sandbox.Engine;
         engine.MaxRuntimeStackUsage = (UIntPtr)(ulong)StackLimitBytes(_options);
         _sandbox.SetHeapLimit(V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
-        _sandbox.Configure(_options.MaxValueChars, _options.MaxOutputChars + 1);
+        _sandbox.Configure(_options.MaxValueChars, _options.MaxOutputChars + 1, V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
         for (var i = 0; i < JavaScriptFiles.Operations.Count; i++)
         {
             var (name, arity) = JavaScriptFiles.Operations[i];

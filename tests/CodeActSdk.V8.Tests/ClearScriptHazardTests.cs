@@ -104,6 +104,22 @@ public class ClearScriptHazardTests : V8TestBase
         after.Value!.Value.GetString().Should().Be("yes 2");
     }
 
+    [TestCase("JSON.stringify(new Array(2 ** 26).fill(0)).length")]
+    [TestCase("Array.from({ length: 2 ** 25 }, (_, i) => i).length")]
+    [TestCase("'1'.repeat(2 ** 25).split('').length")]
+    public async Task A_built_in_that_would_take_more_than_the_budget_in_one_call_is_stopped_before_it_starts(string code)
+    {
+        // One built-in call runs to its end before the heap monitor can act: these would take 256 MiB to 1.5 GiB of
+        // the host's memory with a 64 MiB budget.
+        await using var session = await Interpreter.CreateSessionAsync(new SandboxOptions());
+
+        var result = await session.ExecuteAsync(code);
+        var after = await session.ExecuteAsync("[1, 2, 3].fill(0).length + 'x,y'.split('').length");
+
+        result.Status.Should().Be(ExecutionStatus.MemoryLimit, result.Error?.Message);
+        after.Value!.Value.GetInt32().Should().Be(6);
+    }
+
     [Test]
     public void A_missing_native_library_is_explained_with_the_package_to_add()
     {
