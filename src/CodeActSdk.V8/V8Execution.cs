@@ -43,6 +43,9 @@ internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, Sand
 
     public bool FinalAnswerTruncated { get; private set; }
 
+    /// <summary>Whether a call into the engine threw (the code's error, or a stop) during the run.</summary>
+    public bool Failed { get; set; }
+
     /// <summary>Ends the run as soon as V8 acts on it: a termination the code cannot catch.</summary>
     public void RequestStop(V8StopReason reason)
     {

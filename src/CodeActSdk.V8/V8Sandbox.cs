@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Microsoft.ClearScript;
 using Microsoft.ClearScript.V8;
+using CodeActSdk.Files;
 using Microsoft.ClearScript.V8.FastProxy;
 
 namespace CodeActSdk.V8;
@@ -20,8 +21,13 @@ namespace CodeActSdk.V8;
 /// </remarks>
 internal sealed class V8Sandbox : IDisposable
 {
-    /// <summary>The young generation of every runtime: short-lived garbage, on top of the session's budget.</summary>
-    internal const int YoungGenerationMiB = 48;
+    /// <summary>
+    /// The young generation of every runtime: short-lived garbage, on top of the session's budget (the heap monitor
+    /// counts it). 48 MiB (node's default) let a bomb growing a dictionary-mode object run past a 30 s limit on a
+    /// loaded 2-core machine before the monitor caught it (a 80 MiB limit for a 32 MiB budget); 16 MiB stops it in
+    /// 10-14 s there.
+    /// </summary>
+    internal const int YoungGenerationMiB = 16;
 
     /// <summary>
     /// How far above the budget V8's own old-generation limit is set. Crossing it makes V8 collect garbage and
@@ -89,6 +95,7 @@ internal sealed class V8Sandbox : IDisposable
             _digest = Entry(api, "digest");
             _digestEntry = Entry(api, "digestEntry");
             _endDigest = Entry(api, "endDigest");
+            InstallFiles();
         }
         catch
         {
@@ -148,6 +155,41 @@ internal sealed class V8Sandbox : IDisposable
                 ?? throw new InvalidOperationException("The sandbox prelude did not evaluate to a function.");
             return factory.InvokeAsFunction(Bridge.Function, allowWebAssembly) as ScriptObject
                 ?? throw new InvalidOperationException("The sandbox prelude did not return its entry points.");
+        }
+    }
+
+    /// <summary>
+    /// Installs the global <c>files</c>: its operations are defined as host functions, then gathered by
+    /// <see cref="JavaScriptFiles.InstallScript"/>, which deletes their names. It is the same for every session (a call
+    /// reaches the files of the execution running), so it is done once, when the runtime is made.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The script did not complete; the sandbox cannot offer <c>files</c>.</exception>
+    private void InstallFiles()
+    {
+        for (var i = 0; i < JavaScriptFiles.Operations.Count; i++)
+        {
+            var (name, arity) = JavaScriptFiles.Operations[i];
+            if (DefineTool(JavaScriptFiles.HostFunctionName(name), i, arity, files: true) is { } refusal)
+            {
+                throw new InvalidOperationException("V8 could not install the files object: " + refusal);
+            }
+        }
+
+        object installed;
+        try
+        {
+            installed = Engine.Evaluate(new DocumentInfo("files.js") { Flags = DocumentFlags.IsTransient }, JavaScriptFiles.InstallScript);
+        }
+        catch (Exception e) when (e is IScriptEngineException)
+        {
+            throw new InvalidOperationException("V8 could not install the files object: " + e.Message);
+        }
+
+        // The script's value says whether every host function's name was deleted: anything but true means the code
+        // would see a broken files object or a raw host function.
+        if (installed is not true)
+        {
+            throw new InvalidOperationException($"V8 could not install the files object (value {installed}).");
         }
     }
 

@@ -70,44 +70,16 @@ internal sealed partial class V8Session : IInterpreterSession
     public ISessionFiles Files => _files;
 
     /// <summary>
-    /// Prepares the sandbox for this session: its limits, the global <c>files</c> (its operations defined as host
-    /// functions, then gathered by <see cref="JavaScriptFiles.InstallScript"/>, which deletes their names) and the
-    /// tools. <c>files</c> comes first, so that a tool named <c>files</c> is refused like any tool hiding a global.
+    /// Prepares the sandbox for this session: its limits and the tools. The global <c>files</c> is there already
+    /// (see <see cref="V8Sandbox"/>), so a tool named <c>files</c> is refused like any tool hiding a global.
     /// </summary>
     /// <exception cref="ArgumentException">A tool's name would hide a JavaScript global.</exception>
-    /// <exception cref="InvalidOperationException">The session's <c>files</c> object could not be installed.</exception>
     public void Install()
     {
         var engine = _sandbox.Engine;
         engine.MaxRuntimeStackUsage = (UIntPtr)(ulong)StackLimitBytes(_options);
         _sandbox.SetHeapLimit(V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
         _sandbox.Configure(_options.MaxValueChars, _options.MaxOutputChars + 1, V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
-        for (var i = 0; i < JavaScriptFiles.Operations.Count; i++)
-        {
-            var (name, arity) = JavaScriptFiles.Operations[i];
-            if (_sandbox.DefineTool(JavaScriptFiles.HostFunctionName(name), i, arity, files: true) is { } refusal)
-            {
-                throw new InvalidOperationException("V8 could not install the files object: " + refusal);
-            }
-        }
-
-        object installed;
-        try
-        {
-            installed = engine.Evaluate(new DocumentInfo("files.js") { Flags = DocumentFlags.IsTransient }, JavaScriptFiles.InstallScript);
-        }
-        catch (Exception e_) when (e_ is IScriptEngineException e)
-        {
-            throw new InvalidOperationException("V8 could not install the files object: " + e.Message);
-        }
-
-        // The script's value says whether every host function's name was deleted: anything but true means the code
-        // would see a broken files object or a raw host function.
-        if (installed is not true)
-        {
-            throw new InvalidOperationException($"V8 could not install the files object (value {installed}).");
-        }
-
         for (var i = 0; i < _tools.Tools.Count; i++)
         {
             var tool = _tools.Tools[i];
@@ -477,6 +449,7 @@ internal sealed partial class V8Session : IInterpreterSession
                 }
                 catch (Exception e_) when (e_ is IScriptEngineException e)
                 {
+                    execution.Failed = true;
                     return Failed(e, execution, watchdog);
                 }
             }
@@ -491,8 +464,12 @@ internal sealed partial class V8Session : IInterpreterSession
                     RestoreHeapLimit();
                 }
 
-                _sandbox.Rejections.Clear();
-                _sandbox.EndRun();
+                if (_sandbox.Rejections.Count > 0 || execution.Failed)
+                {
+                    // A run cut short may leave the prelude's record of the run (rejections, a watched promise).
+                    _sandbox.Rejections.Clear();
+                    _sandbox.EndRun();
+                }
             }
             catch (Exception e_) when (e_ is IScriptEngineException)
             {
