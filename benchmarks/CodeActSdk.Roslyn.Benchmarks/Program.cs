@@ -9,13 +9,21 @@ using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 
 // Figures of the C# backend, printed as medians. Usage:
-//   dotnet run -c Release --project benchmarks/CodeActSdk.Roslyn.Benchmarks -- [all|cold|warm|guard|memory]
-// "cold-child" is the mode the cold figure spawns: one first execution in a fresh process.
+//   dotnet run -c Release --project benchmarks/CodeActSdk.Roslyn.Benchmarks -- [all|cold|warm|guard|memory|charging|hostile]
+// "cold-child" and "hostile-child" are the modes the cold and hostile figures spawn, one process per sample.
 var mode = args.FirstOrDefault() ?? "all";
 switch (mode)
 {
     case "cold-child":
         return await Figures.ColdChildAsync();
+    case "hostile-child":
+        return await HostileFigures.ChildAsync(int.Parse(args[1], CultureInfo.InvariantCulture));
+    case "hostile":
+        await HostileFigures.RunAsync();
+        break;
+    case "charging":
+        await ChargingFigures.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+        break;
     case "cold":
         await Figures.ColdAsync();
         break;
@@ -39,7 +47,7 @@ switch (mode)
         await Figures.MemoryAsync(10_000, 10_000);
         break;
     default:
-        Console.Error.WriteLine("usage: [all|cold|warm|guard|memory [sessions] [executions in one session]]");
+        Console.Error.WriteLine("usage: [all|cold|warm|guard|memory [sessions] [executions in one session]|charging|hostile]");
         return 2;
 }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using CodeActSdk.Files;
 using CodeActSdk.Roslyn.Compilation;
 using CodeActSdk.Roslyn.Runtime;
@@ -15,11 +13,15 @@ namespace CodeActSdk.Roslyn;
 /// One C# REPL: a chain of script submissions in a collectible load context of its own, and a virtual file system.
 /// Executions run one at a time on a sandbox thread.
 /// </summary>
+/// <remarks>
+/// An execution stuck in a single library call (where no guard runs) past its time limit, or past the host's
+/// cancellation, is abandoned after <see cref="RoslynInterpreterOptions.AbandonGrace"/>: the caller gets
+/// <see cref="ExecutionStatus.Timeout"/> or <see cref="ExecutionStatus.Cancelled"/> at once, and the session goes on with
+/// a fresh REPL (its variables are gone, its files stay), because the abandoned code still holds the old one. The
+/// abandoned thread runs until the call returns, is stopped by its next guard, and then its REPL is unloaded.
+/// </remarks>
 internal sealed class RoslynSession : IInterpreterSession
 {
-    /// <summary>How long past its limits an execution may stay inside a library call before the caller gets a result anyway.</summary>
-    private static readonly TimeSpan StuckGrace = TimeSpan.FromSeconds(2);
-
     /// <summary>The digest's previews run the code's getters, which must not reach the host's tools.</summary>
     private static readonly ToolBridge NoTools = new([]);
 
@@ -32,10 +34,8 @@ internal sealed class RoslynSession : IInterpreterSession
     private readonly ToolBridge _tools;
     private readonly SandboxFileSystem _files;
     private readonly SemaphoreSlim _turn = new(1, 1);
-    private SubmissionChain? _chain;
-    private JsonSerializerOptions? _json = ValueConverter.CreateOptions();
-    private JsonSerializerOptions? _codeJson = ValueConverter.CreateCodeDefaults();
-    private JsonSerializerOptions? _fileJson = ValueConverter.CreateFileReadOptions();
+    private Repl? _repl;
+    private string? _toolsPrelude;
     private volatile bool _disposed;
 
     /// <exception cref="ArgumentException">A mount's host folder does not exist.</exception>
@@ -47,22 +47,36 @@ internal sealed class RoslynSession : IInterpreterSession
         _threads = threads;
         _options = options;
         _tools = tools;
-        _chain = new SubmissionChain(Id);
+        _repl = new Repl(Id);
     }
 
     public string Id { get; } = "cs-" + Guid.NewGuid().ToString("N")[..12];
 
     public ISessionFiles Files => _files;
 
-    /// <summary>Compiles and runs the hidden first submission that declares the typed <c>tools</c> object.</summary>
-    public Task InstallToolsAsync(string prelude) => _threads.Run(() =>
+    /// <summary>Compiles and runs the hidden first submission that declares the typed <c>tools</c> object (again in every fresh REPL).</summary>
+    public Task InstallToolsAsync(string prelude)
     {
-        using var limit = new CancellationTokenSource(_settings.MaxCompileTime);
-        Chain.Install(prelude, limit.Token);
-        return true;
-    });
+        _toolsPrelude = prelude;
+        var repl = CurrentRepl;
+        return _threads.Run(() =>
+        {
+            using var limit = new CancellationTokenSource(_settings.MaxCompileTime);
+            InstallTools(repl, limit.Token);
+            return true;
+        });
+    }
 
-    private SubmissionChain Chain => _chain ?? throw new ObjectDisposedException(nameof(RoslynSession));
+    private Repl CurrentRepl => _repl ?? throw new ObjectDisposedException(nameof(RoslynSession));
+
+    private void InstallTools(Repl repl, CancellationToken cancellationToken)
+    {
+        if (!repl.ToolsInstalled && _toolsPrelude is { } prelude)
+        {
+            repl.Chain.Install(prelude, cancellationToken);
+            repl.ToolsInstalled = true;
+        }
+    }
 
     public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
     {
@@ -78,7 +92,6 @@ internal sealed class RoslynSession : IInterpreterSession
             return Cancelled(started);
         }
 
-        var release = true;
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -87,34 +100,125 @@ internal sealed class RoslynSession : IInterpreterSession
                 return WithArtifacts(Cancelled(started));
             }
 
-            var run = _threads.Run(() => Execute(code, cancellationToken));
-            using var watchdog = new CancellationTokenSource();
-            var limit = _options.Timeout + _settings.MaxCompileTime + StuckGrace;
-            if (await Task.WhenAny(run, Task.Delay(limit, watchdog.Token)).ConfigureAwait(false) != run)
+            // The execution's own cancellation: the host's, or the session's when it gives up on the execution.
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var repl = CurrentRepl;
+            var phase = new ExecutionPhase(_settings.TimeProvider);
+            var run = _threads.Run(() => Execute(code, repl, phase, stop.Token));
+            if (await WaitOrGiveUpAsync(run, phase, cancellationToken).ConfigureAwait(false) is { } givenUp)
             {
-                // The code is inside one long library call, where no guard runs. Answer now; the session stays busy
-                // until the call returns and the next guard stops the code.
-                release = false;
-                _ = run.ContinueWith(static (_, turn) => ((SemaphoreSlim)turn!).Release(), _turn, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                return WithArtifacts(new ExecutionResult
-                {
-                    Status = ExecutionStatus.Timeout,
-                    Error = new ExecutionError("Timeout", $"The code ran past its time limit of {_options.Timeout.TotalSeconds:0.###} s inside a single library call, where it cannot be interrupted; it will be stopped when the call returns. Avoid single calls over huge inputs."),
-                    Duration = Stopwatch.GetElapsedTime(started),
-                });
+                await stop.CancelAsync().ConfigureAwait(false);
+                Abandon(run, repl, stop);
+                return WithArtifacts(givenUp with { Duration = Stopwatch.GetElapsedTime(started) });
             }
 
-            await watchdog.CancelAsync().ConfigureAwait(false);
+            stop.Dispose();
             var result = await run.ConfigureAwait(false);
             return WithArtifacts(result) with { Duration = Stopwatch.GetElapsedTime(started) };
         }
         finally
         {
-            if (release)
+            _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="run"/> while it compiles (up to the compile allowance) and then while it runs (up to
+    /// its time limit), plus the grace; once the host cancels, only the grace is left. Returns null when the run ended
+    /// in time, else the result to answer with instead.
+    /// </summary>
+    private async Task<ExecutionResult?> WaitOrGiveUpAsync(Task run, ExecutionPhase phase, CancellationToken cancellationToken)
+    {
+        var clock = _settings.TimeProvider;
+        var grace = _settings.AbandonGrace;
+        using var done = new CancellationTokenSource();
+        // Each allowance counts from the moment its phase began by the clock, however late this method wakes up to it.
+        var cancelled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = cancellationToken.Register(() => cancelled.TrySetResult(clock.GetTimestamp()));
+        var limit = Task.Delay(_settings.MaxCompileTime + grace, clock, done.Token);
+        var compiling = true;
+        var hostCancelled = false;
+        try
+        {
+            while (true)
             {
-                _turn.Release();
+                var next = await Task.WhenAny(run, compiling ? phase.Running : run, hostCancelled ? run : cancelled.Task, limit).ConfigureAwait(false);
+                if (next == run)
+                {
+                    return null;
+                }
+
+                if (next == limit)
+                {
+                    return GivenUp(hostCancelled ? ExecutionStatus.Cancelled : ExecutionStatus.Timeout, compiling);
+                }
+
+                if (next == cancelled.Task)
+                {
+                    hostCancelled = true;
+                    limit = Delay(grace, cancelled.Task.Result);
+                }
+                else
+                {
+                    compiling = false;
+                    if (!hostCancelled)
+                    {
+                        limit = Delay(_options.Timeout + grace, phase.RunStarted);
+                    }
+                }
             }
         }
+        finally
+        {
+            await done.CancelAsync().ConfigureAwait(false);
+        }
+
+        Task Delay(TimeSpan allowance, long since)
+        {
+            var left = allowance - clock.GetElapsedTime(since);
+            return Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, clock, done.Token);
+        }
+    }
+
+    private ExecutionResult GivenUp(ExecutionStatus status, bool compiling)
+    {
+        const string reset = "The session's variables were reset because the code could not be stopped: declare again what later steps need (files are kept).";
+        var what = compiling
+            ? $"Compiling the code took longer than {_settings.MaxCompileTime.TotalSeconds:0.###} s and the compiler could not be stopped. Write simpler code: fewer nested lambdas and overloads."
+            : status == ExecutionStatus.Cancelled
+                ? "The execution was cancelled by the host while the code was inside a single library call, where it cannot be interrupted."
+                : $"The code ran past its time limit of {_options.Timeout.TotalSeconds:0.###} s inside a single library call, where it cannot be interrupted. Avoid single calls over huge inputs (huge numbers, strings or patterns that backtrack).";
+        return new ExecutionResult
+        {
+            Status = status,
+            Error = new ExecutionError(status == ExecutionStatus.Cancelled ? "Cancelled" : "Timeout", $"{what} {reset}"),
+        };
+    }
+
+    /// <summary>
+    /// Gives up on a stuck run: its thread stops counting in the pool, the session goes on with a fresh REPL, and the
+    /// old one is unloaded once the run finally returns (its code is stopped by its next guard, since
+    /// <paramref name="stop"/> is cancelled). Called while the session's turn is held.
+    /// </summary>
+    private void Abandon(Task run, Repl abandoned, CancellationTokenSource stop)
+    {
+        _threads.Abandon(run);
+        if (Interlocked.CompareExchange(ref _repl, new Repl(Id), abandoned) != abandoned)
+        {
+            return;
+        }
+
+        _ = run.ContinueWith(
+            static (_, state) =>
+            {
+                var (repl, source) = ((Repl, CancellationTokenSource))state!;
+                repl.Dispose();
+                source.Dispose();
+            },
+            (abandoned, stop),
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
     }
 
     /// <summary>
@@ -124,12 +228,34 @@ internal sealed class RoslynSession : IInterpreterSession
     /// </summary>
     private ExecutionResult WithArtifacts(ExecutionResult result) => result with { Artifacts = _files.TakeChangedArtifacts() };
 
-    private ExecutionResult Execute(string code, CancellationToken cancellationToken)
+    /// <summary>
+    /// Compiles and runs one step on the sandbox thread. Never throws: the code's exceptions become results inside the
+    /// execution (<see cref="RunStep"/>), and this last resort turns anything else into a result in the host's words,
+    /// so that no exception object the code may have made reaches a caller that would read it outside the limits.
+    /// </summary>
+    private ExecutionResult Execute(string code, Repl repl, ExecutionPhase phase, CancellationToken cancellationToken)
     {
-        var thread = Thread.CurrentThread;
-        thread.CurrentCulture = CultureInfo.InvariantCulture;
-        thread.CurrentUICulture = CultureInfo.InvariantCulture;
-        var chain = Chain;
+        UseInvariantCulture();
+        try
+        {
+            return CompileAndRun(code, repl, phase, cancellationToken);
+        }
+        catch (OutOfMemoryException)
+        {
+            // The heap was full where the code's own limits could not say so (in the handling of its result, say).
+            return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                "The process ran out of memory while the sandbox handled this code's result. Work on smaller pieces of data."));
+        }
+        catch (Exception e)
+        {
+            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+                $"The sandbox failed while running this code ({e.GetType().Name}); the session goes on. This is a sandbox bug: please report it with the code."));
+        }
+    }
+
+    private ExecutionResult CompileAndRun(string code, Repl repl, ExecutionPhase phase, CancellationToken cancellationToken)
+    {
+        var chain = repl.Chain;
         if (code.Length > _settings.MaxSourceChars)
         {
             return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError",
@@ -142,6 +268,8 @@ internal sealed class RoslynSession : IInterpreterSession
             compileLimit.CancelAfter(_settings.MaxCompileTime);
             try
             {
+                // A fresh REPL (after a stuck execution was abandoned) gets the tools first.
+                InstallTools(repl, compileLimit.Token);
                 compiled = chain.Compile(code, _settings.Policy, compileLimit.Token);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -157,6 +285,10 @@ internal sealed class RoslynSession : IInterpreterSession
             {
                 return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", "The code is nested too deeply to compile. Flatten it."));
             }
+            catch (OutOfMemoryException)
+            {
+                return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit", SubmissionChain.CompilerOutOfMemory));
+            }
         }
 
         if (compiled.Failure is { } failure)
@@ -164,30 +296,39 @@ internal sealed class RoslynSession : IInterpreterSession
             return WithNotes(Failed(compiled.FailureStatus!.Value, failure), compiled.Notes);
         }
 
-        return compiled.Factory is null ? WithNotes(new ExecutionResult { Status = ExecutionStatus.Completed }, compiled.Notes) : Run(compiled, chain, cancellationToken);
+        if (compiled.Factory is null)
+        {
+            return WithNotes(new ExecutionResult { Status = ExecutionStatus.Completed }, compiled.Notes);
+        }
+
+        phase.StartRunning();
+        return Run(compiled, repl, cancellationToken);
     }
 
-    private ExecutionResult Run(CompiledSubmission compiled, SubmissionChain chain, CancellationToken cancellationToken)
+    private ExecutionResult Run(CompiledSubmission compiled, Repl repl, CancellationToken cancellationToken)
     {
-        var result = RunStep(compiled, chain, cancellationToken);
-        return WithNotes(result, [.. compiled.Notes, .. chain.Complete(compiled)]);
+        var result = RunStep(compiled, repl, cancellationToken);
+        return WithNotes(result, [.. compiled.Notes, .. repl.Chain.Complete(compiled)]);
     }
 
     /// <summary>Appends notes on the session's state (a variable that changed form, a method dropped) to the output.</summary>
     private static ExecutionResult WithNotes(ExecutionResult result, IReadOnlyList<string> notes) =>
         notes.Count == 0 ? result : result with { Stdout = result.Stdout + string.Concat(notes.Select(n => $"\n[note: {n}]")) };
 
-    private ExecutionResult RunStep(CompiledSubmission compiled, SubmissionChain chain, CancellationToken cancellationToken)
+    private ExecutionResult RunStep(CompiledSubmission compiled, Repl repl, CancellationToken cancellationToken)
     {
         using var budget = new ExecutionBudget(_options, cancellationToken);
-        var json = _json ?? throw new ObjectDisposedException(nameof(RoslynSession));
-        var execution = new ScriptExecution(budget, _options, _tools, json, _codeJson!, StackPosition()) { Files = _files, FileJson = _fileJson };
+        var json = repl.Json;
+        var chain = repl.Chain;
+        var execution = new ScriptExecution(budget, _options, _tools, json, repl.CodeJson, StackPosition()) { Files = _files, FileJson = repl.FileJson };
         var context = new SandboxSynchronizationContext();
         var outerContext = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(context);
         execution.Enter();
         try
         {
+            // A run the session has given up on (or the host cancelled) while it compiled stops before its first statement.
+            budget.Tick();
             var value = context.Pump(compiled.Factory!(chain.State), budget);
             if (value is null)
             {
@@ -210,69 +351,30 @@ internal sealed class RoslynSession : IInterpreterSession
         }
     }
 
+    /// <summary>The result of an execution that <paramref name="exception"/> ended; runs while the execution is still entered (see <see cref="ExecutionFailure"/>).</summary>
     private ExecutionResult Failure(Exception exception, ScriptExecution execution, string path)
     {
-        var error = Unwrap(exception);
-        if (execution.HasFinalAnswer)
+        var (status, error) = ExecutionFailure.Describe(exception, execution, path);
+        if (!execution.HasFinalAnswer)
         {
-            var result = Result(ExecutionStatus.Completed, null, execution) with { FinalAnswer = execution.FinalAnswer };
-            return execution.FinalAnswerTruncated
-                ? result with { Stdout = result.Stdout + $"\n[the final answer was truncated to {_options.MaxValueChars:N0} characters of JSON]" }
-                : result;
+            return Result(status, error, execution);
         }
 
-        var line = LineOf(error, path);
-        if ((execution.Budget.Stop ?? error as SandboxStopException) is { } stop)
-        {
-            return Result(stop.Status, stop.Error is null ? null : stop.Error with { Line = stop.Error.Line ?? line }, execution);
-        }
-
-        return error switch
-        {
-            OutOfMemoryException => Result(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
-                $"The code tried to allocate more memory than the sandbox allows ({_options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data.", line), execution),
-            InsufficientExecutionStackException => Result(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
-                "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.", line), execution),
-            RegexMatchTimeoutException => Result(ExecutionStatus.Timeout, new ExecutionError("Timeout",
-                ExecutionBudget.RegexTimeoutMessage(_options.Timeout), line), execution),
-            ValueConversionException => Result(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", error.Message, line), execution),
-            _ => Result(ExecutionStatus.RuntimeError, new ExecutionError(error.GetType().Name, error.Message, line), execution),
-        };
+        var result = Result(ExecutionStatus.Completed, null, execution) with { FinalAnswer = execution.FinalAnswer };
+        return execution.FinalAnswerTruncated
+            ? result with { Stdout = result.Stdout + $"\n[the final answer was truncated to {_options.MaxValueChars:N0} characters of JSON]" }
+            : result;
     }
 
-    private static Exception Unwrap(Exception exception)
+    /// <summary>
+    /// Sandbox threads are shared by every session of the interpreter: whatever ran on this one before, the code and
+    /// the host's messages start on the invariant culture (the policy does not let the code change it).
+    /// </summary>
+    private static void UseInvariantCulture()
     {
-        while (true)
-        {
-            switch (exception)
-            {
-                case AggregateException { InnerExceptions.Count: 1 } aggregate:
-                    exception = aggregate.InnerExceptions[0];
-                    break;
-                case TargetInvocationException { InnerException: { } inner }:
-                    exception = inner;
-                    break;
-                case TypeInitializationException { InnerException: { } inner }:
-                    exception = inner;
-                    break;
-                default:
-                    return exception;
-            }
-        }
-    }
-
-    /// <summary>The line of the submission's own code closest to where <paramref name="exception"/> was thrown.</summary>
-    private static int? LineOf(Exception exception, string path)
-    {
-        foreach (var frame in new StackTrace(exception, fNeedFileInfo: true).GetFrames())
-        {
-            if (frame.GetFileLineNumber() is > 0 and var line && string.Equals(frame.GetFileName(), path, StringComparison.Ordinal))
-            {
-                return line;
-            }
-        }
-
-        return null;
+        var thread = Thread.CurrentThread;
+        thread.CurrentCulture = CultureInfo.InvariantCulture;
+        thread.CurrentUICulture = CultureInfo.InvariantCulture;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
@@ -312,7 +414,8 @@ internal sealed class RoslynSession : IInterpreterSession
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return await _threads.Run(Describe).ConfigureAwait(false);
+            var repl = CurrentRepl;
+            return await _threads.Run(() => Describe(repl)).ConfigureAwait(false);
         }
         finally
         {
@@ -320,16 +423,17 @@ internal sealed class RoslynSession : IInterpreterSession
         }
     }
 
-    private IReadOnlyList<VariableSummary> Describe()
+    private IReadOnlyList<VariableSummary> Describe(Repl repl)
     {
+        UseInvariantCulture();
         var options = _options with { Timeout = DigestTime, MaxOutputChars = 1 };
         using var budget = new ExecutionBudget(options, CancellationToken.None);
         // Without the files, as without the tools: previews must not read or write them.
-        var execution = new ScriptExecution(budget, options, NoTools, _json!, _codeJson!, StackPosition());
+        var execution = new ScriptExecution(budget, options, NoTools, repl.Json, repl.CodeJson, StackPosition());
         execution.Enter();
         try
         {
-            return [.. Chain.Declarations().Select(d => new VariableSummary(d.Name, d.Type, d.IsMethod ? (string)d.Value! : ValuePreview.Of(d.Value, _json!)))];
+            return [.. repl.Chain.Declarations().Select(d => new VariableSummary(d.Name, d.Type, d.IsMethod ? (string)d.Value! : ValuePreview.Of(d.Value, repl.Json)))];
         }
         finally
         {
@@ -349,14 +453,49 @@ internal sealed class RoslynSession : IInterpreterSession
         await _turn.WaitAsync().ConfigureAwait(false);
         try
         {
-            Interlocked.Exchange(ref _chain, null)?.Dispose();
-            _json = null;
-            _codeJson = null;
-            _fileJson = null;
+            Interlocked.Exchange(ref _repl, null)?.Dispose();
         }
         finally
         {
             _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// One REPL of the session: its chain of submissions and the serializer options that cache its code's types. A
+    /// stuck execution keeps the one it started with, and the session takes a fresh one.
+    /// </summary>
+    private sealed class Repl(string sessionId) : IDisposable
+    {
+        public SubmissionChain Chain { get; } = new(sessionId);
+
+        public JsonSerializerOptions Json { get; } = ValueConverter.CreateOptions();
+
+        public JsonSerializerOptions CodeJson { get; } = ValueConverter.CreateCodeDefaults();
+
+        public JsonSerializerOptions FileJson { get; } = ValueConverter.CreateFileReadOptions();
+
+        /// <summary>Whether the tools submission is in the chain; only the execution that holds this REPL touches it.</summary>
+        public bool ToolsInstalled { get; set; }
+
+        public void Dispose() => Chain.Dispose();
+    }
+
+    /// <summary>Tells the watchdog when an execution is done compiling and starts running its code, by the watchdog's clock.</summary>
+    private sealed class ExecutionPhase(TimeProvider clock)
+    {
+        private readonly TaskCompletionSource _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when the code starts running.</summary>
+        public Task Running => _running.Task;
+
+        /// <summary>When the code started running (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+        public long RunStarted { get; private set; }
+
+        public void StartRunning()
+        {
+            RunStarted = clock.GetTimestamp();
+            _running.TrySetResult();
         }
     }
 }

@@ -153,6 +153,44 @@ public sealed class ExecCommandTests
         json.GetProperty("error").GetProperty("message").GetString().Should().Contain("16 MiB");
     }
 
+    // Alone: a cold C# compile in a fresh process on a machine busy with the other tests' processes can pass the
+    // backend's compile time limit, and the result would then be that Timeout instead of the one under test.
+    [NonParallelizable]
+    [TestCase("throw new InvalidOperationException(\"bad message\");", "RuntimeError", "Nasty", "whose Message could not be read (InvalidOperationException)")]
+    [TestCase("while (true) { }", "Timeout", "Timeout", "whose Message could not be read: The code")]
+    public async Task A_csharp_exception_whose_members_misbehave_is_a_result_not_a_crash(string body, string status, string kind, string messagePart)
+    {
+        var code = $$"""
+            class Nasty : Exception
+            {
+                public override string Message { get { {{body}} } }
+                public override string ToString() { {{body}} }
+                public override string StackTrace { get { {{body}} } }
+            }
+            Console.WriteLine("before");
+            throw new Nasty();
+            """;
+
+        // The loop ends on the operation budget long before this time limit, which only bounds a machine that stalls.
+        var run = await CodeActProcess.RunAsync(["exec", "--backend", "csharp", "--timeout-ms", "5000", "-"], code);
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        run.Stderr.Should().NotContain("Unhandled exception");
+        var json = ParseSingleObject(run);
+        if (json.GetProperty("error").GetProperty("message").GetString()!.StartsWith("Compiling the code took longer", StringComparison.Ordinal))
+        {
+            // A fresh process compiles cold; on a machine this busy the backend's compile time limit came first, and
+            // the code never ran: nothing was tested (the process answered, which is still the point).
+            Assert.Inconclusive("The cold compile passed the backend's compile time limit on this busy machine.");
+        }
+
+        json.GetProperty("status").GetString().Should().Be(status, run.ToString());
+        json.GetProperty("stdout").GetString().Should().Be("before\n");
+        // A loop ends on whichever bound comes first: the operation budget, or the wall clock on a stalled machine.
+        json.GetProperty("error").GetProperty("kind").GetString().Should().BeOneOf(kind, kind == "Timeout" ? "OperationLimit" : kind);
+        json.GetProperty("error").GetProperty("message").GetString().Should().Contain(messagePart);
+    }
+
     /// <summary>Checks the stdout contract: exactly one JSON object on one line, its keys in the contract's order first.</summary>
     private static JsonElement ParseSingleObject(CliRun run)
     {

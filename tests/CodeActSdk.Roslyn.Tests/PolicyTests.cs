@@ -82,6 +82,12 @@ public class PolicyTests : RoslynTestBase
     [TestCase("{ using var w = new System.IO.StringWriter(); }", "System.IO.StringWriter", "using")]
     [TestCase("var list = new List<object> { typeof(int) };", "System.Type", "a collection initialiser")]
     [TestCase("await System.Threading.Tasks.Task.Factory.StartNew(() => 1);", "System.Threading.Tasks.Task.Factory", "await")]
+    [TestCase("Func<string, string, bool> matches = Regex.IsMatch; matches(new string('a', 40) + \"!\", \"^(a+)+$\");", "System.Text.RegularExpressions.Regex.IsMatch(string, string)", "a method group (no match timeout)")]
+    [TestCase("var sb = new StringBuilder(); Func<char, int, StringBuilder> repeat = sb.Append; repeat('x', 1_000_000_000);", "System.Text.StringBuilder.Append(char, int)", "a method group (no memory charge)")]
+    [TestCase("Func<int, int, IEnumerable<int>> range = Enumerable.Range; range(0, int.MaxValue).Sum();", "System.Linq.Enumerable.Range(int, int)", "a method group (no operation charge)")]
+    [TestCase("Func<object, JsonSerializerOptions, string> write = JsonSerializer.Serialize; write(1, null);", "System.Text.Json.JsonSerializer.Serialize", "a method group (no session options)")]
+    [TestCase("Func<string, string, string> twice = string.Concat; var s = \"x\"; while (true) s = twice(s, s);", "string.Concat(string?, string?)", "a method group (no charge before the concatenation)")]
+    [TestCase("var sb = new StringBuilder(\"x\"); Func<string> copy = sb.ToString; copy();", "System.Text.StringBuilder.ToString()", "a method group (no charge for the copy)")]
     public async Task Implicit_and_indirect_uses_are_refused_too(string code, string symbol, string through)
     {
         var result = await RunAsync(code);

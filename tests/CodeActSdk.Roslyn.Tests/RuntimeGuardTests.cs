@@ -210,6 +210,21 @@ public class RuntimeGuardTests : RoslynTestBase
         (await session.ExecuteAsync("log.Count")).Value!.Value.GetInt32().Should().Be(0);
     }
 
+    [TestCase("for (var i = 0; i < 10_000; i++) { _ = Task.Delay(TimeSpan.FromDays(1)); }")]
+    [TestCase("for (var i = 0; i < 10_000; i++) { _ = Task.Delay(int.MaxValue); }")]
+    [TestCase("async Task<int> Later() { await Task.Delay(100_000); return 1; } var later = Later(); for (var i = 0; i < 10_000; i++) { _ = later.WaitAsync(TimeSpan.FromDays(1)); }")]
+    public async Task Timers_the_code_starts_do_not_outlive_the_execution(string code)
+    {
+        // The timers of Task.Delay and WaitAsync live in the process-wide timer queue: left there, a long wait would
+        // keep its timer (and what it holds) in the host long after the session is gone.
+        var before = System.Threading.Timer.ActiveCount;
+
+        var result = await RunAsync(code);
+
+        result.Status.Should().Be(ExecutionStatus.Completed, result.Error?.Message);
+        System.Threading.Timer.ActiveCount.Should().BeLessThan(before + 1_000, "the 10,000 timers ended with the execution");
+    }
+
     [Test]
     public async Task A_stopped_execution_leaves_its_session_usable()
     {

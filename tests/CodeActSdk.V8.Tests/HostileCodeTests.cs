@@ -218,7 +218,7 @@ public class HostileCodeTests : V8TestBase
         var stringify = await RunAsync("var o = {}; for (var i = 0; i < 100000; i++) { o = { a: o }; } JSON.stringify(o);");
         var value = await RunAsync("var o = {}; for (var i = 0; i < 100000; i++) { o = { a: o }; } o");
 
-        // V8 14 serialises nested data without recursing (V8 10 overflowed its stack, a RecursionLimit): either way
+        // V8 14 serialises nested data without recursing; a V8 that recursed would end as RecursionLimit: either way
         // the host's stack is never at risk.
         if (stringify.Status != ExecutionStatus.Completed)
         {

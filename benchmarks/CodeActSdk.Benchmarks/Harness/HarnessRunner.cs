@@ -17,10 +17,10 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation", "hostile", "parse"];
+    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation", "hostile", "parse", "compile-cost"];
 
-    // Figures that run no sandbox, so they skip the interpreter warm-up.
-    private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres"];
+    // Figures that run no Jint sandbox, so they skip its warm-up.
+    private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres", "compile-cost"];
     private static readonly TimeSpan RefillPause = TimeSpan.FromMilliseconds(5);
 
     public static async Task<int> RunAsync(string[] args)
@@ -99,6 +99,9 @@ public static class HarnessRunner
                     break;
                 case "parse":
                     await HostileFigures.ParseCostAsync(Math.Clamp(n / 4, 5, 50)).ConfigureAwait(false);
+                    break;
+                case "compile-cost":
+                    await CompileCostFigures.RunAsync(Math.Clamp(n / 40, 3, 15)).ConfigureAwait(false);
                     break;
             }
         }

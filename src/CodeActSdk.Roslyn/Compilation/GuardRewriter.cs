@@ -10,8 +10,11 @@ namespace CodeActSdk.Roslyn.Compilation;
 /// Rewrites a checked submission so that the code cannot run away: it inserts calls to
 /// <see cref="Runtime.SandboxGuard"/> at loop back-edges and gotos, at the entry of every method, accessor, operator,
 /// lambda and local function, and at the start of catch and finally blocks; it adds a filter to every catch clause
-/// so that the sandbox's stop can never be caught; it charges array sizes and the sizes passed to a few allocating
-/// library calls to the memory budget; it gives every regular expression a match timeout; and it gives records an
+/// so that the sandbox's stop can never be caught; it charges array sizes and the allocations of library calls and
+/// operators whose size follows from their operands to the memory budget before they happen (see the other part of
+/// this class, GuardRewriter.Charges.cs); it gives every regular expression a match timeout; it lets only predefined
+/// culture names reach <c>CultureInfo</c>, <c>RegionInfo</c> and <c>CompareInfo</c>; it ends the code's
+/// <c>Task.Delay</c> and <c>WaitAsync</c> timers with the execution; and it gives records an
 /// explicit <c>EqualityContract</c> and <c>ToString</c> that pass through the guard, because the members the
 /// compiler synthesises for records recurse without one (a cyclic record would otherwise overflow the stack in
 /// <c>GetHashCode</c>, <c>Equals</c> or <c>ToString</c>).
@@ -21,16 +24,19 @@ namespace CodeActSdk.Roslyn.Compilation;
 /// lines of the code the model wrote. The rewriter reads the semantic model of the unrewritten submission (it visits
 /// the original nodes and builds new ones), which is why it needs the compilation that was checked.
 /// </remarks>
-internal sealed class GuardRewriter(SemanticModel model, CancellationToken cancellationToken) : CSharpSyntaxRewriter(visitIntoStructuredTrivia: false)
+internal sealed partial class GuardRewriter(SemanticModel model, CancellationToken cancellationToken) : CSharpSyntaxRewriter(visitIntoStructuredTrivia: false)
 {
     private const string Guard = "global::CodeActSdk.Roslyn.Runtime.SandboxGuard";
     private const string RegexType = "System.Text.RegularExpressions.Regex";
     private const string JsonSerializerType = "System.Text.Json.JsonSerializer";
 
-    /// <summary>Library parameters that size an allocation or a sequence: (type, member, parameter) → the charge.</summary>
+    /// <summary>Library parameters (and properties, as "value") that size an allocation or a sequence: (type, member, parameter) → the charge.</summary>
     private static readonly Dictionary<(string Type, string Member, string Parameter), string> ChargedArguments = new()
     {
         [("string", ".ctor", "count")] = "Bytes({0}, 2)",
+        [("string", "Substring", "length")] = "Bytes({0}, 2)",
+        [("System.Text.StringBuilder", "Capacity", "value")] = "Bytes({0}, 2)",
+        [("System.Text.StringBuilder", "Length", "value")] = "Bytes({0}, 2)",
         [("string", "PadLeft", "totalWidth")] = "Bytes({0}, 2)",
         [("string", "PadRight", "totalWidth")] = "Bytes({0}, 2)",
         [("System.Text.StringBuilder", ".ctor", "capacity")] = "Bytes({0}, 2)",
@@ -49,6 +55,13 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
         [("System.Linq.Enumerable", "Range", "count")] = "Operations({0})",
         [("System.Linq.Enumerable", "Repeat", "count")] = "Operations({0})",
     };
+
+    /// <summary>Library parameters that take a culture or region name: (type, parameter).</summary>
+    private static readonly HashSet<(string Type, string Parameter)> CultureNames =
+    [
+        ("System.Globalization.CultureInfo", "name"), ("System.Globalization.CultureInfo", "altName"),
+        ("System.Globalization.RegionInfo", "name"), ("System.Globalization.CompareInfo", "name"),
+    ];
 
     private int _names;
 
@@ -361,10 +374,10 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
     public override SyntaxNode? VisitInvocationExpression(InvocationExpressionSyntax node)
     {
         var visited = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
-        return visited.WithArgumentList(RewriteArguments(node, visited.ArgumentList));
+        return ChargeCall(node, visited.WithArgumentList(RewriteArguments(node, visited.ArgumentList)));
     }
 
-    /// <summary>Adds or caps the match timeout of Regex constructors and static methods, and charges sizing arguments.</summary>
+    /// <summary>Adds or caps the match timeout of Regex constructors and static methods, charges sizing arguments and checks culture names.</summary>
     private ArgumentListSyntax RewriteArguments(ExpressionSyntax original, ArgumentListSyntax arguments)
     {
         var operation = model.GetOperation(original, cancellationToken);
@@ -411,6 +424,10 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             {
                 wrap = "JsonOptions({0})";
             }
+            else if (IsCultureName(typeName, argument.Parameter))
+            {
+                wrap = "CultureName({0})";
+            }
             else if (ChargedArguments.TryGetValue((typeName, memberName, argument.Parameter.Name), out var charge)
                 && argument.Parameter.Type.SpecialType == SpecialType.System_Int32)
             {
@@ -420,9 +437,7 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             if (wrap is not null)
             {
                 var current = result.Arguments[index];
-                var call = ParseExpression(Guard + "." + string.Format(System.Globalization.CultureInfo.InvariantCulture, wrap, "__ARG__"));
-                var replaced = call.ReplaceNode(call.DescendantNodes().OfType<IdentifierNameSyntax>().Single(n => n.Identifier.ValueText == "__ARG__"), current.Expression);
-                result = result.WithArguments(result.Arguments.Replace(current, current.WithExpression(replaced)));
+                result = result.WithArguments(result.Arguments.Replace(current, current.WithExpression(ChargeExpression(wrap, current.Expression))));
             }
         }
 
@@ -438,7 +453,61 @@ internal sealed class GuardRewriter(SemanticModel model, CancellationToken cance
             result = AddRegexTimeout(definition, result);
         }
 
+        if (IsTimedWait(typeName, definition))
+        {
+            result = result.WithArguments(result.Arguments.Add(Argument(NameColon("cancellationToken"), default, ParseExpression($"{Guard}.WaitToken()"))));
+        }
+
         return result;
+    }
+
+    /// <summary>
+    /// Whether calls to <paramref name="method"/> get a guard in their arguments (a match timeout, a charge, a culture
+    /// name check, the session's JSON options). Only calls written out get them, so <see cref="Policy.PolicyChecker"/> refuses such a
+    /// method as a method group (<c>Func&lt;string, string, bool&gt; m = Regex.IsMatch;</c>), which would call it unguarded.
+    /// </summary>
+    public static bool GuardsCallsTo(IMethodSymbol method)
+    {
+        var definition = method.ReducedFrom ?? method.OriginalDefinition;
+        var typeName = definition.ContainingType.ToDisplayString();
+        var memberName = definition.MethodKind == MethodKind.Constructor ? ".ctor" : definition.Name;
+        return definition.Parameters.Any(p =>
+            (typeName == RegexType && (p.Name == "matchTimeout" || (p.Name == "pattern" && definition.IsStatic)))
+            || (typeName == JsonSerializerType && IsJsonOptions(p))
+            || IsCultureName(typeName, p)
+            || IsTimedWait(typeName, definition)
+            || (ChargedArguments.ContainsKey((typeName, memberName, p.Name)) && p.Type.SpecialType == SpecialType.System_Int32))
+            // Calls charged before they run (GuardRewriter.Charges.cs): their stand-ins, and the receivers they copy.
+            // List<T>'s are left out: its growth is at most the list's own size, counted at the next guard, and
+            // items.ForEach(list.Add) is everyday code.
+            || (WrappedTypes.Contains(typeName) && typeName != "System.Collections.Generic.List<T>" && StandInNames.Contains(definition.Name))
+            || (!definition.IsStatic && CopiedReceivers.ContainsKey((typeName, definition.Name)));
+    }
+
+    /// <summary>The names of <see cref="Runtime.ChargedCalls"/>' stand-ins.</summary>
+    private static readonly HashSet<string> StandInNames =
+        [.. typeof(Runtime.ChargedCalls).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Select(m => m.Name)];
+
+    /// <summary>
+    /// <c>Task.Delay</c> and <c>WaitAsync</c> with a time but no token: their timer would stay in the process-wide timer
+    /// queue after the execution ended (a day-long delay for a day); they get the execution's token, through the
+    /// overload that takes one.
+    /// </summary>
+    private static bool IsTimedWait(string typeName, IMethodSymbol method) =>
+        typeName is "System.Threading.Tasks.Task" or "System.Threading.Tasks.Task<TResult>"
+        && method.Name is "Delay" or "WaitAsync"
+        && method.Parameters is [{ Type: var time }] && time.ToDisplayString() is "int" or "System.TimeSpan"
+        && method.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Any(m => m.IsStatic == method.IsStatic && m.Parameters.Length == 2
+            && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, time) && m.Parameters[1] is { Name: "cancellationToken" });
+
+    private static bool IsCultureName(string typeName, IParameterSymbol parameter) =>
+        parameter.Type.SpecialType == SpecialType.System_String && CultureNames.Contains((typeName, parameter.Name));
+
+    /// <summary>The guard call <paramref name="format"/> (a <see cref="ChargedArguments"/> value) around <paramref name="value"/>.</summary>
+    private static ExpressionSyntax ChargeExpression(string format, ExpressionSyntax value)
+    {
+        var call = ParseExpression(Guard + "." + string.Format(System.Globalization.CultureInfo.InvariantCulture, format, "__ARG__"));
+        return call.ReplaceNode(call.DescendantNodes().OfType<IdentifierNameSyntax>().Single(n => n.Identifier.ValueText == "__ARG__"), value);
     }
 
     private static bool IsJsonOptions(IParameterSymbol parameter) => parameter.Type.ToDisplayString() is "System.Text.Json.JsonSerializerOptions" or "System.Text.Json.JsonSerializerOptions?";

@@ -49,6 +49,10 @@ internal sealed record CompiledSubmission(Func<object[], Task<object>>? Factory,
 /// </remarks>
 internal sealed class SubmissionChain : IDisposable
 {
+    /// <summary>The message for code whose compilation ran out of memory.</summary>
+    public const string CompilerOutOfMemory =
+        "Compiling the code ran out of memory: the compiled code would be too large (huge constant strings, types nested inside each other). Build large data at run time instead.";
+
     private const string ScriptClassName = "Script";
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.None, SourceCodeKind.Script);
@@ -68,6 +72,7 @@ internal sealed class SubmissionChain : IDisposable
     private readonly string _id;
     private readonly SessionAssemblies _assemblies = new();
     private readonly ReplState _repl = new();
+    private readonly CompileCostCheck _cost = new();
     private readonly List<SessionLoadContext> _keptContexts = [];
     private SessionLoadContext? _kept;
     private CSharpCompilation? _keptTip;
@@ -110,6 +115,11 @@ internal sealed class SubmissionChain : IDisposable
         var number = ++_count;
         var path = $"submission{number}.csx";
         var notes = EnsurePrelude(cancellationToken);
+        if (policy is not null && CompileCostCheck.CheckSource(code) is { } tooDeep)
+        {
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooDeep.Message, tooDeep.Line, tooDeep.Column)) with { Notes = notes };
+        }
+
         var tree = CSharpSyntaxTree.ParseText(code, ParseOptions, path, Encoding.UTF8, cancellationToken);
         var parseErrors = tree.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         if (parseErrors.Length > 0)
@@ -125,6 +135,11 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         var root = tree.GetCompilationUnitRoot(cancellationToken);
+        if (policy is not null && _cost.Check(root, cancellationToken) is { } tooCostly)
+        {
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooCostly.Message, tooCostly.Line, tooCostly.Column)) with { Notes = notes };
+        }
+
         var assemblyName = $"codeact-{_id}-{number}";
         var compilation = CSharpCompilation.CreateScriptCompilation(assemblyName, tree, ScriptReferences.All, CompilationOptions, _prelude?.Compilation ?? _keptTip, typeof(object));
         SemanticModel? model = null;
@@ -138,6 +153,11 @@ internal sealed class SubmissionChain : IDisposable
             }
 
             model = compilation.GetSemanticModel(tree);
+            if (CompileCostCheck.CheckTypeSizes(model, root, cancellationToken) is { } tooLarge)
+            {
+                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooLarge.Message, tooLarge.Line, tooLarge.Column)) with { Notes = notes };
+            }
+
             var violations = PolicyChecker.Check(policy, model, cancellationToken);
             if (violations.Count > 0)
             {
@@ -175,6 +195,11 @@ internal sealed class SubmissionChain : IDisposable
                 context.Unload();
             }
 
+            if (EmitLimit(problems) is { } limit)
+            {
+                return Failed(path, limit.Status, limit.Error) with { Notes = notes };
+            }
+
             // Compile errors are reported from the submission as written, so that columns are the model's own; only
             // when that compiles is the failure the guards' fault.
             if (CompileErrors(unguarded, policy, path, cancellationToken) is { } invalidCode)
@@ -183,7 +208,8 @@ internal sealed class SubmissionChain : IDisposable
             }
 
             return Failed(path, ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
-                "The sandbox could not compile this code after adding its guards (a sandbox bug; please report it with the code). Rewrite the code more simply. Details: " + problems)) with { Notes = notes };
+                "The sandbox could not compile this code after adding its guards (a sandbox bug; please report it with the code). Rewrite the code more simply. Details: "
+                + string.Join("; ", problems.Take(3).Select(d => $"{d.Id}: {MessageOf(d)}")))) with { Notes = notes };
         }
 
         var slot = NextSlot();
@@ -208,6 +234,7 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         var instance = _state[step.Slot];
+        _cost.Remember(step.Root);
         _repl.AddUsings(step.Root);
         _repl.AddMethods(step.GuardedRoot);
         if (step.Keep)
@@ -300,7 +327,7 @@ internal sealed class SubmissionChain : IDisposable
             {
                 if (_repl.DeclarationAt(error.Location.GetLineSpan().StartLinePosition.Line + 1) is { } declaration)
                 {
-                    notes.Add(_repl.Drop(declaration.Kind, declaration.Key, $"{error.Id}: {error.GetMessage(CultureInfo.InvariantCulture)}"));
+                    notes.Add(_repl.Drop(declaration.Kind, declaration.Key, $"{error.Id}: {MessageOf(error)}"));
                     dropped = true;
                     break;
                 }
@@ -331,23 +358,56 @@ internal sealed class SubmissionChain : IDisposable
         }
     }
 
-    private (Func<object[], Task<object>> Factory, Type ScriptClass)? Emit(CSharpCompilation compilation, SessionLoadContext context, CancellationToken cancellationToken, out string problems)
+    /// <exception cref="OutOfMemoryException">The compiler ran out of memory (it reports most such failures as a diagnostic instead).</exception>
+    private (Func<object[], Task<object>> Factory, Type ScriptClass)? Emit(CSharpCompilation compilation, SessionLoadContext context, CancellationToken cancellationToken, out IReadOnlyList<Diagnostic> problems)
     {
         using var image = new MemoryStream();
         using var symbols = new MemoryStream();
         var emitted = compilation.Emit(image, symbols, options: EmitOptions, cancellationToken: cancellationToken);
         if (!emitted.Success)
         {
-            problems = string.Join("; ", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Take(3).Select(d => $"{d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}"));
+            problems = [.. emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)];
             return null;
         }
 
-        problems = "";
+        problems = [];
         image.Position = 0;
         symbols.Position = 0;
         var scriptClass = context.LoadSubmission(compilation.AssemblyName!, image, symbols).GetType(ScriptClassName, throwOnError: true)!;
         var factory = scriptClass.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.Static)!.CreateDelegate<Func<object[], Task<object>>>();
         return (factory, scriptClass);
+    }
+
+    /// <summary>
+    /// The failures of the emit that are limits rather than errors in the code: running out of memory while writing the
+    /// assembly (Roslyn reports the exception as CS8104, with its stack trace) and more string literals than an assembly
+    /// can hold (CS8103). The code cost check keeps both out of reach; this is the backstop.
+    /// </summary>
+    internal static (ExecutionStatus Status, ExecutionError Error)? EmitLimit(IReadOnlyList<Diagnostic> problems)
+    {
+        if (problems.Any(d => d.Id == "CS8104" && d.GetMessage(CultureInfo.InvariantCulture).Contains(nameof(OutOfMemoryException), StringComparison.Ordinal)))
+        {
+            return (ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit", CompilerOutOfMemory));
+        }
+
+        if (problems.Any(d => d.Id == "CS8103"))
+        {
+            return (ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit",
+                "The string literals and constants of this code add up to more than a compiled assembly can hold (16 MB). Build long strings at run time (string.Concat, string.Join, a StringBuilder) instead of writing or concatenating them as constants."));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A compiler message for the model: its first line (Roslyn puts exception text and stack traces on later lines),
+    /// at most 500 characters.
+    /// </summary>
+    internal static string MessageOf(Diagnostic diagnostic)
+    {
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        var firstLine = message.AsSpan(0, Math.Min(message.Length, 500)).IndexOfAny('\r', '\n') is var end and >= 0 ? message[..end] : message;
+        return firstLine.Length > 500 ? firstLine[..500] + "…" : firstLine;
     }
 
     /// <summary>Replaces <paramref name="members"/> in <paramref name="code"/> with spaces, keeping line breaks, so that positions after them do not move.</summary>
@@ -377,6 +437,12 @@ internal sealed class SubmissionChain : IDisposable
             return Failed(path, ExecutionStatus.PolicyViolation, PolicyError([new PolicyViolation("System.Console", DefaultApiPolicy.ConsoleReason, at.Line + 1, at.Character + 1)], policy));
         }
 
+        if (policy is not null && errors.Select(ConsoleMember).FirstOrDefault(m => m is not null) is { } missing)
+        {
+            var at = missing.Error.Location.GetLineSpan().StartLinePosition;
+            return Failed(path, ExecutionStatus.PolicyViolation, PolicyError([new PolicyViolation("Console." + missing.Member, DefaultApiPolicy.ConsoleState, at.Line + 1, at.Character + 1)], policy));
+        }
+
         return errors.Length > 0 ? Failed(path, ExecutionStatus.SyntaxError, CompileError("CompileError", errors)) : null;
     }
 
@@ -387,6 +453,19 @@ internal sealed class SubmissionChain : IDisposable
     private static bool IsHostConsole(Diagnostic diagnostic) =>
         diagnostic.Id == "CS0234" && diagnostic.GetMessage(CultureInfo.InvariantCulture).Contains("'Console' does not exist in the namespace 'System'", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The sandbox's <c>Console</c> has no members for the host console's state (<c>SetOut</c>, <c>ReadLine</c>,
+    /// <c>ForegroundColor</c>, ...); using one is reported as what the sandbox does not offer, with what to do instead.
+    /// </summary>
+    private static (Diagnostic Error, string Member)? ConsoleMember(Diagnostic diagnostic)
+    {
+        const string Prefix = "'Console' does not contain a definition for '";
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        return diagnostic.Id == "CS0117" && message.StartsWith(Prefix, StringComparison.Ordinal) && message.IndexOf('\'', Prefix.Length) is > 0 and var end
+            ? (diagnostic, message[Prefix.Length..end])
+            : null;
+    }
+
     private static CompiledSubmission Failed(string path, ExecutionStatus status, ExecutionError error) => new(null, path, status, error);
 
     private static ExecutionError CompileError(string kind, IReadOnlyList<Diagnostic> errors)
@@ -394,7 +473,7 @@ internal sealed class SubmissionChain : IDisposable
         var lines = errors.Take(3).Select(d =>
         {
             var at = d.Location.GetLineSpan().StartLinePosition;
-            return $"line {at.Line + 1}, column {at.Character + 1}: {d.Id}: {d.GetMessage(CultureInfo.InvariantCulture)}";
+            return $"line {at.Line + 1}, column {at.Character + 1}: {d.Id}: {MessageOf(d)}";
         });
         var more = errors.Count > 3 ? $"\n(and {errors.Count - 3} more errors)" : "";
         var first = errors[0].Location.GetLineSpan().StartLinePosition;

@@ -25,7 +25,10 @@ namespace CodeActSdk.Roslyn;
 /// <para>
 /// Some things are refused whatever the policy says, because they would defeat the guards or reach outside the
 /// process: unsafe code, pointers, function pointers, <c>stackalloc</c>, <c>extern</c> methods, <c>dynamic</c>,
-/// finalizers, <c>lock</c>, <c>async void</c>, <c>#r</c> and <c>#load</c>. The tools bridged into a session and the
+/// finalizers, <c>lock</c>, <c>async void</c>, <c>#r</c> and <c>#load</c>. Changing a static property or field of a
+/// library type, and subscribing to a static event of one, are refused too unless a rule allows that very member by
+/// name (<see cref="AllowMember(string, string)"/>): that state is the whole host process's, shared by every
+/// session, and a handler would run outside the execution's limits. The tools bridged into a session and the
 /// sandbox's own <c>Console</c>, <c>final_answer</c> and <c>Files</c> (with the <see cref="SandboxFileInfo"/> and
 /// <see cref="SandboxFileException"/> it hands the code) are always allowed.
 /// </para>
@@ -64,7 +67,9 @@ public sealed class CSharpApiPolicy
     /// (<c>Task.Delay</c>, <c>Task.WhenAll</c>). Everything that reaches outside is denied with a reason: files,
     /// network, processes, reflection and anything that yields a <c>Type</c>, <c>Assembly</c> or <c>MemberInfo</c>,
     /// <c>Activator</c>, <c>AppDomain</c>, <c>Environment</c>, <c>GC</c>, interop, threads, timers,
-    /// <c>Task.Run</c>, <c>Parallel</c>, runtime internals and expression compilation.
+    /// <c>Task.Run</c>, <c>Parallel</c>, runtime internals and expression compilation, and what the whole process
+    /// shares (encoding providers, <c>AppContext</c>, process events, the shared array pools, the serializer's
+    /// process-wide default options).
     /// </summary>
     public static CSharpApiPolicy Default { get; } = DefaultApiPolicy.Build();
 
@@ -122,6 +127,10 @@ public sealed class CSharpApiPolicy
 
         return DecideType(type);
     }
+
+    /// <summary>Whether a rule on <paramref name="member"/> itself allows it (not one on its type or namespace).</summary>
+    internal bool AllowsMemberByName(TypePath type, string member) =>
+        _members.TryGetValue(MemberKey(type.FullName, member), out var rule) && rule.Allowed;
 
     internal ApiDecision DecideType(TypePath type)
     {

@@ -21,6 +21,21 @@ internal static class DefaultApiPolicy
     public const string Culture = "the current culture is fixed to the invariant culture: pass CultureInfo.InvariantCulture or CultureInfo.GetCultureInfo(\"...\") explicitly";
     public const string Parallelism = "parallel LINQ and queryables are not available: use ordinary LINQ";
 
+    // Process-wide registries and settings: what one session changed there, the host and every other session would
+    // live with, and code registered there would be called later, outside any execution's limits.
+    public const string EncodingProviders = "encoding providers are registered for the whole host process, which would call yours later, outside the sandbox's limits: use the built-in encodings (Encoding.UTF8, Encoding.Unicode, Encoding.Latin1, Encoding.ASCII)";
+    public const string CultureCache = "culture data is cached once for the whole host process and every session: there is nothing to clear; use CultureInfo.InvariantCulture or CultureInfo.GetCultureInfo(\"...\")";
+    public const string ProcessSettings = "AppContext switches and data are settings of the whole host process: keep your settings in variables of your own";
+    public const string ProcessEvents = "the host's process is not reachable from the sandbox, and its events and hooks (UnhandledException, FirstChanceException, ProcessExit, AssemblyResolve, Resolving, Unloading, UnobservedTaskException) would call your code later, on the host's threads and outside the sandbox's limits: handle errors where they happen, with try/catch around the call or the await";
+    public const string HostEnvironment = "the host's process environment (its variables, current directory, exit code and command line) is not reachable from the sandbox: keep the values you need in variables, or use the tools the host provides";
+    public const string ThreadPoolSettings = "the thread pool and its settings are the host process's: the sandbox runs your code on one thread; use async/await with Task.WhenAll to wait for several things";
+    public const string GarbageCollector = "the garbage collector and its settings are the host process's: memory is limited and reclaimed for you";
+    public const string RegexCache = "the cache of regular expressions is shared by the whole host process: construct a Regex once and reuse it instead of resizing the cache";
+    public const string SharedJsonOptions = "JsonSerializerOptions.Default, .Web and .Strict are shared by the whole host process, which would keep what they learn about your types: pass no options (the sandbox's defaults), or create new JsonSerializerOptions(JsonSerializerDefaults.Web)";
+    public const string JsonReadOnly = "options become read-only on their first use, when the sandbox gives them its own settings: MakeReadOnly is not needed";
+    public const string SharedPools = "the shared array and memory pools are the host process's: an array returned to them would be handed to the host while your code can still write to it; allocate with new T[n]";
+    public const string ConsoleState = "the sandbox's Console has only Write, WriteLine, Out and Error, captured for each execution: the host's console (its input, colours, window, cursor, and redirection with SetOut, SetIn or SetError) is not available; to collect text, build it in a StringBuilder";
+
     public static CSharpApiPolicy Build()
     {
         var policy = CSharpApiPolicy.Empty;
@@ -77,10 +92,10 @@ internal static class DefaultApiPolicy
             .DenyType("System.ModuleHandle", Reflection)
             .DenyType("System.TypedReference", Reflection)
             .DenyType("System.Activator", Reflection)
-            .DenyType("System.AppDomain", Host)
-            .DenyType("System.AppContext", Host)
-            .DenyType("System.Environment", Host)
-            .DenyType("System.GC", "the garbage collector is the host's: memory is limited and reclaimed for you")
+            .DenyType("System.AppDomain", ProcessEvents)
+            .DenyType("System.AppContext", ProcessSettings)
+            .DenyType("System.Environment", HostEnvironment)
+            .DenyType("System.GC", GarbageCollector)
             .DenyType("System.GCHandle", Interop)
             .DenyType("System.Console", ConsoleReason)
             .DenyType("System.TimeZoneInfo", "time zones read the host's files: work in UTC (DateTime.UtcNow) or with DateTimeOffset and explicit offsets")
@@ -104,7 +119,8 @@ internal static class DefaultApiPolicy
             .DenyNamespace("System.Linq.Expressions", Expressions)
             .AllowNamespace("System.Text")
             .AllowNamespace("System.Text.RegularExpressions")
-            .DenyMember("System.Text.RegularExpressions.Regex", "CacheSize", "the regex cache is shared with the host; it is not adjustable from the sandbox")
+            .DenyMember("System.Text.Encoding", "RegisterProvider", EncodingProviders)
+            .DenyMember("System.Text.RegularExpressions.Regex", "CacheSize", RegexCache)
             .DenyMember("System.Text.RegularExpressions.Regex", "CompileToAssembly", RuntimeInternals)
             .DenyMember("System.Text.RegularExpressions.Regex", "internalMatchTimeout", "every regular expression has the sandbox's time limit")
             .DenyType("System.Text.RegularExpressions.RegexRunner", RuntimeInternals)
@@ -116,6 +132,7 @@ internal static class DefaultApiPolicy
             .DenyMember("System.Globalization.CultureInfo", "CurrentUICulture", Culture)
             .DenyMember("System.Globalization.CultureInfo", "DefaultThreadCurrentCulture", Culture)
             .DenyMember("System.Globalization.CultureInfo", "DefaultThreadCurrentUICulture", Culture)
+            .DenyMember("System.Globalization.CultureInfo", "ClearCachedData", CultureCache)
             .AllowNamespace("System.Numerics")
             .AllowNamespace("System.Text.Json")
             .DenyNamespace("System.Text.Json.Serialization.Metadata", Reflection)
@@ -123,6 +140,10 @@ internal static class DefaultApiPolicy
             .DenyMember("System.Text.Json.JsonSerializerOptions", "TypeInfoResolverChain", Reflection)
             .DenyMember("System.Text.Json.JsonSerializerOptions", "GetTypeInfo", Reflection)
             .DenyMember("System.Text.Json.JsonSerializerOptions", "TryGetTypeInfo", Reflection)
+            .DenyMember("System.Text.Json.JsonSerializerOptions", "Default", SharedJsonOptions)
+            .DenyMember("System.Text.Json.JsonSerializerOptions", "Web", SharedJsonOptions)
+            .DenyMember("System.Text.Json.JsonSerializerOptions", "Strict", SharedJsonOptions)
+            .DenyMember("System.Text.Json.JsonSerializerOptions", "MakeReadOnly", JsonReadOnly)
             .DenyMember("System.Text.Json.Serialization.JsonConverter", "Type", Reflection)
             .DenyMember("System.Text.Json.Serialization.JsonConverter", "CanConvert", Reflection)
             .DenyType("System.Text.Json.Serialization.JsonConverterAttribute", Reflection)
@@ -167,7 +188,12 @@ internal static class DefaultApiPolicy
             .DenyType("System.Threading.Tasks.Parallel", Threads)
             .DenyType("System.Threading.Tasks.TaskFactory", Threads)
             .DenyType("System.Threading.Tasks.TaskScheduler", Threads)
+            .DenyMember("System.Threading.Tasks.TaskScheduler", "UnobservedTaskException", ProcessEvents)
+            .DenyType("System.Threading.ThreadPool", ThreadPoolSettings)
             .DenyNamespace("System.Runtime", RuntimeInternals)
+            .DenyType("System.Runtime.GCSettings", GarbageCollector)
+            .DenyNamespace("System.Runtime.Loader", ProcessEvents)
+            .DenyNamespace("System.Buffers", SharedPools)
             .DenyNamespace("System.Runtime.InteropServices", Interop)
             .DenyType("System.Runtime.CompilerServices.Unsafe", Interop)
             .DenyType("System.Runtime.CompilerServices.RuntimeHelpers", RuntimeInternals)

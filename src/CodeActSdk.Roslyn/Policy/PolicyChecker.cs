@@ -1,3 +1,4 @@
+using CodeActSdk.Roslyn.Compilation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -17,7 +18,9 @@ internal sealed record PolicyViolation(string Symbol, string Reason, int Line, i
 /// passes cover each other: the syntax (for constructs refused outright, such as <c>unsafe</c> and <c>#r</c>), the
 /// symbols every name, type and declaration binds to, including the members C# calls implicitly (foreach, await,
 /// deconstruction, queries, collection initialisers, conversions), and the operation tree, where implicit calls such
-/// as interpolated-string handlers, pattern members and collection-expression builders appear.
+/// as interpolated-string handlers, pattern members and collection-expression builders appear. On top of the policy,
+/// <see cref="ProcessStateRule"/> keeps the static state of library types unchanged and
+/// <see cref="SharedJsonDefaultsRule"/> keeps the code's types out of the process-wide serializer cache.
 /// </summary>
 internal sealed class PolicyChecker
 {
@@ -35,6 +38,7 @@ internal sealed class PolicyChecker
 
     private const string Unsafe = "unsafe code, pointers and stackalloc are not available in the sandbox: use arrays, Span<T> and safe code";
     private const string Native = "native functions are not available in the sandbox";
+    private const string MethodGroup = "call it directly, not through a method group or delegate: the sandbox adds its limits (the time limit of regular expressions, the memory charge of sizes, the check of culture names, the session's JSON options) to direct calls only";
     private const string Dynamic = "dynamic is not available in the sandbox: use concrete types, or JsonNode for JSON-shaped data";
 
     private readonly CSharpApiPolicy _policy;
@@ -328,6 +332,12 @@ internal sealed class PolicyChecker
                 break;
             case IMemberReferenceOperation reference:
                 CheckMember(reference.Member, at);
+                CheckProcessState(reference, at);
+                if (reference is IMethodReferenceOperation { Method: var target } && !IsTrusted(target) && GuardRewriter.GuardsCallsTo(target))
+                {
+                    Report(Display(target), MethodGroup, at);
+                }
+
                 break;
             case IBinaryOperation binary:
                 CheckMember(binary.OperatorMethod, at);
@@ -404,6 +414,12 @@ internal sealed class PolicyChecker
                     return;
                 }
 
+                if (SharedJsonDefaultsRule.Refusal((IMethodSymbol)symbol) is { } shared)
+                {
+                    Report(Display(symbol), shared, at);
+                    return;
+                }
+
                 CheckSignature(method, at);
                 break;
             case IPropertySymbol or IFieldSymbol or IEventSymbol:
@@ -434,6 +450,19 @@ internal sealed class PolicyChecker
                 CheckType(localType, at);
                 break;
         }
+    }
+
+    /// <summary>Applies <see cref="ProcessStateRule"/>: no library type's static state is changed or subscribed to, unless a member rule allows that member by name.</summary>
+    private void CheckProcessState(IMemberReferenceOperation reference, SyntaxNode at)
+    {
+        var member = reference.Member.OriginalDefinition;
+        if (ProcessStateRule.Refusal(reference) is not { } reason || IsTrusted(member) || member.ContainingType is not { } type
+            || _policy.AllowsMemberByName(PathOf(type), member.Name))
+        {
+            return;
+        }
+
+        Report(Display(reference.Member), reason, at);
     }
 
     private void CheckType(ITypeSymbol? type, SyntaxNode at, bool typeArgumentsOnly = false)

@@ -21,6 +21,8 @@ internal sealed class ScriptExecution
 
     private long _allocatedAtLastCheck;
 
+    private readonly CancellationTokenSource _ending = new();
+
     public ScriptExecution(ExecutionBudget budget, SandboxOptions options, ToolBridge tools, JsonSerializerOptions json, JsonSerializerOptions codeJson, nint stackBase)
     {
         Budget = budget;
@@ -101,15 +103,46 @@ internal sealed class ScriptExecution
     /// <summary>Whether a stop (a limit, a cancellation or final_answer) has ended the execution: nothing may catch anything any more.</summary>
     public bool IsStopping => HasFinalAnswer || Budget.Stop is not null;
 
+    /// <summary>
+    /// Cancelled when the execution ends: the waits the code starts (<c>Task.Delay</c>, <c>WaitAsync</c>) get it, so
+    /// that their timers, which live in the process-wide timer queue, end with the execution instead of outliving it.
+    /// </summary>
+    public CancellationToken Ending => _ending.Token;
+
     public void Enter() => t_current = this;
 
-    public void Leave() => t_current = null;
+    /// <summary>Ends the execution on this thread, and the waits it started.</summary>
+    public void Leave()
+    {
+        t_current = null;
+        _ending.Cancel();
+    }
 
     public void SetFinalAnswer(JsonElement? answer, bool truncated)
     {
         FinalAnswer = answer;
         FinalAnswerTruncated = truncated;
         HasFinalAnswer = true;
+    }
+
+    /// <summary>
+    /// Allocations smaller than this are not charged before they happen: the allocation count at the next loop or
+    /// call check sees them, and a batch adapts to how fast they come. Larger ones are charged up front, so that a
+    /// single allocation cannot overshoot the memory budget.
+    /// </summary>
+    public const long ChargeThresholdBytes = 32 * 1024;
+
+    /// <summary>Characters of the interpolated string being built, counted by its string holes (see <see cref="SandboxGuard.BeginText"/>).</summary>
+    public long TextChars;
+
+    /// <summary>Charges an allocation of <paramref name="bytes"/> about to happen (a string, a buffer, a number) to the memory budget, when it is large.</summary>
+    /// <exception cref="SandboxStopException">The allocation would pass the memory budget.</exception>
+    public void ChargeBytes(long bytes)
+    {
+        if (bytes >= ChargeThresholdBytes)
+        {
+            Budget.Charge(1, bytes);
+        }
     }
 
     public long StartArray(long length, int elementBytes)

@@ -31,7 +31,7 @@ internal static class ValueConverter
         MaxDepth = 64,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         ReferenceHandler = null,
-        Converters = { new DoubleConverter(), new SingleConverter(), new BigIntegerConverter() },
+        Converters = { new DoubleConverter(), new SingleConverter(), new BigIntegerConverter(), new TaskRefusal() },
     };
 
     /// <summary>
@@ -42,6 +42,7 @@ internal static class ValueConverter
     public static JsonSerializerOptions CreateCodeDefaults() => new(JsonSerializerOptions.Default)
     {
         TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        Converters = { new TaskRefusal() },
     };
 
     /// <summary>
@@ -142,6 +143,32 @@ internal sealed class BigIntegerConverter : JsonConverter<BigInteger>
 
     public override void Write(Utf8JsonWriter writer, BigInteger value, JsonSerializerOptions options) =>
         writer.WriteRawValue(value.ToString(CultureInfo.InvariantCulture), skipInputValidation: true);
+}
+
+/// <summary>
+/// Refuses to write a task (<see cref="Task"/>, <see cref="Task{TResult}"/>, <see cref="ValueTask"/>,
+/// <see cref="ValueTask{TResult}"/>) as JSON. The serializer would read its <c>Result</c>, which waits for a task that
+/// has not finished on the sandbox thread, the only thread that can run the task's continuations: the session would
+/// never answer again. Every serializer options the sandbox uses, and those the code passes, have it.
+/// </summary>
+internal sealed class TaskRefusal : JsonConverterFactory
+{
+    /// <summary>The message; the serializer appends the value's path after its first period.</summary>
+    public const string Message = "a Task or ValueTask cannot become JSON: await it and use its result instead.";
+
+    public override bool CanConvert(Type typeToConvert) =>
+        typeof(Task).IsAssignableFrom(typeToConvert) || typeToConvert == typeof(ValueTask)
+        || (typeToConvert.IsGenericType && typeToConvert.GetGenericTypeDefinition() == typeof(ValueTask<>));
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(Refuse<>).MakeGenericType(typeToConvert))!;
+
+    private sealed class Refuse<T> : JsonConverter<T>
+    {
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => throw new NotSupportedException(Message);
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => throw new NotSupportedException(Message);
+    }
 }
 
 /// <summary>A value of sandboxed code cannot become JSON; the message says why. Code may catch it as an <see cref="InvalidOperationException"/>.</summary>

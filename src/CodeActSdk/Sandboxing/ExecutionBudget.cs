@@ -133,7 +133,9 @@ public sealed class ExecutionBudget : IDisposable
             }
         }
 
-        _nextMemoryCheck = AllocatedBytes + Math.Max(_options.MemoryLimitBytes - growth, _options.MemoryLimitBytes / 8);
+        // Growth below zero means the heap held garbage when the execution started, which the collection removed: the
+        // next check must still come before this thread could have allocated the whole budget, so it counts as none.
+        _nextMemoryCheck = AllocatedBytes + Math.Max(_options.MemoryLimitBytes - Math.Max(growth, 0), _options.MemoryLimitBytes / 8);
     }
 
     private long LiveGrowthAfterCollecting(int generation)

@@ -11,19 +11,22 @@ namespace CodeActSdk.Sandboxing;
 /// </summary>
 /// <remarks>
 /// Threads start on demand up to a maximum and are reused; at most that many executions run at once and the rest
-/// wait their turn. Thread-safe. Disposing lets running work finish and ends the threads.
+/// wait their turn. Work stuck in a call that cannot be interrupted can be given up with <see cref="Abandon"/>: its
+/// thread then no longer counts, so the others are not held up by it. Thread-safe. Disposing lets running work finish
+/// and ends the threads.
 /// </remarks>
 public sealed class SandboxThreadPool : IDisposable
 {
     /// <summary>The stack each thread reserves. Reserved, not committed: only the pages the code touches use memory.</summary>
     public const int StackBytes = 256 * 1024 * 1024;
 
-    private readonly BlockingCollection<Action> _work = new();
+    private readonly BlockingCollection<WorkItem> _work = new();
     private readonly string _name;
     private readonly int _maxThreads;
     private readonly Lock _lock = new();
     private int _threads;
     private int _idle;
+    private int _abandoned;
 
     /// <summary>Creates a pool whose threads are named <paramref name="name"/>.</summary>
     /// <param name="name">The threads' name, as debuggers and profilers show it.</param>
@@ -35,12 +38,39 @@ public sealed class SandboxThreadPool : IDisposable
         _maxThreads = maxThreads;
     }
 
+    /// <summary>Threads that run abandoned work until it returns; they no longer count toward the maximum.</summary>
+    public int AbandonedThreads
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _abandoned;
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> on a sandbox thread. Exceptions it throws fault the returned task.</summary>
     /// <exception cref="ObjectDisposedException">The pool was disposed.</exception>
     public Task<T> Run<T>(Func<T> work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var item = new WorkItem();
+        // The task carries its work item, so that Abandon can find it.
+        var completion = new TaskCompletionSource<T>(item, TaskCreationOptions.RunContinuationsAsynchronously);
+        item.Start(
+            () =>
+            {
+                try
+                {
+                    completion.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    completion.SetException(e);
+                }
+            },
+            () => completion.TrySetCanceled());
         lock (_lock)
         {
             if (_idle == 0 && _threads < _maxThreads && !_work.IsAddingCompleted)
@@ -53,17 +83,7 @@ public sealed class SandboxThreadPool : IDisposable
 
         try
         {
-            _work.Add(() =>
-            {
-                try
-                {
-                    completion.SetResult(work());
-                }
-                catch (Exception e)
-                {
-                    completion.SetException(e);
-                }
-            });
+            _work.Add(item);
         }
         catch (InvalidOperationException)
         {
@@ -71,6 +91,43 @@ public sealed class SandboxThreadPool : IDisposable
         }
 
         return completion.Task;
+    }
+
+    /// <summary>
+    /// Gives up waiting for <paramref name="work"/>, which is stuck in a call that cannot be interrupted: its thread
+    /// stops counting toward the maximum, so that other work gets a thread at once, and it ends once the work returns
+    /// instead of taking more. Work that has not started yet is not run at all (its task is cancelled). At most as many
+    /// threads as the pool's maximum can be abandoned at a time; past that the thread keeps its place.
+    /// </summary>
+    /// <param name="work">A task returned by <see cref="Run{T}"/>.</param>
+    /// <returns>Whether the work was abandoned; <see langword="false"/> when it had already finished, is not this pool's, or too many threads are abandoned already.</returns>
+    public bool Abandon(Task work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (work.AsyncState is not WorkItem item)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (item.State == WorkState.Queued)
+            {
+                item.State = WorkState.Abandoned;
+                item.Cancel();
+                return true;
+            }
+
+            if (item.State != WorkState.Running || _abandoned >= _maxThreads)
+            {
+                return false;
+            }
+
+            item.State = WorkState.Abandoned;
+            _abandoned++;
+            _threads--;
+            return true;
+        }
     }
 
     private void Loop()
@@ -81,14 +138,14 @@ public sealed class SandboxThreadPool : IDisposable
     }
 
     /// <summary>
-    /// Waits for one work item and runs it. A frame of its own, returned from before the next wait: the loop runs
-    /// for ever and so stays unoptimised (tier-0) code, whose temporaries would keep the last item, and every
-    /// engine it reaches, alive until the next one arrived.
+    /// Waits for one work item and runs it; returns whether the thread should take more. A frame of its own,
+    /// returned from before the next wait: the loop runs for ever and so stays unoptimised (tier-0) code, whose
+    /// temporaries would keep the last item, and every engine it reaches, alive until the next one arrived.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RunNext()
     {
-        Action item;
+        WorkItem item;
         try
         {
             item = _work.Take();
@@ -98,12 +155,72 @@ public sealed class SandboxThreadPool : IDisposable
             return false; // completed: the pool is shutting down.
         }
 
-        Interlocked.Decrement(ref _idle);
-        item();
-        Interlocked.Increment(ref _idle);
-        return true;
+        lock (_lock)
+        {
+            if (item.State == WorkState.Abandoned)
+            {
+                return true; // given up before it started
+            }
+
+            item.State = WorkState.Running;
+            _idle--;
+        }
+
+        item.Run();
+        lock (_lock)
+        {
+            if (item.State == WorkState.Abandoned)
+            {
+                // Another thread took this one's place meanwhile: end, so that the pool stays at its size.
+                _abandoned--;
+                return false;
+            }
+
+            item.State = WorkState.Done;
+            _idle++;
+            return true;
+        }
     }
 
     /// <summary>Lets queued and running work finish, then ends the threads; later calls to <see cref="Run{T}"/> throw.</summary>
     public void Dispose() => _work.CompleteAdding();
+
+    private enum WorkState
+    {
+        Queued,
+        Running,
+        Done,
+        Abandoned,
+    }
+
+    /// <summary>One piece of work. It lets go of the work's delegate once run, since its task may be kept long after.</summary>
+    private sealed class WorkItem
+    {
+        private Action? _body;
+        private Action? _cancel;
+
+        public WorkState State { get; set; }
+
+        public void Start(Action body, Action cancel)
+        {
+            _body = body;
+            _cancel = cancel;
+        }
+
+        public void Run()
+        {
+            var body = _body;
+            _body = null;
+            _cancel = null;
+            body?.Invoke();
+        }
+
+        public void Cancel()
+        {
+            var cancel = _cancel;
+            _body = null;
+            _cancel = null;
+            cancel?.Invoke();
+        }
+    }
 }
