@@ -2,7 +2,7 @@
 //
 // It is a function expression: the host calls it with the one host function ClearScript exposes (a fast host
 // function that takes (operation, index, text) and returns a string) and gets back the entry points it drives
-// (defineTool, finish, describeError, digest, digestEntry). Neither the host function nor the entry points are
+// (configure, defineTool, finish, describeError, digest, ...), as an array. Neither the host function nor the entry points are
 // reachable from the sandboxed code: they live only in this closure and in the host's hands.
 //
 // What it does, in order:
@@ -953,5 +953,8 @@
   }
 
   noteGlobals();
-  return freeze({ configure, defineTool, noteRejection, finish, watch, settle, endRun, describeError, digest, digestEntry, endDigest });
+  // An array, read by index: ClearScript calls a function it read from an array index about 50 times faster than
+  // one it read by property name (about 4 us against 200-400 us a call, measured with ClearScript 7.5.1.1). The
+  // host's V8Sandbox.EntryPoint lists the same order.
+  return freeze([configure, defineTool, noteRejection, finish, watch, settle, endRun, describeError, digest, digestEntry, endDigest]);
 })

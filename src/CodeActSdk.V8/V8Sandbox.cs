@@ -64,6 +64,7 @@ internal sealed class V8Sandbox : IDisposable
     private readonly ScriptObject _digestEntry;
     private readonly ScriptObject _endDigest;
     private UIntPtr _heapLimit;
+    private (int MaxValueChars, int MaxDisplayChars, long HeapBudgetBytes) _configured;
     private bool _disposed;
 
     private V8Sandbox(long memoryLimitBytes, bool allowWebAssembly)
@@ -84,18 +85,20 @@ internal sealed class V8Sandbox : IDisposable
             Engine.PromiseRejectionCallback = OnPromiseRejection;
             Bridge = new V8HostBridge(Engine);
             var api = RunPrelude(allowWebAssembly);
-            _configure = Entry(api, "configure");
-            _defineTool = Entry(api, "defineTool");
-            _noteRejection = Entry(api, "noteRejection");
-            _finish = Entry(api, "finish");
-            _watch = Entry(api, "watch");
-            _settle = Entry(api, "settle");
-            _endRun = Entry(api, "endRun");
-            _describeError = Entry(api, "describeError");
-            _digest = Entry(api, "digest");
-            _digestEntry = Entry(api, "digestEntry");
-            _endDigest = Entry(api, "endDigest");
+            _configure = Entry(api, EntryPoint.Configure);
+            _defineTool = Entry(api, EntryPoint.DefineTool);
+            _noteRejection = Entry(api, EntryPoint.NoteRejection);
+            _finish = Entry(api, EntryPoint.Finish);
+            _watch = Entry(api, EntryPoint.Watch);
+            _settle = Entry(api, EntryPoint.Settle);
+            _endRun = Entry(api, EntryPoint.EndRun);
+            _describeError = Entry(api, EntryPoint.DescribeError);
+            _digest = Entry(api, EntryPoint.Digest);
+            _digestEntry = Entry(api, EntryPoint.DigestEntry);
+            _endDigest = Entry(api, EntryPoint.EndDigest);
             InstallFiles();
+            // For the default options, so that a session with them (every pooled runtime's first) skips the call.
+            Configure(new SandboxOptions { MemoryLimitBytes = memoryLimitBytes });
         }
         catch
         {
@@ -193,8 +196,28 @@ internal sealed class V8Sandbox : IDisposable
         }
     }
 
-    private static ScriptObject Entry(ScriptObject api, string name) =>
-        api.GetProperty(name) as ScriptObject ?? throw new InvalidOperationException($"The sandbox prelude has no entry point '{name}'.");
+    /// <summary>
+    /// An entry point of the prelude, read from its array by index: ClearScript calls a function read by index in
+    /// a few microseconds, one read by property name in hundreds (see the end of SandboxPrelude.js).
+    /// </summary>
+    private static ScriptObject Entry(ScriptObject api, EntryPoint entry) =>
+        api.GetProperty((int)entry) as ScriptObject ?? throw new InvalidOperationException($"The sandbox prelude has no entry point '{entry}'.");
+
+    /// <summary>The prelude's entry points, in the order of the array it returns.</summary>
+    private enum EntryPoint
+    {
+        Configure,
+        DefineTool,
+        NoteRejection,
+        Finish,
+        Watch,
+        Settle,
+        EndRun,
+        DescribeError,
+        Digest,
+        DigestEntry,
+        EndDigest,
+    }
 
     private void OnPromiseRejection(V8PromiseRejectionEventKind kind, object promise, object? value)
     {
@@ -225,8 +248,21 @@ internal sealed class V8Sandbox : IDisposable
         Rejections.Clear();
     }
 
-    public void Configure(int maxValueChars, int maxDisplayChars, long heapBudgetBytes) =>
-        _configure.InvokeAsFunction(maxValueChars, maxDisplayChars, (double)heapBudgetBytes);
+    /// <summary>
+    /// Tells the prelude a session's limits on values, output and heap. A call is skipped when the limits are those
+    /// set already (the pool's runtimes are configured for the default options when they are made).
+    /// </summary>
+    public void Configure(SandboxOptions options)
+    {
+        var settings = (options.MaxValueChars, options.MaxOutputChars + 1, SoftHeapLimit(options.MemoryLimitBytes));
+        if (settings == _configured)
+        {
+            return;
+        }
+
+        _configure.InvokeAsFunction(settings.MaxValueChars, settings.Item2, (double)settings.Item3);
+        _configured = settings;
+    }
 
     /// <summary>Defines a tool (or a files operation) as a global function; a message when the name is taken, else null.</summary>
     public string? DefineTool(string name, int index, int arity, bool files)

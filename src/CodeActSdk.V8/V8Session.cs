@@ -79,7 +79,7 @@ internal sealed partial class V8Session : IInterpreterSession
         var engine = _sandbox.Engine;
         engine.MaxRuntimeStackUsage = (UIntPtr)(ulong)StackLimitBytes(_options);
         _sandbox.SetHeapLimit(V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
-        _sandbox.Configure(_options.MaxValueChars, _options.MaxOutputChars + 1, V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
+        _sandbox.Configure(_options);
         for (var i = 0; i < _tools.Tools.Count; i++)
         {
             var tool = _tools.Tools[i];
