@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the solution from a fresh clone: restores the packages, builds, runs each test project,
 # and ends with one summary line ("Total: N passed, N failed, N skipped"). Nothing needs to be installed
-# beforehand except the .NET SDK (global.json names the version), CMake and a C++ compiler: the V8 backend's
-# libnode comes from Debian's packages through provide-libnode.sh, and the PostgreSQL store's tests get a throwaway
+# beforehand except the .NET SDK (global.json names the version): the V8 backend's native V8 comes from NuGet
+# (Microsoft.ClearScript.V8.Native.linux-x64), and the PostgreSQL store's tests get a throwaway
 # server from provide-postgres.sh (Debian's postgresql package, installed if missing), stopped and deleted at the end.
 # To test against a server of your own instead, set CODEACT_POSTGRES to its connection string.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-
-src/CodeActSdk.V8/native/provide-libnode.sh || { echo "Could not provide libnode for the V8 backend (see above)." >&2; exit 1; }
 
 log=$(mktemp)
 postgres_provided=

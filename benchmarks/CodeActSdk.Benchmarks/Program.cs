@@ -44,7 +44,7 @@ public static class Program
                   journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
                   needs CODEACT_POSTGRES), resume (extra: a 100-step session run plain, run durably and resumed)
                   or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;
-                  V8 needs src/CodeActSdk.V8/native/provide-libnode.sh first), hostile (extra: how far past
+                  V8 needs nothing more), hostile (extra: how far past
                   a 2 s time limit hostile scripts are stopped, and how), parse (extra: parse cost at the source cap) or
                   compile-cost (extra: C# compile time at each compile-cost limit, and how fast code past it is refused);
                   N samples (default 200).

@@ -59,7 +59,7 @@ public static class Program
         var figures = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToHashSet();
         if (figures.Count == 0)
         {
-            figures = ["start", "memory", "compute"];
+            figures = ["start", "bridge", "memory", "compute"];
         }
 
         var samples = Option(args, "--n", 200);
@@ -74,6 +74,11 @@ public static class Program
         if (figures.Contains("start"))
         {
             await SessionStartAsync(samples);
+        }
+
+        if (figures.Contains("bridge"))
+        {
+            await BridgeAsync(samples);
         }
 
         if (figures.Contains("memory"))
@@ -105,7 +110,7 @@ public static class Program
             : "?";
         Console.WriteLine("## Machine");
         Console.WriteLine($"{Environment.ProcessorCount} logical CPUs ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {memory} memory, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-        Console.WriteLine($"V8 {V8Interpreter.V8Version} (libnode.so.108); node {NodeVersion() ?? "not found"}");
+        Console.WriteLine($"V8 {V8Interpreter.V8Version} (Microsoft.ClearScript.V8 7.5.1.1); node {NodeVersion() ?? "not found"}");
         Console.WriteLine();
     }
 
@@ -150,6 +155,61 @@ public static class Program
             Row("ExecuteAsync(\"1\") on a warm session (per-execution overhead)", trivial);
         }
 
+        Console.WriteLine();
+    }
+
+    /// <summary>
+    /// The cost of one bridged tool call: executions of <c>add(1, 2)</c> and <c>1 + 2</c>, the direct .NET call of the
+    /// same AIFunction, and 100 calls in one execution against the same loop without the tool. Bridge overhead per
+    /// call = (A - B) - C, and (A100 - B100) / 100 - C.
+    /// </summary>
+    private static async Task BridgeAsync(int samples)
+    {
+        Console.WriteLine($"## Tool bridge ({samples * 10} samples each, medians)");
+        var add = Microsoft.Extensions.AI.AIFunctionFactory.Create((int a, int b) => a + b, "add");
+        using var interpreter = new V8Interpreter();
+        await using var session = await interpreter.CreateSessionAsync(new SandboxOptions { Tools = [add] });
+        const string loopWithTool = "{ let s = 0; for (let i = 0; i < 100; i++) { s += add(i, 1); } s }";
+        const string loopWithoutTool = "{ let s = 0; for (let i = 0; i < 100; i++) { s += i + 1; } s }";
+        var arguments = new Microsoft.Extensions.AI.AIFunctionArguments { ["a"] = 1, ["b"] = 2 };
+
+        async Task<double> Time(Func<Task> run)
+        {
+            var times = new List<double>();
+            for (var i = 0; i < samples * 10 + 500; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await run();
+                if (i >= 500)
+                {
+                    times.Add(Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                }
+            }
+
+            return Median(times);
+        }
+
+        // Alternating rounds, so that a change of the machine's load touches every figure alike.
+        var a = new List<double>(); var b = new List<double>(); var c = new List<double>(); var a100 = new List<double>(); var b100 = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            a.Add(await Time(() => session.ExecuteAsync("add(1, 2)")));
+            b.Add(await Time(() => session.ExecuteAsync("1 + 2")));
+            c.Add(await Time(async () => await add.InvokeAsync(arguments)));
+            a100.Add(await Time(() => session.ExecuteAsync(loopWithTool)));
+            b100.Add(await Time(() => session.ExecuteAsync(loopWithoutTool)));
+        }
+
+        var (ma, mb, mc, ma100, mb100) = (Median(a), Median(b), Median(c), Median(a100), Median(b100));
+        Console.WriteLine("| figure | median µs |");
+        Console.WriteLine("| --- | --- |");
+        Console.WriteLine($"| A: execute `add(1, 2)` | {ma:0.0} |");
+        Console.WriteLine($"| B: execute `1 + 2` | {mb:0.0} |");
+        Console.WriteLine($"| C: direct add.InvokeAsync(a=1, b=2) | {mc:0.00} |");
+        Console.WriteLine($"| A100: execute 100 × add(i, 1) | {ma100:0.0} |");
+        Console.WriteLine($"| B100: execute 100 × (i + 1) | {mb100:0.0} |");
+        Console.WriteLine($"| bridge overhead per call, one call: (A - B) - C | {ma - mb - mc:0.0} |");
+        Console.WriteLine($"| bridge overhead per call, 100 calls: (A100 - B100) / 100 - C | {(ma100 - mb100) / 100 - mc:0.00} |");
         Console.WriteLine();
     }
 

@@ -108,7 +108,7 @@ public class WorkerLauncher
             arguments.Add(backend);
         }
 
-        return CreateStartInfo(DotnetHost(), arguments, workingDirectory);
+        return CreateStartInfo(DotnetHost(), arguments, workingDirectory, withoutDataLimit: backend == "v8");
     }
 
     /// <summary>
@@ -119,7 +119,19 @@ public class WorkerLauncher
     /// <param name="executable">The program, preferably an absolute path: the cleared environment has no PATH.</param>
     /// <param name="arguments">Its arguments.</param>
     /// <param name="workingDirectory">Its working directory, an empty private folder.</param>
-    public ProcessStartInfo CreateStartInfo(string executable, IEnumerable<string> arguments, string workingDirectory)
+    public ProcessStartInfo CreateStartInfo(string executable, IEnumerable<string> arguments, string workingDirectory) =>
+        CreateStartInfo(executable, arguments, workingDirectory, withoutDataLimit: false);
+
+    /// <param name="executable">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="workingDirectory">Its working directory.</param>
+    /// <param name="withoutDataLimit">
+    /// Leaves out the private-memory limit (RLIMIT_DATA). V8 14 (ClearScript 7.5) reserves about 0.5 GiB of writable,
+    /// never-written address space per runtime, which the kernel counts as private memory, so a V8 worker with a few
+    /// runtimes would abort under the limit; its managed heap stays capped (DOTNET_GCHeapHardLimit) and each V8
+    /// heap by the session's own limits, and the address-space limit remains the backstop.
+    /// </param>
+    private ProcessStartInfo CreateStartInfo(string executable, IEnumerable<string> arguments, string workingDirectory, bool withoutDataLimit)
     {
         ArgumentException.ThrowIfNullOrEmpty(executable);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -138,7 +150,7 @@ public class WorkerLauncher
 
         if (protections.PrlimitArguments is { } prlimit)
         {
-            command.AddRange(prlimit);
+            command.AddRange(withoutDataLimit ? prlimit.Where(argument => !argument.StartsWith("--data=", StringComparison.Ordinal)) : prlimit);
             // Ends prlimit's own options, so that an executable or argument starting with '-' is not taken for one.
             command.Add("--");
         }

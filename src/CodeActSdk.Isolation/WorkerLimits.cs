@@ -46,11 +46,12 @@ public sealed record WorkerLimits
     /// <summary>
     /// Virtual address space of the worker (RLIMIT_AS): a backstop on everything the process maps, written or not.
     /// It is not the useful memory limit of a .NET process (<see cref="MemoryBytes"/> is): a worker reserves address
-    /// space it never uses, measured with the default heap on .NET 10, x64 Linux, about 8.5 GiB for Jint and C# and
-    /// 9.1 GiB for V8 before any code runs. Default 16 GiB; at least <see cref="MinimumAddressSpaceBytes"/>;
-    /// <see langword="null"/> for none.
+    /// space it never uses, measured with the default heap on .NET 10, x64 Linux, about 8.5 GiB for Jint and C#; V8 14
+    /// (ClearScript 7.5) reserves about 18 GiB more for its cages (pointer compression, Oilpan) and about 1 GiB per
+    /// runtime, none of it written, and aborts the process when it cannot (a worker needed more than 64 GiB). Default 256 GiB; at least
+    /// <see cref="MinimumAddressSpaceBytes"/>; <see langword="null"/> for none.
     /// </summary>
-    public long? AddressSpaceBytes { get; init; } = 16L * 1024 * 1024 * 1024;
+    public long? AddressSpaceBytes { get; init; } = 256L * 1024 * 1024 * 1024;
 
     /// <summary>Open file descriptors (RLIMIT_NOFILE). Roslyn needs more than 64 to compile. Default 512; <see langword="null"/> for the host's own limit.</summary>
     public int? MaxOpenFiles { get; init; } = 512;

@@ -6,9 +6,9 @@ namespace CodeActSdk;
 public static class V8CodeActBuilderExtensions
 {
     /// <summary>
-    /// Runs the agent's code in V8 (JavaScript, ECMAScript 2022) through the system's libnode.so.108. The
+    /// Runs the agent's code in V8 (modern JavaScript) through Microsoft.ClearScript.V8. The
     /// interpreter is a singleton owned by the service provider, which disposes it with the provider; it is created
-    /// when first resolved, which throws <see cref="V8UnavailableException"/> if libnode or the shim is missing
+    /// when first resolved, which throws <see cref="V8UnavailableException"/> if ClearScript's native V8 for the platform is missing
     /// (check first with <see cref="V8Interpreter.IsAvailable"/>).
     /// </summary>
     /// <param name="builder">The builder.</param>

@@ -1,27 +1,27 @@
 using CodeActSdk.Files;
+using CodeActSdk.V8.Interop;
 using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using CodeActSdk.Tools;
-using CodeActSdk.V8.Interop;
 using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.V8;
 
 /// <summary>
-/// Runs JavaScript (ECMAScript 2022) in V8, inside the host process, through the system's libnode (Debian's
-/// libnode108, V8 10.2). Each session is its own V8 isolate with one bare ECMAScript global scope: the code reaches
+/// Runs JavaScript in V8 (14.7, through Microsoft.ClearScript.V8 7.5.1.1), inside the host process. Each session is
+/// its own V8 runtime (isolate) with one bare ECMAScript global scope: the code reaches
 /// only the standard built-ins, <c>console</c>, <c>final_answer</c>, <c>files</c> (the session's virtual file
 /// system) and the tools bridged in (no <c>require</c>,
 /// <c>process</c>, <c>Buffer</c>, <c>fetch</c>, timers, <c>SharedArrayBuffer</c>, <c>Atomics</c>, and no
-/// <c>WebAssembly</c> unless <see cref="V8InterpreterOptions.AllowWebAssembly"/>). V8 itself stops the code at the
-/// time limit (TerminateExecution), the memory limit (heap limit and a counting array-buffer allocator) and the
-/// stack limit (a RangeError reported as RecursionLimit).
+/// <c>WebAssembly</c> unless <see cref="V8InterpreterOptions.AllowWebAssembly"/>). The code is stopped at the time
+/// limit (ClearScript's interrupt), the memory limit (ClearScript's heap monitor and array-buffer limit, see
+/// docs/security.md) and the stack limit (a RangeError reported as RecursionLimit).
 /// </summary>
 /// <remarks>
 /// <para>
 /// Thread-safe: create one interpreter and share it. It owns the threads that run sandboxed code and a small pool
-/// of isolates created ahead of time; dispose it to release them. Sessions may be used from any thread, one call
+/// of runtimes created ahead of time; dispose it to release them. Sessions may be used from any thread, one call
 /// at a time each; many sessions run in parallel.
 /// </para>
 /// <para>
@@ -36,9 +36,9 @@ namespace CodeActSdk.V8;
 /// </para>
 /// <para>
 /// Differences from the Jint backend: modern syntax works; <c>eval</c> and <c>Function</c> work (they run inside
-/// the same isolate, under the same limits); <see cref="SandboxOptions.MaxOperations"/> is not counted (the time
+/// the same runtime, under the same limits); <see cref="SandboxOptions.MaxOperations"/> is not counted (the time
 /// limit bounds compute); <see cref="SandboxOptions.MaxRecursionDepth"/> sets the stack size (8 KiB per level)
-/// rather than a call count; <see cref="SandboxOptions.MemoryLimitBytes"/> bounds the isolate's heap (what the
+/// rather than a call count; <see cref="SandboxOptions.MemoryLimitBytes"/> bounds the runtime's heap (what the
 /// session keeps, across executions) and, separately, the array buffers alive at once.
 /// </para>
 /// </remarks>
@@ -49,13 +49,13 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
     private readonly V8InterpreterOptions _options;
     private readonly SandboxThreadPool _threads;
-    private readonly ConcurrentQueue<V8IsolateHandle> _warm = new();
+    private readonly ConcurrentQueue<V8Sandbox> _warm = new();
     private readonly AutoResetEvent _refillWanted = new(false);
     private int _refilling;
     private volatile bool _disposed;
 
     /// <summary>Creates an interpreter with default settings.</summary>
-    /// <exception cref="V8UnavailableException">libnode.so.108 or the shim is missing; the message says how to install it.</exception>
+    /// <exception cref="V8UnavailableException">ClearScript's native V8 library for this platform is missing; the message names the package to add.</exception>
     public V8Interpreter()
         : this(new V8InterpreterOptions())
     {
@@ -63,7 +63,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
     /// <summary>Creates an interpreter with the given settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    /// <exception cref="V8UnavailableException">libnode.so.108 or the shim is missing; the message says how to install it.</exception>
+    /// <exception cref="V8UnavailableException">ClearScript's native V8 library for this platform is missing; the message names the package to add.</exception>
     public V8Interpreter(V8InterpreterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -74,13 +74,14 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     }
 
     /// <summary>
-    /// Whether V8 can run in this process, loading libnode.so.108 and the shim if needed. Never throws: when it
-    /// returns <see langword="false"/>, <paramref name="reason"/> names the missing library and how to install it.
+    /// Whether V8 can run in this process, loading ClearScript's native V8 library if needed. Never throws: when it
+    /// returns <see langword="false"/>, <paramref name="reason"/> names the NuGet package to add
+    /// (<c>Microsoft.ClearScript.V8.Native.&lt;platform&gt;</c>).
     /// </summary>
     public static bool IsAvailable([NotNullWhen(false)] out string? reason) => V8Library.TryLoad(out reason);
 
-    /// <summary>The version of V8 in use (for example <c>10.2.154.26-node.36</c>), or <see langword="null"/> when V8 is unavailable.</summary>
-    public static string? V8Version => V8Library.TryLoad(out _) ? V8Library.V8Version : null;
+    /// <summary>The version of V8 in use (<c>14.7.173.23</c>, the V8 of Microsoft.ClearScript.V8 7.5.1.1), or <see langword="null"/> when V8 is unavailable.</summary>
+    public static string? V8Version => V8Library.TryLoad(out _) ? "14.7.173.23" : null;
 
     /// <summary>The settings this interpreter was created with.</summary>
     public V8InterpreterOptions Options => _options;
@@ -88,13 +89,13 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     /// <summary>How long past a deadline a caller waits for V8 to act on the termination (see <see cref="V8Session"/>).</summary>
     internal TimeSpan HardStopGrace { get; set; } = V8Session.DefaultHardStopGrace;
 
-    /// <summary>Isolates waiting in the pool.</summary>
+    /// <summary>Runtimes waiting in the pool.</summary>
     internal int WarmCount => _warm.Count;
 
     /// <inheritdoc />
     public CodeLanguage Language { get; } = new(
         "JavaScript",
-        "ECMAScript 2022 (V8 10.2)",
+        "ECMAScript 2025 (V8 14.7)",
         ["javascript", "js"],
         """
         - Print with console.log(...). The value of the last expression statement is shown too.
@@ -121,25 +122,24 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         options.Validate();
         var tools = new ToolBridge(options.Tools);
         var files = new SandboxFileSystem(options.Files);
-        if (!_warm.TryDequeue(out var isolate))
+        // A pooled runtime was made for the default budget: its array-buffer limit and V8's own heap limit are
+        // fixed when a runtime is created, so a session with another budget gets a runtime of its own.
+        V8Sandbox? sandbox = null;
+        if (options.MemoryLimitBytes == PooledHeapLimitBytes)
         {
-            isolate = V8IsolateHandle.Create(options.MemoryLimitBytes, _options.AllowWebAssembly);
+            _warm.TryDequeue(out sandbox);
         }
 
+        sandbox ??= V8Sandbox.Create(options.MemoryLimitBytes, _options.AllowWebAssembly);
         Refill();
-        var session = new V8Session(isolate, options, tools, files, _threads, HardStopGrace);
+        var session = new V8Session(sandbox, options, tools, files, _threads, HardStopGrace);
         try
         {
-            isolate.SetLimits(options.MemoryLimitBytes, options.MemoryLimitBytes, V8Session.StackLimitBytes(options));
-            session.InstallFiles();
-            for (var i = 0; i < tools.Tools.Count; i++)
-            {
-                isolate.DefineTool(tools.Tools[i].Name, i, tools.Tools[i].Parameters.Count);
-            }
+            session.Install();
         }
         catch
         {
-            isolate.Dispose();
+            sandbox.Dispose();
             throw;
         }
 
@@ -148,7 +148,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
     /// <summary>
     /// Wakes the pool's own thread to top the pool up. It is a thread of its own, not a thread-pool work item:
-    /// creating an isolate takes milliseconds of CPU, and on a small machine a busy thread pool would delay the
+    /// creating a runtime takes milliseconds of CPU, and on a small machine a busy thread pool would delay the
     /// continuations of the executions running meanwhile (a new session's first result among them).
     /// </summary>
     private void Refill()
@@ -177,7 +177,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
             {
                 while (!_disposed && _warm.Count < _options.WarmIsolates)
                 {
-                    _warm.Enqueue(V8IsolateHandle.Create(PooledHeapLimitBytes, _options.AllowWebAssembly));
+                    _warm.Enqueue(V8Sandbox.Create(PooledHeapLimitBytes, _options.AllowWebAssembly));
                 }
 
                 // Stay around while sessions are being created, end after a quiet spell. A session just taken is
@@ -192,7 +192,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         }
         catch (InvalidOperationException)
         {
-            // V8 could not create an isolate now; sessions create their own until a refill succeeds.
+            // V8 could not create a runtime now; sessions create their own until a refill succeeds.
         }
         finally
         {
@@ -206,13 +206,13 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
     private void DrainWarm()
     {
-        while (_warm.TryDequeue(out var isolate))
+        while (_warm.TryDequeue(out var sandbox))
         {
-            isolate.Dispose();
+            sandbox.Dispose();
         }
     }
 
-    /// <summary>Stops the sandbox threads and frees the isolates created ahead of time.</summary>
+    /// <summary>Stops the sandbox threads and frees the runtimes created ahead of time.</summary>
     public void Dispose()
     {
         if (_disposed)

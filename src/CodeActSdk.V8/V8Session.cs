@@ -1,21 +1,21 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using CodeActSdk.Tools;
-using CodeActSdk.V8.Interop;
+using Microsoft.ClearScript;
 
 namespace CodeActSdk.V8;
 
 /// <summary>
-/// One V8 isolate serving one REPL-like session. Each execution is compiled as a classic script in the session's
+/// One V8 runtime (isolate) serving one REPL-like session. Each execution is compiled as a classic script in the session's
 /// context, so top-level <c>var</c>, function, <c>let</c>, <c>const</c> and class declarations all stay defined for
 /// the next executions. Executions run one at a time on a sandbox thread; a watchdog terminates one that passes
 /// its deadline or is cancelled.
 /// </summary>
-internal sealed class V8Session : IInterpreterSession
+internal sealed partial class V8Session : IInterpreterSession
 {
     /// <summary>
     /// How long past the deadline (or a cancellation) the caller waits for V8 to act on the termination. V8 acts at
@@ -24,7 +24,7 @@ internal sealed class V8Session : IInterpreterSession
     /// </summary>
     internal static readonly TimeSpan DefaultHardStopGrace = TimeSpan.FromSeconds(2);
 
-    private readonly V8IsolateHandle _isolate;
+    private readonly V8Sandbox _sandbox;
     private readonly SandboxOptions _options;
     private readonly ToolBridge _tools;
     private readonly SandboxFileSystem _files;
@@ -45,13 +45,19 @@ internal sealed class V8Session : IInterpreterSession
     private readonly HashSet<string> _unprobed = new(StringComparer.Ordinal);
     private readonly List<string> _lexical = [];
     private readonly HashSet<string> _lexicalNames = new(StringComparer.Ordinal);
-    private long _runIds;
+    private bool _outOfMemory;
+    private bool _overBudget;
+
+    /// <summary>While what a session keeps is over its budget (after a memory stop), how much more each run may use.</summary>
+    private const long OverBudgetGrowthBytes = 16L * 1024 * 1024;
+
+    private static readonly DocumentInfo CodeDocument = new("code.js") { Flags = DocumentFlags.IsTransient };
     private volatile bool _disposed;
 
-    public V8Session(V8IsolateHandle isolate, SandboxOptions options, ToolBridge tools, SandboxFileSystem files, SandboxThreadPool threads, TimeSpan hardStopGrace)
+    public V8Session(V8Sandbox sandbox, SandboxOptions options, ToolBridge tools, SandboxFileSystem files, SandboxThreadPool threads, TimeSpan hardStopGrace)
     {
         _hardStopGrace = hardStopGrace;
-        _isolate = isolate;
+        _sandbox = sandbox;
         _options = options;
         _tools = tools;
         _files = files;
@@ -64,56 +70,23 @@ internal sealed class V8Session : IInterpreterSession
     public ISessionFiles Files => _files;
 
     /// <summary>
-    /// Installs the global <c>files</c>: defines its host functions (as the tools after the session's own) and runs
-    /// <see cref="JavaScriptFiles.InstallScript"/>, which gathers them and deletes their names. Called once, before
-    /// the session's tools are defined, so that a tool named <c>files</c> is refused like any tool hiding a global.
+    /// Prepares the sandbox for this session: its limits and the tools. The global <c>files</c> is there already
+    /// (see <see cref="V8Sandbox"/>), so a tool named <c>files</c> is refused like any tool hiding a global.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The script did not complete; the session cannot offer <c>files</c>.</exception>
-    public unsafe void InstallFiles()
+    /// <exception cref="ArgumentException">A tool's name would hide a JavaScript global.</exception>
+    public void Install()
     {
-        for (var i = 0; i < JavaScriptFiles.Operations.Count; i++)
+        var engine = _sandbox.Engine;
+        engine.MaxRuntimeStackUsage = (UIntPtr)(ulong)StackLimitBytes(_options);
+        _sandbox.SetHeapLimit(V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes));
+        _sandbox.Configure(_options);
+        for (var i = 0; i < _tools.Tools.Count; i++)
         {
-            var (name, arity) = JavaScriptFiles.Operations[i];
-            _isolate.DefineTool(JavaScriptFiles.HostFunctionName(name), V8Execution.FilesToolIndex(_tools) + i, arity);
-        }
-
-        var source = Encoding.UTF8.GetBytes(JavaScriptFiles.InstallScript);
-        var options = new NativeMethods.RunOptions
-        {
-            RunId = Interlocked.Increment(ref _runIds),
-            HostState = 0,
-            MaxValueChars = 100,
-            MaxDisplayChars = 100,
-        };
-        NativeMethods.Result native;
-        int status;
-        nint error;
-        fixed (byte* text = source)
-        {
-            status = NativeMethods.IsolateRun(_isolate, text, source.Length, in options, out native, out error);
-        }
-
-        try
-        {
-            if (status != NativeMethods.Ok)
+            var tool = _tools.Tools[i];
+            if (_sandbox.DefineTool(tool.Name, i, tool.Parameters.Count, files: false) is { } refusal)
             {
-                throw new InvalidOperationException("V8 could not install the files object: " + NativeMethods.TakeError(error, "the run failed."));
+                throw new ArgumentException(refusal, "options");
             }
-
-            // The script's value says whether every host function's name was deleted: anything but a completed `true`
-            // means the code would see a broken files object or a raw host function.
-            var value = native.HasValue != 0 ? NativeMethods.Text(native.ValueJson, native.ValueLength) : null;
-            if (native.Outcome != NativeMethods.OutcomeCompleted || value != "true")
-            {
-                var why = native.Outcome is NativeMethods.OutcomeSyntaxError or NativeMethods.OutcomeRuntimeError
-                    ? $"{NativeMethods.Text(native.ErrorKind, native.ErrorKindLength)}: {NativeMethods.Text(native.ErrorMessage, native.ErrorMessageLength)}"
-                    : $"outcome {native.Outcome}, value {value ?? "none"}";
-                throw new InvalidOperationException($"V8 could not install the files object ({why}).");
-            }
-        }
-        finally
-        {
-            NativeMethods.ResultFree(ref native);
         }
     }
 
@@ -300,32 +273,125 @@ internal sealed class V8Session : IInterpreterSession
 
     private (List<(VariableSummary Summary, bool Lexical)> Entries, bool Stopped) Describe(string[] candidates, CancellationToken cancellationToken)
     {
-        var runId = Interlocked.Increment(ref _runIds);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.Timeout < DigestTime ? _options.Timeout : DigestTime);
-        string json;
-        using (deadline.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), new Watchdog(_isolate, runId)))
-        {
-            json = _isolate.Describe(candidates, runId, VariableSummary.MaxPreviewChars);
-        }
-
-        using var digest = JsonDocument.Parse(json);
+        var execution = new V8Execution(_options, _tools, _files, null, _sandbox.Engine);
         var entries = new List<(VariableSummary, bool)>();
-        foreach (var entry in digest.RootElement.GetProperty("entries").EnumerateArray())
+        string? stopped = null;
+        var watchdog = new Watchdog(execution);
+        _sandbox.Bridge.Execution = execution;
+        try
         {
-            var name = entry[0].GetString()!;
-            if (name == JavaScriptFiles.GlobalName)
+            int count;
+            using (deadline.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), watchdog))
             {
-                // Installed by a script after the context was made, so the shim counts it among the code's globals;
-                // it is frozen and cannot be declared again, so it is never a variable of the code.
-                continue;
+                try
+                {
+                    count = _sandbox.Digest(candidates);
+                }
+                catch (Exception e_) when (e_ is IScriptEngineException e)
+                {
+                    return (entries, Interrupted(e, execution, watchdog) is not null);
+                }
             }
 
-            entries.Add((new VariableSummary(name, entry[1].GetString()!, Cut(entry[2].GetString()!)), entry[3].GetInt32() == 1));
+            for (var i = 0; i < count; i++)
+            {
+                string text;
+                if (stopped is not null)
+                {
+                    text = _sandbox.DigestEntry(i, VariableSummary.MaxPreviewChars, stopped);
+                }
+                else
+                {
+                    using var registration = deadline.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), watchdog);
+                    try
+                    {
+                        text = _sandbox.DigestEntry(i, VariableSummary.MaxPreviewChars, null);
+                    }
+                    catch (Exception e_) when (e_ is IScriptEngineException e)
+                    {
+                        // Out of time or memory: this entry and the objects of the rest cannot be shown.
+                        var reason = Interrupted(e, execution, watchdog);
+                        _outOfMemory |= e.IsFatal;
+                        stopped = reason == V8StopReason.Memory
+                            ? "(cannot be shown: it needs more memory than the sandbox allows)"
+                            : "(cannot be shown: computing it took too long)";
+                        registration.Dispose();
+                        Recover(execution, watchdog);
+                        text = _sandbox.DigestEntry(i, VariableSummary.MaxPreviewChars, stopped);
+                    }
+                }
+
+                var fields = text.Split('\u0001');
+                var name = fields[0];
+                if (name == JavaScriptFiles.GlobalName)
+                {
+                    // Installed by a script after the context was made, so the prelude counts it among the code's
+                    // globals; it is frozen and cannot be declared again, so it is never a variable of the code.
+                    continue;
+                }
+
+                entries.Add((new VariableSummary(name, fields[1], Cut(fields[2])), fields[3] == "1"));
+            }
+
+            return (entries, stopped is not null);
+        }
+        finally
+        {
+            Recover(execution, watchdog);
+            try
+            {
+                _sandbox.EndDigest();
+            }
+            catch (Exception e_) when (e_ is IScriptEngineException)
+            {
+            }
+
+            _sandbox.Bridge.Execution = null;
+        }
+    }
+
+    /// <summary>Why a call into the engine was interrupted, or null when it failed otherwise.</summary>
+    private static V8StopReason? Interrupted(IScriptEngineException e, V8Execution execution, Watchdog watchdog) => e switch
+    {
+        { IsFatal: true } => V8StopReason.Memory,
+        ScriptInterruptedException => execution.StopReason == V8StopReason.None ? V8StopReason.Host : execution.StopReason,
+        _ when watchdog.Fired => V8StopReason.Host,
+        _ => null,
+    };
+
+    /// <summary>After a run that was interrupted or ran out of memory: the engine is made ready for the next call.</summary>
+    private void Recover(V8Execution execution, Watchdog watchdog)
+    {
+        if (execution.StopReason != V8StopReason.None || watchdog.Fired || _outOfMemory)
+        {
+            _sandbox.DropPendingJobs();
+            watchdog.Reset();
+            execution.ClearStop();
         }
 
-        return (entries, digest.RootElement.GetProperty("stopped").GetInt32() == 1);
+        if (_outOfMemory)
+        {
+            _outOfMemory = false;
+            RestoreHeapLimit();
+        }
     }
+
+    /// <summary>
+    /// After the heap monitor stopped a run: ClearScript refuses every later run until the limit is set again, and a
+    /// session whose data still fills the budget could not even run the code that lets it go. So the garbage is
+    /// collected, and while what the session keeps is still over the budget, each run may grow it by a little only.
+    /// </summary>
+    private void RestoreHeapLimit()
+    {
+        var budget = V8Sandbox.SoftHeapLimit(_options.MemoryLimitBytes);
+        _sandbox.Engine.CollectGarbage(true);
+        var used = (long)_sandbox.Engine.GetRuntimeHeapInfo().TotalHeapSize;
+        _overBudget = used > budget;
+        _sandbox.SetHeapLimit(_overBudget ? used + OverBudgetGrowthBytes : budget);
+    }
+
 
     /// <summary>Cuts a preview to <see cref="VariableSummary.MaxPreviewChars"/> characters, ending with "…" when cut.</summary>
     private static string Cut(string text)
@@ -365,120 +431,288 @@ internal sealed class V8Session : IInterpreterSession
         return true;
     }
 
-    private unsafe ExecutionResult Execute(string code, CancellationToken cancellationToken)
+    private ExecutionResult Execute(string code, CancellationToken cancellationToken)
     {
         using var budget = new ExecutionBudget(_options, cancellationToken);
-        var execution = new V8Execution(_options, _tools, _files, budget);
-        var runId = Interlocked.Increment(ref _runIds);
-        var state = GCHandle.Alloc(execution);
+        var execution = new V8Execution(_options, _tools, _files, budget, _sandbox.Engine);
+        var watchdog = new Watchdog(execution);
+        _sandbox.Bridge.Execution = execution;
         try
         {
-            NativeMethods.Result native;
-            int status;
-            nint error;
-            var source = Encoding.UTF8.GetBytes(code);
-            // The watchdog: V8's TerminateExecution is safe from any thread, and a stop requested before the run
+            // The watchdog: ClearScript's Interrupt is safe from any thread, and a stop requested before the run
             // starts is applied as soon as it does.
-            using (budget.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), new Watchdog(_isolate, runId)))
+            using (budget.Token.UnsafeRegister(static s => ((Watchdog)s!).Fire(), watchdog))
             {
-                var options = new NativeMethods.RunOptions
+                try
                 {
-                    RunId = runId,
-                    HostState = GCHandle.ToIntPtr(state),
-                    MaxValueChars = _options.MaxValueChars,
-                    MaxDisplayChars = _options.MaxOutputChars + 1,
-                };
-                fixed (byte* text = source)
-                {
-                    status = NativeMethods.IsolateRun(_isolate, text, source.Length, in options, out native, out error);
+                    return Run(code, execution);
                 }
-            }
-
-            try
-            {
-                return status == NativeMethods.Ok
-                    ? Map(in native, execution)
-                    : Failed(execution, ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
-                        NativeMethods.TakeError(error, "V8 failed to run the code.") + " Rewrite the code more simply, or start a new session."));
-            }
-            finally
-            {
-                NativeMethods.ResultFree(ref native);
+                catch (Exception e_) when (e_ is IScriptEngineException e)
+                {
+                    execution.Failed = true;
+                    return Failed(e, execution, watchdog);
+                }
             }
         }
         finally
         {
-            state.Free();
+            try
+            {
+                Recover(execution, watchdog);
+                if (_overBudget && !_outOfMemory)
+                {
+                    RestoreHeapLimit();
+                }
+
+                if (_sandbox.Rejections.Count > 0 || execution.Failed)
+                {
+                    // A run cut short may leave the prelude's record of the run (rejections, a watched promise).
+                    _sandbox.Rejections.Clear();
+                    _sandbox.EndRun();
+                }
+            }
+            catch (Exception e_) when (e_ is IScriptEngineException)
+            {
+                // The engine could not be reset now; the next run starts with whatever is left.
+            }
+
+            _sandbox.Bridge.Execution = null;
         }
     }
 
-    private unsafe ExecutionResult Map(in NativeMethods.Result native, V8Execution execution)
+    private ExecutionResult Run(string code, V8Execution execution)
     {
-        switch (native.Outcome)
+        var engine = _sandbox.Engine;
+        var value = engine.Evaluate(CodeDocument, code);
+        string outcome;
+        if (_sandbox.Rejections.Count == 0 && Primitive(value, execution) is { } done)
         {
-            case NativeMethods.OutcomeCompleted:
+            return done;
+        }
+
+        _sandbox.FlushRejections();
+        outcome = _sandbox.Finish(value);
+        if (outcome == "R")
+        {
+            // Ends the call, so that V8 runs the promise jobs before the outcome is read.
+            _sandbox.Watch(value);
+            _sandbox.FlushRejections();
+            outcome = _sandbox.Settle(value);
+        }
+
+        return Outcome(outcome, execution);
+    }
+
+    /// <summary>The result of a run whose value needs no JavaScript to become JSON, or null.</summary>
+    private ExecutionResult? Primitive(object? value, V8Execution execution)
+    {
+        string? json = value switch
+        {
+            Undefined or VoidResult => null,
+            null => "null",
+            bool b => b ? "true" : "false",
+            int i => i.ToString(CultureInfo.InvariantCulture),
+            double d when d == Math.Floor(d) && Math.Abs(d) < 1e15 => d == 0 ? "0" : ((long)d).ToString(CultureInfo.InvariantCulture),
+            string s when s.Length <= _options.MaxValueChars && !HasLoneSurrogate(s) => Quote(s),
+            _ => "",
+        };
+        if (json == "")
+        {
+            return null;
+        }
+
+        var result = Result(execution, ExecutionStatus.Completed, null, execution.Output.Drain());
+        return json is null ? result : result with { Value = JsonSerializer.Deserialize<JsonElement>(json) };
+    }
+
+    /// <summary>A string as JSON.stringify writes it (no escaping beyond what JSON requires).</summary>
+    private static string Quote(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length + 2);
+        builder.Append('"');
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '"': builder.Append("\\\""); break;
+                case '\\': builder.Append("\\\\"); break;
+                case '\b': builder.Append("\\b"); break;
+                case '\f': builder.Append("\\f"); break;
+                case '\n': builder.Append("\\n"); break;
+                case '\r': builder.Append("\\r"); break;
+                case '\t': builder.Append("\\t"); break;
+                case < ' ': builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: builder.Append(c); break;
+            }
+        }
+
+        return builder.Append('"').ToString();
+    }
+
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private ExecutionResult Outcome(string outcome, V8Execution execution)
+    {
+        switch (outcome[0])
+        {
+            case 'U':
+                return Result(execution, ExecutionStatus.Completed, null, execution.Output.Drain());
+            case 'V':
                 {
                     var stdout = execution.Output.Drain();
-                    JsonElement? value = null;
-                    if (native.HasValue != 0)
+                    var value = JsonSerializer.Deserialize<JsonElement>(outcome.AsSpan(2));
+                    if (outcome[1] == '1')
                     {
-                        value = Parse(native.ValueJson, native.ValueLength);
-                        if (native.ValueTruncated != 0)
-                        {
-                            stdout += $"\n[the value was truncated to about {_options.MaxValueChars:N0} characters of JSON]";
-                        }
+                        stdout += $"\n[the value was truncated to about {_options.MaxValueChars:N0} characters of JSON]";
                     }
 
                     return Result(execution, ExecutionStatus.Completed, null, stdout) with { Value = value };
                 }
 
-            case NativeMethods.OutcomeSyntaxError:
-                return Failed(execution, ExecutionStatus.SyntaxError, SyntaxError(Error(in native)));
-
-            case NativeMethods.OutcomeRuntimeError:
+            case 'J':
                 {
-                    var error = Error(in native);
-                    return error switch
+                    var error = Described(outcome.AsSpan(1), null);
+                    return RuntimeError(execution, error with
                     {
-                        { Kind: "RangeError", Message: "Maximum call stack size exceeded" } => Failed(execution, ExecutionStatus.RuntimeError,
-                            new ExecutionError("RecursionLimit",
-                                $"Maximum call stack size exceeded: the code nested too deeply (recursion, or deeply nested data) for the sandbox's stack of {StackLimitBytes(_options) / 1024:N0} KiB (SandboxOptions.MaxRecursionDepth = {_options.MaxRecursionDepth:N0} levels of 8 KiB). Use a loop instead of deep recursion.",
-                                error.Line, error.Column)),
-                        // V8 checks a script's top-level declarations against the earlier steps' when it starts
-                        // the script, before any statement runs: a syntax error in effect.
-                        { Kind: "SyntaxError" } when error.Message.EndsWith("has already been declared", StringComparison.Ordinal) =>
-                            Failed(execution, ExecutionStatus.SyntaxError, SyntaxError(error)),
-                        { Kind: "RangeError", Message: "Invalid string length" } => Failed(execution, ExecutionStatus.MemoryLimit,
-                            new ExecutionError("MemoryLimit",
-                                "The code built a string longer than V8 allows (about 512 million characters). Work on smaller pieces of data, or avoid building huge strings.",
-                                error.Line, error.Column)),
-                        _ => Failed(execution, ExecutionStatus.RuntimeError, error),
-                    };
+                        Message = "Unhandled promise rejection: " + error.Message +
+                                  " (handle it with .catch(...) or try/await, or make the promise the code's last value)",
+                    });
                 }
 
+            case 'T':
+                return RuntimeError(execution, Described(outcome.AsSpan(1), null));
             default:
-                return Stopped(in native, execution);
+                return Failed(execution, ExecutionStatus.RuntimeError, Described(outcome.AsSpan(1), null));
         }
     }
 
-    private unsafe ExecutionResult Stopped(in NativeMethods.Result native, V8Execution execution)
+    /// <summary>An error from "kind\u0001message[\u0001stack]" as the prelude describes it.</summary>
+    private static ExecutionError Described(ReadOnlySpan<char> text, string? details)
     {
-        if (native.StopReason == NativeMethods.StopFinalAnswer && native.HasFinalAnswer != 0)
+        var fields = text.ToString().Split('\u0001');
+        // The thrown error's own stack first (an awaited promise's rejection has no other), else ClearScript's
+        // text of the error (a syntax error's position is only there). Frames of the sandbox's own functions (a
+        // tool's or a guard's error is made there) are skipped.
+        var (line, column) = CodePosition(fields.Length > 2 ? fields[2] : null) ?? CodePosition(details) ?? (null, null);
+        return new ExecutionError(fields[0], fields.Length > 1 ? fields[1] : "", line, column);
+    }
+
+    private static (int? Line, int? Column)? CodePosition(string? stack)
+    {
+        if (stack is null)
+        {
+            return null;
+        }
+
+        foreach (Match frame in StackFrame().Matches(stack))
+        {
+            if (frame.Groups["document"].Value.StartsWith("code.js", StringComparison.Ordinal))
+            {
+                return (int.Parse(frame.Groups["line"].Value, CultureInfo.InvariantCulture), int.Parse(frame.Groups["column"].Value, CultureInfo.InvariantCulture));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A stack frame of an error's text, with its document, line and column.</summary>
+    [GeneratedRegex(@"^\s+at (?:.*? \()?(?<document>[^\n]*?):(?<line>\d+):(?<column>\d+)", RegexOptions.Multiline)]
+    private static partial Regex StackFrame();
+
+    private ExecutionResult Failed(IScriptEngineException e, V8Execution execution, Watchdog watchdog)
+    {
+        switch (Interrupted(e, execution, watchdog))
+        {
+            case V8StopReason.Memory:
+                _outOfMemory = e.IsFatal;
+                return Stopped(V8StopReason.Memory, execution);
+            case { } reason:
+                return Stopped(reason, execution);
+        }
+
+        // The code threw, or did not compile. The prelude reads the thrown value (its name and message, which may
+        // be getters: under the run's limits); ClearScript's text of the error gives the position.
+        string described;
+        try
+        {
+            described = _sandbox.DescribeError(e.ScriptExceptionAsObject);
+        }
+        catch (Exception inner_) when (inner_ is IScriptEngineException inner)
+        {
+            return Interrupted(inner, execution, watchdog) is { } reason
+                ? Stopped(reason == V8StopReason.Memory && inner.IsFatal ? Fatal() : reason, execution)
+                : Failed(execution, ExecutionStatus.RuntimeError, new ExecutionError("Error", "The error could not be described."));
+        }
+
+        var error = Described(described, e.ErrorDetails);
+        if (!e.ExecutionStarted)
+        {
+            return Failed(execution, ExecutionStatus.SyntaxError, SyntaxError(error));
+        }
+
+        return RuntimeError(execution, error);
+    }
+
+    private V8StopReason Fatal()
+    {
+        _outOfMemory = true;
+        return V8StopReason.Memory;
+    }
+
+    private ExecutionResult RuntimeError(V8Execution execution, ExecutionError error) => error switch
+    {
+        { Kind: "RangeError", Message: "Maximum call stack size exceeded" } => Failed(execution, ExecutionStatus.RuntimeError,
+            new ExecutionError("RecursionLimit",
+                $"Maximum call stack size exceeded: the code nested too deeply (recursion, or deeply nested data) for the sandbox's stack of {StackLimitBytes(_options) / 1024:N0} KiB (SandboxOptions.MaxRecursionDepth = {_options.MaxRecursionDepth:N0} levels of 8 KiB). Use a loop instead of deep recursion.",
+                error.Line, error.Column)),
+        // V8 checks a script's top-level declarations against the earlier steps' when it starts the script, before
+        // any statement runs: a syntax error in effect.
+        { Kind: "SyntaxError" } when error.Message.EndsWith("has already been declared", StringComparison.Ordinal) =>
+            Failed(execution, ExecutionStatus.SyntaxError, SyntaxError(error)),
+        { Kind: "RangeError", Message: "Invalid string length" } => Failed(execution, ExecutionStatus.MemoryLimit,
+            new ExecutionError("MemoryLimit",
+                "The code built a string longer than V8 allows (about 512 million characters). Work on smaller pieces of data, or avoid building huge strings.",
+                error.Line, error.Column)),
+        // An array buffer past the budget, left unhandled.
+        { Kind: "RangeError" } when error.Message.StartsWith("Array buffer allocation failed", StringComparison.Ordinal) =>
+            Stopped(V8StopReason.Memory, execution),
+        _ => Failed(execution, ExecutionStatus.RuntimeError, error),
+    };
+
+    private ExecutionResult Stopped(V8StopReason reason, V8Execution execution)
+    {
+        if (reason == V8StopReason.FinalAnswer && execution.FinalAnswerJson is { } answer)
         {
             var stdout = execution.Output.Drain();
-            if (native.FinalAnswerTruncated != 0)
+            if (execution.FinalAnswerTruncated)
             {
                 stdout += $"\n[the final answer was truncated to about {_options.MaxValueChars:N0} characters of JSON]";
             }
 
-            return Result(execution, ExecutionStatus.Completed, null, stdout) with { FinalAnswer = Parse(native.FinalAnswerJson, native.FinalAnswerLength) };
+            return Result(execution, ExecutionStatus.Completed, null, stdout) with { FinalAnswer = JsonSerializer.Deserialize<JsonElement>(answer) };
         }
 
-        var stop = native.StopReason == NativeMethods.StopMemory
-            ? Latched(execution.Budget.ThrowMemoryLimit)
-            : execution.Stop ?? Latched(execution.Budget.ThrowCancelledOrTimedOut);
+        var stop = reason == V8StopReason.Memory
+            ? Latched(execution.Budget!.ThrowMemoryLimit)
+            : execution.Stop ?? Latched(execution.Budget!.ThrowCancelledOrTimedOut);
         return Failed(execution, stop.Status, stop.Error);
     }
+
 
     /// <summary>The stop the budget latches, with the same wording as every other backend.</summary>
     private static SandboxStopException Latched(Action raise)
@@ -494,12 +728,6 @@ internal sealed class V8Session : IInterpreterSession
 
         return new SandboxStopException(ExecutionStatus.Timeout, new ExecutionError("Timeout", "The execution was stopped."));
     }
-
-    private static unsafe ExecutionError Error(in NativeMethods.Result native) => new(
-        NativeMethods.Text(native.ErrorKind, native.ErrorKindLength) ?? "Error",
-        NativeMethods.Text(native.ErrorMessage, native.ErrorMessageLength) ?? "",
-        native.ErrorLine > 0 ? native.ErrorLine : null,
-        native.ErrorColumn > 0 ? native.ErrorColumn : null);
 
     /// <summary>Adds what to do instead to V8's syntax errors where the sandbox is the reason.</summary>
     private static ExecutionError SyntaxError(ExecutionError error)
@@ -525,9 +753,6 @@ internal sealed class V8Session : IInterpreterSession
         };
         return hint.Length == 0 ? error : error with { Message = error.Message + hint };
     }
-
-    private static unsafe JsonElement Parse(byte* json, int length) =>
-        JsonSerializer.Deserialize<JsonElement>(new ReadOnlySpan<byte>(json, length));
 
     private ExecutionResult Failed(V8Execution execution, ExecutionStatus status, ExecutionError? error) =>
         Result(execution, status, error, execution.Output.Drain());
@@ -567,16 +792,40 @@ internal sealed class V8Session : IInterpreterSession
     {
         if (!_disposed)
         {
-            // The isolate is freed now, or, if an execution is still being stopped, as soon as its call returns.
+            // The runtime is freed now, or, if an execution is still being stopped, as soon as its call returns.
             _disposed = true;
-            _isolate.Dispose();
+            if (_turn.Wait(0))
+            {
+                _sandbox.Dispose();
+                _turn.Release();
+            }
+            else
+            {
+                _ = Task.Run(async () =>
+                {
+                    await _turn.WaitAsync().ConfigureAwait(false);
+                    _sandbox.Dispose();
+                    _turn.Release();
+                });
+            }
         }
 
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Watchdog(V8IsolateHandle isolate, long runId)
+    /// <summary>Interrupts the run it belongs to when the deadline passes or the caller cancels.</summary>
+    private sealed class Watchdog(V8Execution execution)
     {
-        public void Fire() => isolate.Terminate(runId);
+        private int _fired;
+
+        public bool Fired => Volatile.Read(ref _fired) == 1;
+
+        public void Fire()
+        {
+            Volatile.Write(ref _fired, 1);
+            execution.RequestStop(V8StopReason.Host);
+        }
+
+        public void Reset() => Volatile.Write(ref _fired, 0);
     }
 }

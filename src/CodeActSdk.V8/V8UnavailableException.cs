@@ -1,8 +1,9 @@
 namespace CodeActSdk.V8;
 
 /// <summary>
-/// V8 cannot run in this process: libnode.so.108 or the CodeActSdk.V8 shim is missing or unusable. The message
-/// names the library and how to install it. Check beforehand with <see cref="V8Interpreter.IsAvailable"/>.
+/// V8 cannot run in this process: ClearScript's native V8 library for the platform is missing or unusable (another
+/// operating system or processor than Linux x64, or a trimmed publish). The message names the NuGet package to add
+/// (<c>Microsoft.ClearScript.V8.Native.&lt;platform&gt;</c>). Check beforehand with <see cref="V8Interpreter.IsAvailable"/>.
 /// </summary>
 public sealed class V8UnavailableException : InvalidOperationException
 {

@@ -70,7 +70,7 @@ public sealed class Backend
     {
         if (!V8Interpreter.IsAvailable(out var reason))
         {
-            Assert.Fail("V8 is not available, so the V8 backend cannot be tested (tests/run.sh provides libnode): " + reason);
+            Assert.Fail("V8 is not available, so the V8 backend cannot be tested (its native package, Microsoft.ClearScript.V8.Native.linux-x64, is missing): " + reason);
         }
 
         return new V8Interpreter();

@@ -1,13 +1,41 @@
 namespace CodeActSdk.Conformance.Tests;
 
 /// <summary>
-/// The ECMAScript 2015–2022 features models write, one behaviour per test, each checked by the value or the output
-/// it gives. Every JavaScript backend must pass all of them. (Object.groupBy of ES2024 and the copying array methods
-/// of ES2023, such as toSorted, are left out: V8 10.2 does not have them.)
+/// The ECMAScript 2015–2024 features models write, one behaviour per test, each checked by the value or the output
+/// it gives. Every JavaScript backend must pass all of them.
 /// </summary>
 public class ModernLanguageTests(Backend backend) : JavaScriptConformanceTest(backend)
 {
     private async Task<string> ValueOf(string js) => Json(await RunAsync(js));
+
+    // ES2023 and ES2024: copying array methods and grouping
+
+    [Test]
+    public async Task ToSorted_and_toReversed_copy_where_sort_and_reverse_change_the_array()
+    {
+        var value = await ValueOf("""
+            const prices = [30, 10, 20];
+            const sorted = prices.toSorted((a, b) => a - b);
+            const reversed = prices.toReversed();
+            const replaced = prices.with(0, 99);
+            [prices, sorted, reversed, replaced, prices.findLast(p => p < 25)]
+            """);
+
+        value.Should().Be("[[30,10,20],[10,20,30],[20,10,30],[99,10,20],20]");
+    }
+
+    [Test]
+    public async Task Object_groupBy_and_Map_groupBy_group_by_a_key()
+    {
+        var value = await ValueOf("""
+            const orders = [{ region: 'EU', total: 5 }, { region: 'US', total: 7 }, { region: 'EU', total: 3 }];
+            const byRegion = Object.groupBy(orders, o => o.region);
+            const sums = Map.groupBy(orders, o => o.region);
+            [Object.keys(byRegion), byRegion.EU.length, [...sums.keys()], sums.get('US')[0].total]
+            """);
+
+        value.Should().Be("""[["EU","US"],2,["EU","US"],7]""");
+    }
 
     // let, const and block scope
 

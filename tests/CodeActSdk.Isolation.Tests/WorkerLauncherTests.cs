@@ -101,7 +101,7 @@ public sealed class WorkerLauncherTests
         var soft = output.Split('\n').Where(l => l.StartsWith("Max ")).ToDictionary(l => l[..26].Trim(), l => l[26..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]);
         soft["Max cpu time"].Should().Be("600");
         soft["Max data size"].Should().Be($"{Gibibyte + WorkerLimits.RuntimeReserveBytes}");
-        soft["Max address space"].Should().Be($"{16 * Gibibyte}");
+        soft["Max address space"].Should().Be($"{256 * Gibibyte}");
         soft["Max open files"].Should().Be("512");
     }
 

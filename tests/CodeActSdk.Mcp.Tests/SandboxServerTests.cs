@@ -53,7 +53,7 @@ public sealed class SandboxServerTests
 
         if (backend == "v8" && !V8Interpreter.IsAvailable(out _))
         {
-            // Without libnode the server does not offer v8, and says so.
+            // Without ClearScript's native V8 library the server does not offer v8, and says so.
             result.IsError.Should().BeTrue();
             Text(result).Should().Contain("v8 backend is not available");
             return;
@@ -368,15 +368,15 @@ public sealed class SandboxServerLibraryTests
         await using var server = new SandboxMcpServer(
         [
             new SandboxBackend("jint", "JavaScript (ES2023)", () => new JintInterpreter()),
-            SandboxBackend.Unavailable("v8", "Modern JavaScript", "libnode.so.108 was not found."),
+            SandboxBackend.Unavailable("v8", "Modern JavaScript", "ClearScript's native V8 library for linux-x64 could not be loaded."),
         ]);
 
         var description = server.Tools.Single(t => t.ProtocolTool.Name == "execute_code").ProtocolTool.Description;
         var request = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "V8", Code = "1" });
 
-        description.Should().Contain("- v8: Modern JavaScript NOT AVAILABLE on this server: libnode.so.108 was not found.");
+        description.Should().Contain("- v8: Modern JavaScript NOT AVAILABLE on this server: ClearScript's native V8 library for linux-x64 could not be loaded.");
         await request.Should().ThrowAsync<SandboxRequestException>()
-            .WithMessage("The v8 backend is not available on this server: libnode.so.108 was not found. Use one of jint.");
+            .WithMessage("The v8 backend is not available on this server: ClearScript's native V8 library for linux-x64 could not be loaded. Use one of jint.");
     }
 
     private static SandboxMcpServer Create(SandboxMcpServerOptions options) =>

@@ -371,10 +371,10 @@ public class ExecutionTests : V8TestBase
     public void The_language_is_described_for_the_prompt()
     {
         Interpreter.Language.Name.Should().Be("JavaScript");
-        Interpreter.Language.Dialect.Should().Be("ECMAScript 2022 (V8 10.2)");
+        Interpreter.Language.Dialect.Should().Be("ECMAScript 2025 (V8 14.7)");
         Interpreter.Language.FenceTags.Should().Equal("javascript", "js");
         Interpreter.Language.Guidance.Should().Contain("final_answer(value)").And.Contain("without await");
-        V8Interpreter.V8Version.Should().StartWith("10.2.");
+        V8Interpreter.V8Version.Should().StartWith("14.7.");
     }
 
     [Test]

@@ -1,6 +1,6 @@
 namespace CodeActSdk.V8.Tests;
 
-/// <summary>One interpreter per fixture, a fresh session per test. V8 must be available: a missing libnode fails loudly.</summary>
+/// <summary>One interpreter per fixture, a fresh session per test. V8 must be available: a missing native V8 library fails loudly.</summary>
 public abstract class V8TestBase
 {
     protected V8Interpreter Interpreter { get; private set; } = null!;

@@ -80,7 +80,7 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>The backends asked for, or every backend that can run here (V8 needs libnode) with a note on any skipped.</summary>
+    /// <summary>The backends asked for, or every backend that can run here (V8 needs ClearScript's native library for the platform) with a note on any skipped.</summary>
     private static IReadOnlyList<string> Choose(string[] requested)
     {
         if (requested.Length > 0)

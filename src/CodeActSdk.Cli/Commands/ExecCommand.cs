@@ -19,7 +19,7 @@ internal static class ExecCommand
     public static Command Create()
     {
         var defaults = new SandboxOptions();
-        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code: jint (modern JavaScript in Jint 4, pure managed) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
+        var backend = CliOptions.Backend(required: true, "The sandbox that runs the code: jint (modern JavaScript in Jint 4, pure managed) v8 (modern JavaScript in V8 14.7 through ClearScript) or csharp (C# scripting with an allow-listed API).");
         var timeout = CliOptions.PositiveInt(
             "--timeout-ms",
             "N",
@@ -121,6 +121,18 @@ internal static class ExecCommand
         try
         {
             var code = await ReadCodeAsync(file, cancellationToken).ConfigureAwait(false);
+            if (backend == Backends.V8 && sandbox.Isolation != SandboxIsolation.Process && !CodeActSdk.V8.V8Interpreter.IsAvailable(out var reason))
+            {
+                // Not a usage error: the command line is right, this machine lacks the native library. The one JSON
+                // object says so, like any other failure (and stderr too, for a person reading the terminal).
+                await Console.Error.WriteLineAsync("codeact exec: " + reason).ConfigureAwait(false);
+                return Write(new ExecutionResult
+                {
+                    Status = ExecutionStatus.RuntimeError,
+                    Error = new ExecutionError("BackendUnavailable", reason),
+                });
+            }
+
             await using var opened = Backends.Open(backend, oneShot: true, sandbox.Isolation);
             if (opened.UnavailableProtections.Count > 0)
             {
@@ -141,15 +153,22 @@ internal static class ExecCommand
             };
         }
 
-        using var stdout = Console.OpenStandardOutput();
-        stdout.Write(ExecutionResultJson.ToUtf8(result));
-        stdout.Write("\n"u8);
-        stdout.Flush();
+        Write(result);
         if (outDirectory is not null)
         {
             await Output.ArtifactSaver.SaveAsync(result.Artifacts, outDirectory, Console.Error, CancellationToken.None).ConfigureAwait(false);
         }
 
+        return result.IsSuccess ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Writes the result's one JSON object on stdout and returns the exit code it stands for.</summary>
+    private static int Write(ExecutionResult result)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(ExecutionResultJson.ToUtf8(result));
+        stdout.Write("\n"u8);
+        stdout.Flush();
         return result.IsSuccess ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

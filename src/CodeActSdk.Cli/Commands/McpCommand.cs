@@ -95,10 +95,10 @@ internal static class McpCommand
         };
     }
 
-    /// <summary>The three backends; v8 is listed as unavailable (with the reason) when libnode cannot be loaded.</summary>
+    /// <summary>The three backends; v8 is listed as unavailable (with the reason) when ClearScript's native V8 cannot be loaded.</summary>
     private static List<SandboxBackend> CreateBackends()
     {
-        const string V8Description = "JavaScript, ECMAScript 2022 in V8 10.2: let/const, arrow functions, classes, destructuring; no top-level await. Print with console.log(...).";
+        const string V8Description = "JavaScript, ECMAScript 2025 in V8 14.7: let/const, arrow functions, classes, destructuring; no top-level await. Print with console.log(...).";
         return
         [
             new SandboxBackend(

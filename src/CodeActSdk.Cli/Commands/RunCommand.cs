@@ -41,7 +41,7 @@ internal static class RunCommand
             "N",
             $"Stop after N steps without a final answer. Default {new CodeActOptions().MaxSteps}.",
             CodeActOptions.MaxStepsLimit);
-        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (modern JavaScript in Jint 4, pure managed, the default) v8 (modern JavaScript in V8 through libnode) or csharp (C# scripting with an allow-listed API).");
+        var backend = CliOptions.Backend(required: false, "The sandbox that runs the model's code: jint (modern JavaScript in Jint 4, pure managed, the default) v8 (modern JavaScript in V8 14.7 through ClearScript) or csharp (C# scripting with an allow-listed API).");
         var isolation = CliOptions.Isolation();
         var mcp = new Option<string[]>("--mcp")
         {
