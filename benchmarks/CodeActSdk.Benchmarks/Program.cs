@@ -39,8 +39,9 @@ public static class Program
         Console.WriteLine("""
             Usage:
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- harness [FIGURE...] [--n N]
-                  FIGURE: pool, sustained, cold, memory, agent (default: all of them), or churn (extra, not in the
-                  default set: an allocating execution next to 1,000 live sessions), memory-policies,
+                  FIGURE: pool, sustained, cold, memory, agent (default: all of them), or execute (extra, not in the
+                  default set: figures 2 and 3 awaited in an async loop, as an application calls), churn (extra: an
+                  allocating execution next to 1,000 live sessions), memory-policies,
                   journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
                   needs CODEACT_POSTGRES), resume (extra: a 100-step session run plain, run durably and resumed)
                   or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;

@@ -17,7 +17,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation", "hostile", "parse", "compile-cost"];
+    private static readonly string[] ExtraFigures = ["execute", "churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "isolation", "hostile", "parse", "compile-cost"];
 
     // Figures that run no Jint sandbox, so they skip its warm-up.
     private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres", "compile-cost"];
@@ -75,6 +75,9 @@ public static class HarnessRunner
                     break;
                 case "agent":
                     await AgentOverheadAsync(n).ConfigureAwait(false);
+                    break;
+                case "execute":
+                    await AwaitedExecutionFigures.RunAsync(n).ConfigureAwait(false);
                     break;
                 case "churn":
                     await AllocationChurnAsync().ConfigureAwait(false);

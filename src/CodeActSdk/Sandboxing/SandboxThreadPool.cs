@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace CodeActSdk.Sandboxing;
@@ -21,11 +19,6 @@ public sealed class SandboxThreadPool : IDisposable
 {
     /// <summary>The stack each thread reserves. Reserved, not committed: only the pages the code touches use memory.</summary>
     public const int StackBytes = 256 * 1024 * 1024;
-
-    /// <summary>How long an idle thread watches for more work before it sleeps (see <see cref="TryTakeSoon"/>).</summary>
-    public static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(50);
-
-    private static readonly long SpinTicks = (long)(SpinTime.TotalSeconds * Stopwatch.Frequency);
 
     private readonly BlockingCollection<WorkItem> _work = new();
     private readonly string _name;
@@ -152,13 +145,10 @@ public sealed class SandboxThreadPool : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool RunNext()
     {
-        WorkItem? item;
+        WorkItem item;
         try
         {
-            if (!TryTakeSoon(out item))
-            {
-                item = _work.Take();
-            }
+            item = _work.Take();
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
@@ -190,30 +180,6 @@ public sealed class SandboxThreadPool : IDisposable
             _idle++;
             return true;
         }
-    }
-
-    /// <summary>
-    /// Watches the queue for <see cref="SpinTime"/> before the thread goes to sleep. Work often comes in pairs (an
-    /// execution, then the state digest the agent loop asks for at once; the executions of a tool-heavy host): work
-    /// that arrives while the thread still watches starts without the wake-up of a sleeping thread, which is most of
-    /// the hand-off's cost. The thread yields to any other ready thread while it watches, so it takes no CPU from work.
-    /// </summary>
-    private bool TryTakeSoon([NotNullWhen(true)] out WorkItem? item)
-    {
-        var until = Stopwatch.GetTimestamp() + SpinTicks;
-        var spinner = default(SpinWait);
-        do
-        {
-            if (_work.TryTake(out item))
-            {
-                return true;
-            }
-
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-        while (Stopwatch.GetTimestamp() < until && !_work.IsAddingCompleted);
-
-        return false;
     }
 
     /// <summary>Lets queued and running work finish, then ends the threads; later calls to <see cref="Run{T}"/> throw.</summary>
