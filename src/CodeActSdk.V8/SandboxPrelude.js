@@ -299,17 +299,22 @@
     return n === n && n !== Infinity && n !== -Infinity ? (n === 0 ? '0' : '' + n) : 'null';
   }
 
+  // An error's name and message, each cut at maxChars, read defensively: the properties may be getters that throw.
+  function errorParts(error, maxChars) {
+    const part = (key, fallback) => {
+      try {
+        const value = error[key];
+        if (value !== undefined && typeof value !== 'symbol') return apply(stringSlice, StringCtor(value), [0, maxChars]);
+      } catch (e) { }
+      return fallback;
+    };
+    // An object, not an array: destructuring an array would run Array.prototype[Symbol.iterator], which code can replace.
+    return { name: part('name', 'Error'), message: part('message', '') };
+  }
+
   function errorText(error) {
-    // "Name: message", read defensively: the properties may be getters that throw.
-    let name = 'Error', message = '';
-    try {
-      const value = error.name;
-      if (value !== undefined && typeof value !== 'symbol') name = apply(stringSlice, StringCtor(value), [0, 10000]);
-    } catch (e) { }
-    try {
-      const value = error.message;
-      if (value !== undefined && typeof value !== 'symbol') message = apply(stringSlice, StringCtor(value), [0, 10000]);
-    } catch (e) { }
+    // "Name: message"
+    const { name, message } = errorParts(error, 10000);
     return message === '' ? name : name + ': ' + message;
   }
 
@@ -755,15 +760,7 @@
   // "kind\u0001message" of a thrown value.
   function describeError(exception) {
     if (isError(exception)) {
-      let name = 'Error', message = '';
-      try {
-        const value = exception.name;
-        if (value !== undefined && typeof value !== 'symbol') name = apply(stringSlice, StringCtor(value), [0, 20000]);
-      } catch (e) { }
-      try {
-        const value = exception.message;
-        if (value !== undefined && typeof value !== 'symbol') message = apply(stringSlice, StringCtor(value), [0, 20000]);
-      } catch (e) { }
+      const { name, message } = errorParts(exception, 20000);
       let stack = '';
       try {
         const value = exception.stack;
