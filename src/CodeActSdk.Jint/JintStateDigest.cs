@@ -143,7 +143,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
         if (value.IsString())
         {
             var text = value.AsString();
-            return Quote(text.Length > PreviewLimit ? text[..PreviewLimit] : text);
+            return JsonString.Quote(text.Length > PreviewLimit ? text[..PreviewLimit] : text);
         }
 
         if (value.IsPrimitive())
@@ -236,30 +236,6 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
         return string.Concat(text.AsSpan(0, keep), "…");
     }
 
-    private static string Quote(string text)
-    {
-        var builder = new StringBuilder(text.Length + 2).Append('"');
-        AppendEscaped(builder, text);
-        return builder.Append('"').ToString();
-    }
-
-    private static void AppendEscaped(StringBuilder builder, string text)
-    {
-        foreach (var c in text)
-        {
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case < ' ': builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                default: builder.Append(c); break;
-            }
-        }
-    }
-
     /// <summary>
     /// Compact JSON-like text of an object, written only as far as the preview shows: at most a few items are
     /// read however large the array or object, cycles show as "[Circular]", and every item read is charged to
@@ -290,22 +266,20 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                     return;
                 case Types.String:
                     var text = value.AsString();
-                    _text.Append('"');
-                    AppendEscaped(_text, text.Length > PreviewLimit ? text[..PreviewLimit] : text);
-                    _text.Append('"');
+                    JsonString.AppendQuoted(_text, text.Length > PreviewLimit ? text[..PreviewLimit] : text);
                     return;
             }
 
             if (value.Type is Types.BigInt or Types.Symbol)
             {
-                _text.Append(value.Type == Types.BigInt ? value + "n" : Quote(value.ToString()));
+                _text.Append(value.Type == Types.BigInt ? value + "n" : JsonString.Quote(value.ToString()));
                 return;
             }
 
             var obj = value.AsObject();
             if (obj is JsDate date)
             {
-                _text.Append(DateText(date) is { } iso ? Quote(iso) : "null");
+                _text.Append(DateText(date) is { } iso ? JsonString.Quote(iso) : "null");
                 return;
             }
 
@@ -390,7 +364,7 @@ internal sealed class JintStateDigest(JintSandbox sandbox, ExecutionBudget budge
                 }
 
                 first = false;
-                _text.Append(Quote(key)).Append(':');
+                _text.Append(JsonString.Quote(key)).Append(':');
                 Write(item, depth + 1);
             }
 

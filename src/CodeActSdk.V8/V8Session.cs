@@ -513,7 +513,7 @@ internal sealed partial class V8Session : IInterpreterSession
             bool b => b ? "true" : "false",
             int i => i.ToString(CultureInfo.InvariantCulture),
             double d when d == Math.Floor(d) && Math.Abs(d) < 1e15 => d == 0 ? "0" : ((long)d).ToString(CultureInfo.InvariantCulture),
-            string s when s.Length <= _options.MaxValueChars && !HasLoneSurrogate(s) => Quote(s),
+            string s when s.Length <= _options.MaxValueChars && !HasLoneSurrogate(s) => JsonString.Quote(s),
             _ => "",
         };
         if (json == "")
@@ -523,30 +523,6 @@ internal sealed partial class V8Session : IInterpreterSession
 
         var result = Result(execution, ExecutionStatus.Completed, null, execution.Output.Drain());
         return json is null ? result : result with { Value = JsonSerializer.Deserialize<JsonElement>(json) };
-    }
-
-    /// <summary>A string as JSON.stringify writes it (no escaping beyond what JSON requires).</summary>
-    private static string Quote(string text)
-    {
-        var builder = new System.Text.StringBuilder(text.Length + 2);
-        builder.Append('"');
-        foreach (var c in text)
-        {
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\b': builder.Append("\\b"); break;
-                case '\f': builder.Append("\\f"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\r': builder.Append("\\r"); break;
-                case '\t': builder.Append("\\t"); break;
-                case < ' ': builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                default: builder.Append(c); break;
-            }
-        }
-
-        return builder.Append('"').ToString();
     }
 
     private static bool HasLoneSurrogate(string text)
