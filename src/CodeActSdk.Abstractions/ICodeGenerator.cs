@@ -10,6 +10,20 @@ public interface ICodeGenerator
     /// <param name="language">The language the code must be written in.</param>
     /// <param name="cancellationToken">Cancels the model call.</param>
     Task<ModelTurn> GenerateAsync(IReadOnlyList<ChatMessage> messages, CodeLanguage language, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns an object of type <paramref name="serviceType"/> the generator offers, or <see langword="null"/>; for
+    /// example the <see cref="ChatClientMetadata"/> of the model behind it (the agent reads the model's name from it).
+    /// By default, the generator itself when it is of that type and no key is given.
+    /// </summary>
+    /// <param name="serviceType">The type asked for.</param>
+    /// <param name="serviceKey">An optional key, for services registered under one.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
+    object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 }
 
 /// <summary>One answer of the model.</summary>

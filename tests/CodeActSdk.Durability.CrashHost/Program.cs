@@ -36,8 +36,8 @@ try
         checkpoints: store);
 
     var result = mode == "run"
-        ? await agent.RunDurableAsync(sessionId, CrashScript.SessionTask)
-        : await agent.ResumeAsync(sessionId);
+        ? await agent.RunAsync(AgentRunRequest.Durable(sessionId, CrashScript.SessionTask))
+        : await agent.RunAsync(AgentRunRequest.Resume(sessionId));
     if (result.Outcome != AgentOutcome.FinalAnswer || client.CallCount != liveTurns.Count)
     {
         Console.Error.WriteLine($"crash-host: the {mode} ended with {result.Outcome} after asking the model {client.CallCount} time(s); {liveTurns.Count} turn(s) were not journaled.");

@@ -25,7 +25,7 @@ public abstract class AgentTestBase
         IEnumerable<string> turns,
         Action<CodeActOptions>? configure = null,
         IEnumerable<AIFunction>? tools = null,
-        IMemoryPolicy? memoryPolicy = null,
+        IChatReducer? memoryPolicy = null,
         ICodeInterpreter? interpreter = null,
         ISkillStore? skills = null,
         ICheckpointStore? checkpoints = null)

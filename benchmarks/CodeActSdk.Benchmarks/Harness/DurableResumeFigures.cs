@@ -52,8 +52,8 @@ public static class DurableResumeFigures
             {
                 var id = $"bench-{Guid.NewGuid():N}";
                 plain.Add(await TimeAsync(() => Agent(interpreter, store).RunAsync("Add up the 100 values.")).ConfigureAwait(false));
-                durable.Add(await TimeAsync(() => Agent(interpreter, store).RunDurableAsync(id, "Add up the 100 values.")).ConfigureAwait(false));
-                resume.Add(await TimeAsync(() => Agent(interpreter, store).ResumeAsync(id)).ConfigureAwait(false));
+                durable.Add(await TimeAsync(() => Agent(interpreter, store).RunAsync(AgentRunRequest.Durable(id, "Add up the 100 values."))).ConfigureAwait(false));
+                resume.Add(await TimeAsync(() => Agent(interpreter, store).RunAsync(AgentRunRequest.Resume(id))).ConfigureAwait(false));
                 await store.DeleteAsync(id).ConfigureAwait(false);
             }
 

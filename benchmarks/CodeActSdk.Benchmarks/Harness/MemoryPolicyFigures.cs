@@ -10,7 +10,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 
 /// <summary>
 /// The memory policies over a 200-step synthetic session: the prompt each one sends (characters and estimated
-/// tokens, by <see cref="TokenEstimator.Default"/>) and the cost of one <c>ApplyAsync</c> call. The session is built
+/// tokens, by <see cref="TokenEstimator.Default"/>) and the cost of one <c>ReduceAsync</c> call. The session is built
 /// as a history directly (the agent's system prompt for Jint, then per step a model answer and an observation), so
 /// that only the policy is measured; the summariser is an instant stand-in, so the tiered and summarising costs
 /// exclude the summariser's own latency (one model call per step that leaves the window, in a real host).
@@ -26,7 +26,7 @@ public static class MemoryPolicyFigures
         var session = SyntheticSession.Create(SystemPrompt());
         Console.WriteLine($"[memory-policies] Memory policies over a {Steps}-step synthetic session ({session.Describe()}); cost over {repetitions} runs of the session, after one warm-up run");
 
-        var policies = new (string Name, Func<StandInSummarizer, IMemoryPolicy> Create)[]
+        var policies = new (string Name, Func<StandInSummarizer, IChatReducer> Create)[]
         {
             ("KeepAll", _ => KeepAllMemoryPolicy.Instance),
             ("SlidingWindow(5)", _ => new SlidingWindowMemoryPolicy(5)),
@@ -35,7 +35,7 @@ public static class MemoryPolicyFigures
             ("TokenBudget(8000)+sum", s => new TokenBudgetMemoryPolicy(new TokenBudgetMemoryOptions { MaxPromptTokens = 8000 }, s)),
         };
 
-        Console.WriteLine($"     {"policy",-22} {"max chars / ~tokens",21} {"step 50",17} {"step 100",17} {"step 200",17}   {"ApplyAsync per step",-46} summariser calls");
+        Console.WriteLine($"     {"policy",-22} {"max chars / ~tokens",21} {"step 50",17} {"step 100",17} {"step 200",17}   {"ReduceAsync per step",-46} summariser calls");
         foreach (var (name, create) in policies)
         {
             var summarizer = new StandInSummarizer();
@@ -57,7 +57,7 @@ public static class MemoryPolicyFigures
     private static string Size((int Chars, int Tokens) size) => string.Create(CultureInfo.InvariantCulture, $"{size.Chars,8:N0} / {size.Tokens,6:N0}");
 
     /// <summary>Grows a fresh history step by step (new message objects: a new conversation) and applies the policy after each step.</summary>
-    private static async Task<List<(int Chars, int Tokens)>> RunSessionAsync(IMemoryPolicy policy, SyntheticSession session, List<double>? timings)
+    private static async Task<List<(int Chars, int Tokens)>> RunSessionAsync(IChatReducer policy, SyntheticSession session, List<double>? timings)
     {
         var history = new List<ChatMessage> { new(ChatRole.System, session.SystemPrompt), new(ChatRole.User, Task) };
         var sizes = new List<(int, int)>(Steps);
@@ -66,7 +66,7 @@ public static class MemoryPolicyFigures
             history.Add(new ChatMessage(ChatRole.Assistant, session.ModelTexts[step]));
             history.Add(new ChatMessage(ChatRole.User, session.Observations[step]));
             var started = Stopwatch.GetTimestamp();
-            var prompt = await policy.ApplyAsync(history).ConfigureAwait(false);
+            var prompt = (await policy.ReduceAsync(history, CancellationToken.None).ConfigureAwait(false)).ToList();
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             timings?.Add(elapsed);
             if (timings is null)

@@ -297,9 +297,10 @@ internal static class RunCommand
         try
         {
             printer.StepStarting(1);
-            var run = sessionId is null ? agent.RunStreamingAsync(task, session, cancellationToken)
-                : resume ? agent.ResumeStreamingAsync(sessionId, cancellationToken)
-                : agent.RunDurableStreamingAsync(sessionId, task, cancellationToken);
+            var runRequest = sessionId is null ? new AgentRunRequest(task) { Session = session }
+                : resume ? AgentRunRequest.Resume(sessionId)
+                : AgentRunRequest.Durable(sessionId, task);
+            var run = agent.RunStreamingAsync(runRequest, cancellationToken);
             await foreach (var step in run.ConfigureAwait(false))
             {
                 printer.Step(step);

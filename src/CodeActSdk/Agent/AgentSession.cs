@@ -6,7 +6,7 @@ namespace CodeActSdk;
 /// <see cref="Files"/>, or ask a follow-up question in the same state by running the agent again.
 /// </summary>
 /// <remarks>
-/// Create one with <see cref="CodeActAgent.CreateSessionAsync"/> and pass it to <see cref="CodeActAgent.RunAsync(string, AgentSession, CancellationToken)"/>;
+/// Create one with <see cref="CodeActAgent.CreateSessionAsync"/> and pass it to <see cref="AgentRunRequest.Session"/>;
 /// dispose it when done. One run at a time: a second concurrent run in the same session is refused. Variables, files
 /// and the plan carry over from one run to the next.
 /// </remarks>

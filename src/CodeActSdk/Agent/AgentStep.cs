@@ -18,6 +18,9 @@ public sealed record AgentStep
     /// <summary>The results of the blocks in <see cref="Code"/>, in the same order.</summary>
     public IReadOnlyList<ExecutionResult> Executions { get; init; } = [];
 
+    /// <summary>How many of the turn's runnable blocks did not run because an earlier one failed or answered.</summary>
+    internal int BlocksNotRun { get; init; }
+
     /// <summary>
     /// The observation of this step, as sent to the model (without the <c>Observation:</c> prefix) and truncated to
     /// <see cref="CodeActOptions.MaxObservationChars"/>. On the final step it is not sent, but still describes what happened.
@@ -48,6 +51,6 @@ public sealed record AgentStep
     /// <summary>How the run ended when this is its last step; <see langword="null"/> when the run continues.</summary>
     public AgentOutcome? Outcome { get; init; }
 
-    /// <summary>Whether the step was replayed from a durable session's journal by <see cref="CodeActAgent.ResumeAsync"/> rather than run live.</summary>
+    /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume"/>) rather than run live.</summary>
     public bool Replayed { get; init; }
 }

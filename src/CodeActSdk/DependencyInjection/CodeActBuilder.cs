@@ -16,10 +16,11 @@ namespace CodeActSdk;
 public sealed class CodeActBuilder
 {
     /// <summary>
-    /// The key under which <see cref="UseChatClient(IChatClient)"/> registers the agent's chat client, so that it does
-    /// not replace an <see cref="IChatClient"/> the application registered for other purposes.
+    /// The key under which the builder registers the agent's chat client (<see cref="UseChatClient(IChatClient)"/>) and
+    /// memory policy (<see cref="UseMemoryPolicy(IChatReducer)"/>), so that they do not replace an
+    /// <see cref="IChatClient"/> or <see cref="IChatReducer"/> the application registered for other purposes.
     /// </summary>
-    public const string ChatClientServiceKey = "CodeActSdk";
+    public const string ServiceKey = "CodeActSdk";
 
     /// <summary>Creates a builder over <paramref name="services"/>; normally done by <c>AddCodeAct</c>.</summary>
     /// <param name="services">The service collection to register into.</param>
@@ -53,15 +54,15 @@ public sealed class CodeActBuilder
 
     /// <summary>
     /// Uses the chat client that <paramref name="factory"/> creates as the agent's model. It is registered under the
-    /// key <see cref="ChatClientServiceKey"/>; without it, the agent uses the application's <see cref="IChatClient"/>.
+    /// key <see cref="ServiceKey"/>; without it, the agent uses the application's <see cref="IChatClient"/>.
     /// </summary>
     /// <param name="factory">Creates the chat client from the service provider.</param>
     /// <returns>This builder.</returns>
     public CodeActBuilder UseChatClient(Func<IServiceProvider, IChatClient> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        Services.RemoveAllKeyed<IChatClient>(ChatClientServiceKey);
-        Services.AddKeyedSingleton<IChatClient>(ChatClientServiceKey, (provider, _) => factory(provider));
+        Services.RemoveAllKeyed<IChatClient>(ServiceKey);
+        Services.AddKeyedSingleton<IChatClient>(ServiceKey, (provider, _) => factory(provider));
         return this;
     }
 
@@ -71,8 +72,8 @@ public sealed class CodeActBuilder
     public CodeActBuilder UseChatClient(IChatClient chatClient)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
-        Services.RemoveAllKeyed<IChatClient>(ChatClientServiceKey);
-        Services.AddKeyedSingleton(ChatClientServiceKey, chatClient);
+        Services.RemoveAllKeyed<IChatClient>(ServiceKey);
+        Services.AddKeyedSingleton(ServiceKey, chatClient);
         return this;
     }
 
@@ -99,13 +100,27 @@ public sealed class CodeActBuilder
         return this;
     }
 
-    /// <summary>Uses <paramref name="policy"/> to shape the history; the default is <see cref="KeepAllMemoryPolicy"/>.</summary>
+    /// <summary>
+    /// Uses <paramref name="policy"/> to shape the history before each model call: any <see cref="IChatReducer"/>, ours
+    /// (<see cref="SlidingWindowMemoryPolicy"/>, <see cref="TieredMemoryPolicy"/>, <see cref="TokenBudgetMemoryPolicy"/>)
+    /// or Microsoft.Extensions.AI's. The default keeps the whole history. Registered under <see cref="ServiceKey"/>.
+    /// </summary>
     /// <param name="policy">The memory policy; it must be thread-safe if the agent runs concurrently.</param>
     /// <returns>This builder.</returns>
-    public CodeActBuilder UseMemoryPolicy(IMemoryPolicy policy)
+    public CodeActBuilder UseMemoryPolicy(IChatReducer policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        Services.Replace(ServiceDescriptor.Singleton(policy));
+        return UseMemoryPolicy(_ => policy);
+    }
+
+    /// <summary>Uses the memory policy that <paramref name="factory"/> creates (once); see <see cref="UseMemoryPolicy(IChatReducer)"/>.</summary>
+    /// <param name="factory">Creates the policy from the service provider.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseMemoryPolicy(Func<IServiceProvider, IChatReducer> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.RemoveAllKeyed<IChatReducer>(ServiceKey);
+        Services.AddKeyedSingleton<IChatReducer>(ServiceKey, (provider, _) => factory(provider) ?? throw new InvalidOperationException("The memory policy factory given to UseMemoryPolicy returned null."));
         return this;
     }
 
@@ -129,8 +144,8 @@ public sealed class CodeActBuilder
     }
 
     /// <summary>
-    /// Journals durable runs (<see cref="CodeActAgent.RunDurableAsync"/>) in <paramref name="store"/>, from which
-    /// <see cref="CodeActAgent.ResumeAsync"/> continues them after a crash; for example <c>new SqliteCheckpointStore("sessions.db")</c>.
+    /// Journals durable runs (<see cref="AgentRunRequest.Durable"/>) in <paramref name="store"/>, from which
+    /// a resume (<see cref="AgentRunRequest.Resume"/>) continues them after a crash; for example <c>new SqliteCheckpointStore("sessions.db")</c>.
     /// </summary>
     /// <param name="store">The journal store; it must be thread-safe.</param>
     /// <returns>This builder.</returns>
@@ -140,6 +155,37 @@ public sealed class CodeActBuilder
         Services.Replace(ServiceDescriptor.Singleton(store));
         return this;
     }
+
+    /// <summary>
+    /// Adds <paramref name="middleware"/> to the agent's step pipeline, inside the journal of durable runs and outside
+    /// telemetry, after the middleware added before it (see <see cref="IAgentStepMiddleware"/> for the whole order).
+    /// </summary>
+    /// <param name="middleware">The middleware; one instance serves every step, so it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseStepMiddleware(IAgentStepMiddleware middleware)
+    {
+        ArgumentNullException.ThrowIfNull(middleware);
+        return UseStepMiddleware(_ => middleware);
+    }
+
+    /// <summary>Adds the step middleware that <paramref name="factory"/> creates (once); see <see cref="UseStepMiddleware(IAgentStepMiddleware)"/>.</summary>
+    /// <param name="factory">Creates the middleware from the service provider.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseStepMiddleware(Func<IServiceProvider, IAgentStepMiddleware> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.AddKeyedSingleton<IAgentStepMiddleware>(ServiceKey, (provider, _) => factory(provider) ?? throw new InvalidOperationException("The step middleware factory given to UseStepMiddleware returned null."));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a step middleware written as a delegate: it gets the step's context, the rest of the pipeline and the
+    /// cancellation token, and returns the finished step; see <see cref="UseStepMiddleware(IAgentStepMiddleware)"/>.
+    /// </summary>
+    /// <param name="middleware">The middleware's body; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseStepMiddleware(Func<AgentStepContext, AgentStepHandler, CancellationToken, Task<AgentStep>> middleware) =>
+        UseStepMiddleware(new AgentStepMiddleware(middleware));
 
     /// <summary>Makes <paramref name="tool"/> callable from the sandboxed code.</summary>
     /// <param name="tool">The tool, for example from <c>AIFunctionFactory.Create(...)</c>.</param>

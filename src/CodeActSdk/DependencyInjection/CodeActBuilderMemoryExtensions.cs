@@ -6,7 +6,7 @@ namespace CodeActSdk;
 
 /// <summary>Chooses the long-run memory policies (<see cref="TieredMemoryPolicy"/>, <see cref="TokenBudgetMemoryPolicy"/>) on a <see cref="CodeActBuilder"/>.</summary>
 /// <remarks>
-/// Like <see cref="CodeActBuilder.UseMemoryPolicy(IMemoryPolicy)"/>, each method replaces the memory policy an
+/// Like <see cref="CodeActBuilder.UseMemoryPolicy(IChatReducer)"/>, each method replaces the memory policy an
 /// earlier call registered. The policy is a singleton shared by every run of the agent, which the policies support
 /// (their summaries are cached per conversation).
 /// </remarks>
@@ -50,7 +50,7 @@ public static class CodeActBuilderMemoryExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(summarizerFactory);
         var validated = (options ?? new TieredMemoryOptions()).Validate();
-        return builder.UseMemoryPolicyFactory(services => new TieredMemoryPolicy(Summarizer(services, summarizerFactory), validated));
+        return builder.UseMemoryPolicy(services => new TieredMemoryPolicy(Summarizer(services, summarizerFactory), validated));
     }
 
     /// <summary>
@@ -97,25 +97,14 @@ public static class CodeActBuilderMemoryExtensions
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(summarizerFactory);
         var validated = options.Validate();
-        return builder.UseMemoryPolicyFactory(services => new TokenBudgetMemoryPolicy(validated, Summarizer(services, summarizerFactory)));
-    }
-
-    /// <summary>
-    /// Registers the policy that <paramref name="factory"/> creates (once, as a singleton), replacing the memory
-    /// policy registered before; the factory counterpart of <see cref="CodeActBuilder.UseMemoryPolicy(IMemoryPolicy)"/>
-    /// for policies that need services.
-    /// </summary>
-    private static CodeActBuilder UseMemoryPolicyFactory(this CodeActBuilder builder, Func<IServiceProvider, IMemoryPolicy> factory)
-    {
-        builder.Services.Replace(ServiceDescriptor.Singleton(factory));
-        return builder;
+        return builder.UseMemoryPolicy(services => new TokenBudgetMemoryPolicy(validated, Summarizer(services, summarizerFactory)));
     }
 
     private static IChatClient Summarizer(IServiceProvider services, Func<IServiceProvider, IChatClient> factory) =>
         factory(services) ?? throw new InvalidOperationException("The summariser factory given to UseTieredMemory or UseTokenBudgetMemory returned null; return an IChatClient.");
 
     private static IChatClient AgentChatClient(IServiceProvider services) =>
-        services.GetKeyedService<IChatClient>(CodeActBuilder.ChatClientServiceKey)
+        services.GetKeyedService<IChatClient>(CodeActBuilder.ServiceKey)
         ?? services.GetService<IChatClient>()
         ?? throw new InvalidOperationException(
             "UseTieredMemory() summarises with the agent's chat client, and none is registered. Call builder.UseChatClient(...), register an IChatClient, or pass the summariser to UseTieredMemory(summarizer).");

@@ -38,7 +38,7 @@ public static class CodeActServiceCollectionExtensions
 
         services.AddOptions<CodeActOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CodeActOptions>, CodeActOptionsValidator>());
-        services.TryAddSingleton<IMemoryPolicy>(KeepAllMemoryPolicy.Instance);
+        services.TryAddKeyedSingleton<IChatReducer>(CodeActBuilder.ServiceKey, KeepAllMemoryPolicy.Instance);
         services.TryAddSingleton<ICodeGenerator>(CreateDefaultGenerator);
         services.TryAddSingleton(CreateAgent);
 
@@ -48,7 +48,7 @@ public static class CodeActServiceCollectionExtensions
 
     private static ChatClientCodeGenerator CreateDefaultGenerator(IServiceProvider services)
     {
-        var chatClient = services.GetKeyedService<IChatClient>(CodeActBuilder.ChatClientServiceKey)
+        var chatClient = services.GetKeyedService<IChatClient>(CodeActBuilder.ServiceKey)
             ?? services.GetService<IChatClient>()
             ?? throw new InvalidOperationException(
                 "No chat client is registered for the CodeAct agent. Call builder.UseChatClient(...) in AddCodeAct, register an IChatClient, or call builder.UseCodeGenerator(...).");
@@ -66,10 +66,12 @@ public static class CodeActServiceCollectionExtensions
             services.GetRequiredService<ICodeGenerator>(),
             services.GetRequiredService<IOptions<CodeActOptions>>(),
             tools,
-            services.GetRequiredService<IMemoryPolicy>(),
+            services.GetKeyedService<IChatReducer>(CodeActBuilder.ServiceKey),
             services.GetService<ILogger<CodeActAgent>>(),
             services.GetService<IMeterFactory>(),
             services.GetService<ISkillStore>(),
-            services.GetService<ICheckpointStore>());
+            services.GetService<ICheckpointStore>(),
+            services.GetKeyedServices<IAgentStepMiddleware>(CodeActBuilder.ServiceKey),
+            services.GetService<TimeProvider>());
     }
 }

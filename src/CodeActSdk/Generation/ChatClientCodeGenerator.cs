@@ -33,6 +33,30 @@ public sealed class ChatClientCodeGenerator : ICodeGenerator
     /// <summary>The provider named by the client's metadata (for example <c>openai</c>); <see langword="null"/> when unknown.</summary>
     public string? ProviderName { get; }
 
+    /// <summary>
+    /// Returns this generator when asked for its own type; a <see cref="ChatClientMetadata"/> naming the model it asks
+    /// (the chat options' model, else the client's default); otherwise what the chat client offers.
+    /// </summary>
+    /// <param name="serviceType">The type asked for.</param>
+    /// <param name="serviceKey">An optional key.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is null.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is null && serviceType.IsInstanceOfType(this))
+        {
+            return this;
+        }
+
+        if (serviceKey is null && serviceType == typeof(ChatClientMetadata))
+        {
+            var metadata = _chatClient.GetService<ChatClientMetadata>();
+            return new ChatClientMetadata(metadata?.ProviderName, metadata?.ProviderUri, ModelId);
+        }
+
+        return _chatClient.GetService(serviceType, serviceKey);
+    }
+
     /// <inheritdoc />
     public async Task<ModelTurn> GenerateAsync(IReadOnlyList<ChatMessage> messages, CodeLanguage language, CancellationToken cancellationToken = default)
     {

@@ -7,13 +7,13 @@ namespace CodeActSdk;
 /// <see cref="TieredMemoryPolicy"/> followed by a <see cref="TokenBudgetMemoryPolicy"/> as a hard cap. Thread-safe when
 /// its policies are.
 /// </summary>
-public sealed class ChainedMemoryPolicy : IMemoryPolicy
+public sealed class ChainedMemoryPolicy : IChatReducer
 {
-    private readonly IMemoryPolicy[] _policies;
+    private readonly IChatReducer[] _policies;
 
     /// <summary>Applies <paramref name="policies"/> in order.</summary>
     /// <exception cref="ArgumentException">No policy is given, or one is null.</exception>
-    public ChainedMemoryPolicy(params IMemoryPolicy[] policies)
+    public ChainedMemoryPolicy(params IChatReducer[] policies)
     {
         ArgumentNullException.ThrowIfNull(policies);
         if (policies.Length == 0 || policies.Any(p => p is null))
@@ -25,16 +25,15 @@ public sealed class ChainedMemoryPolicy : IMemoryPolicy
     }
 
     /// <summary>The policies, in the order they are applied.</summary>
-    public IReadOnlyList<IMemoryPolicy> Policies => _policies;
+    public IReadOnlyList<IChatReducer> Policies => _policies;
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<ChatMessage>> ApplyAsync(IReadOnlyList<ChatMessage> history, CancellationToken cancellationToken = default)
+    public async Task<IEnumerable<ChatMessage>> ReduceAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(history);
-        var messages = history;
+        ArgumentNullException.ThrowIfNull(messages);
         foreach (var policy in _policies)
         {
-            messages = await policy.ApplyAsync(messages, cancellationToken).ConfigureAwait(false);
+            messages = await policy.ReduceAsync(messages, cancellationToken).ConfigureAwait(false);
         }
 
         return messages;

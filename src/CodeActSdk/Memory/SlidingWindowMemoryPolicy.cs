@@ -20,7 +20,7 @@ namespace CodeActSdk;
 /// threads and runs.
 /// </para>
 /// </remarks>
-public sealed class SlidingWindowMemoryPolicy : IMemoryPolicy
+public sealed class SlidingWindowMemoryPolicy : IChatReducer
 {
     /// <summary>Creates a policy that keeps the last <paramref name="turns"/> steps.</summary>
     /// <param name="turns">How many of the most recent steps to keep; at least 1.</param>
@@ -35,9 +35,10 @@ public sealed class SlidingWindowMemoryPolicy : IMemoryPolicy
     public int Turns { get; }
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<ChatMessage>> ApplyAsync(IReadOnlyList<ChatMessage> history, CancellationToken cancellationToken = default)
+    public Task<IEnumerable<ChatMessage>> ReduceAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(messages);
+        var history = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
 
         var prefixLength = PrefixLength(history);
         var stepStarts = new List<int>();
@@ -52,7 +53,7 @@ public sealed class SlidingWindowMemoryPolicy : IMemoryPolicy
         var dropped = stepStarts.Count - Turns;
         if (dropped <= 0)
         {
-            return ValueTask.FromResult<IReadOnlyList<ChatMessage>>([.. history]);
+            return Task.FromResult<IEnumerable<ChatMessage>>([.. history]);
         }
 
         var keepFrom = stepStarts[dropped];
@@ -68,7 +69,7 @@ public sealed class SlidingWindowMemoryPolicy : IMemoryPolicy
             result.Add(history[i]);
         }
 
-        return ValueTask.FromResult<IReadOnlyList<ChatMessage>>(result);
+        return Task.FromResult<IEnumerable<ChatMessage>>(result);
     }
 
     /// <summary>The number of leading messages that are always kept: everything up to and including the first user message.</summary>

@@ -35,7 +35,7 @@ namespace CodeActSdk;
 /// the variables computed in summarised steps remain available to the model's code.
 /// </para>
 /// </remarks>
-public sealed class TieredMemoryPolicy : IMemoryPolicy
+public sealed class TieredMemoryPolicy : IChatReducer
 {
     private readonly RunningSummarizer _summarizer;
     private readonly CompactionLimits _limits;
@@ -61,9 +61,10 @@ public sealed class TieredMemoryPolicy : IMemoryPolicy
     public IChatClient Summarizer { get; }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<ChatMessage>> ApplyAsync(IReadOnlyList<ChatMessage> history, CancellationToken cancellationToken = default)
+    public async Task<IEnumerable<ChatMessage>> ReduceAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(messages);
+        var history = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var steps = ConversationSteps.Parse(history);
         if (steps.Count == 0)
         {

@@ -23,7 +23,7 @@ namespace CodeActSdk;
 /// The policy is thread-safe.
 /// </para>
 /// </remarks>
-public sealed class TokenBudgetMemoryPolicy : IMemoryPolicy
+public sealed class TokenBudgetMemoryPolicy : IChatReducer
 {
     private static readonly CompactionLimits SummaryInputLimits = new(HeadLines: 5, TailLines: 5, MaxLineChars: 240, MaxChars: 600);
 
@@ -68,9 +68,10 @@ public sealed class TokenBudgetMemoryPolicy : IMemoryPolicy
     public IChatClient? Summarizer { get; }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<ChatMessage>> ApplyAsync(IReadOnlyList<ChatMessage> history, CancellationToken cancellationToken = default)
+    public async Task<IEnumerable<ChatMessage>> ReduceAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(messages);
+        var history = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
         var steps = ConversationSteps.Parse(history);
         if (steps.Count == 0)
         {

@@ -29,18 +29,24 @@ internal sealed class CodeActInstrumentation : IDisposable
 
         Steps = _meter.CreateCounter<long>(CodeActDiagnostics.StepsCounterName, "{step}", "Agent steps taken.");
         ExecutionDuration = _meter.CreateHistogram<double>(CodeActDiagnostics.ExecutionDurationName, "s", "Duration of code executions in the sandbox.");
-        ModelCallDuration = _meter.CreateHistogram<double>(CodeActDiagnostics.ModelCallDurationName, "s", "Duration of model calls.");
-        TokenUsage = _meter.CreateHistogram<long>(CodeActDiagnostics.TokenUsageName, "{token}", "Tokens used per model call.");
         ToolCalls = _meter.CreateCounter<long>(CodeActDiagnostics.ToolCallsCounterName, "{call}", "Tool calls made by sandboxed code.");
+    }
+
+    /// <summary>Marks <paramref name="activity"/> as failed by <paramref name="exception"/>; nothing when it is not recorded.</summary>
+    public static void MarkFailed(Activity? activity, Exception exception)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetTag(CodeActTags.ErrorType, exception.GetType().FullName);
+        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
     }
 
     public Counter<long> Steps { get; }
 
     public Histogram<double> ExecutionDuration { get; }
-
-    public Histogram<double> ModelCallDuration { get; }
-
-    public Histogram<long> TokenUsage { get; }
 
     public Counter<long> ToolCalls { get; }
 
@@ -58,22 +64,18 @@ internal static class CodeActTags
 {
     public const string RunActivity = "codeact.run";
     public const string StepActivity = "codeact.step";
-    public const string ChatActivity = "chat";
     public const string ExecuteCodeActivity = "execute_code";
     public const string ExecuteToolActivity = "execute_tool";
 
     public const string OperationName = "gen_ai.operation.name";
     public const string AgentName = "gen_ai.agent.name";
-    public const string ProviderName = "gen_ai.provider.name";
     public const string RequestModel = "gen_ai.request.model";
     public const string InputTokens = "gen_ai.usage.input_tokens";
     public const string OutputTokens = "gen_ai.usage.output_tokens";
-    public const string TokenType = "gen_ai.token.type";
     public const string ToolName = "gen_ai.tool.name";
     public const string ErrorType = "error.type";
 
     public const string InvokeAgentOperation = "invoke_agent";
-    public const string ChatOperation = "chat";
     public const string ExecuteToolOperation = "execute_tool";
 
     public const string StepNumber = "codeact.step.number";

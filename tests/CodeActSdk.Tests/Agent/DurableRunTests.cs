@@ -52,7 +52,7 @@ public sealed class DurableRunTests : AgentTestBase
     [Test]
     public async Task A_durable_run_journals_each_turn_tool_call_and_step_in_order()
     {
-        var result = await Agent(Turns).RunDurableAsync("order-1", "Ship three parcels.");
+        var result = await Agent(Turns).RunAsync(AgentRunRequest.Durable("order-1", "Ship three parcels."));
 
         result.FinalAnswerText.Should().Be("shipped A as #1; shipped B as #2; shipped C as #3");
         var journal = await _store.ReadAsync("order-1");
@@ -69,11 +69,11 @@ public sealed class DurableRunTests : AgentTestBase
     public async Task Resuming_after_a_crash_between_steps_replays_without_calling_tools_or_the_model_again()
     {
         // The model "crashes" after two steps: the scripted client has no third turn.
-        var crashed = () => Agent(Turns.Take(2)).RunDurableAsync("order-2", "Ship three parcels.");
+        var crashed = () => Agent(Turns.Take(2)).RunAsync(AgentRunRequest.Durable("order-2", "Ship three parcels."));
         await crashed.Should().ThrowAsync<InvalidOperationException>();
         _shipped.Should().Equal("A", "B", "C");
 
-        var resumed = await Agent(Turns.Skip(2)).ResumeAsync("order-2");
+        var resumed = await Agent(Turns.Skip(2)).RunAsync(AgentRunRequest.Resume("order-2"));
 
         resumed.FinalAnswerText.Should().Be("shipped A as #1; shipped B as #2; shipped C as #3");
         _shipped.Should().Equal(["A", "B", "C"], "journaled tool calls are served from the journal");
@@ -103,11 +103,11 @@ public sealed class DurableRunTests : AgentTestBase
             "ship",
             "Ships a parcel.");
         var first = new CodeActAgent(Interpreter, new ChatClientCodeGenerator(new ScriptedChatClient(Turns)), new CodeActOptions(), [crashing], checkpoints: _store);
-        var run = () => first.RunDurableAsync("order-3", "Ship three parcels.", crash.Token);
+        var run = () => first.RunAsync(AgentRunRequest.Durable("order-3", "Ship three parcels."), crash.Token);
         await run.Should().ThrowAsync<OperationCanceledException>();
         _shipped.Should().Equal("A", "B");
 
-        var resumed = await Agent(Turns.Skip(2)).ResumeAsync("order-3");
+        var resumed = await Agent(Turns.Skip(2)).RunAsync(AgentRunRequest.Resume("order-3"));
 
         _shipped.Should().Equal(["A", "B", "C"], "A and B came from the journal; only C ran");
         resumed.FinalAnswerText.Should().Be("shipped A as #1; shipped B as #2; shipped C as #3");
@@ -117,10 +117,10 @@ public sealed class DurableRunTests : AgentTestBase
     [Test]
     public async Task Resuming_a_finished_session_replays_it_to_the_same_answer()
     {
-        await Agent(Turns).RunDurableAsync("order-4", "Ship three parcels.");
+        await Agent(Turns).RunAsync(AgentRunRequest.Durable("order-4", "Ship three parcels."));
         _shipped.Clear();
 
-        var again = await Agent([Js("final_answer('never asked');")]).ResumeAsync("order-4");
+        var again = await Agent([Js("final_answer('never asked');")]).RunAsync(AgentRunRequest.Resume("order-4"));
 
         again.FinalAnswerText.Should().Be("shipped A as #1; shipped B as #2; shipped C as #3");
         again.Steps.Should().OnlyContain(s => s.Replayed);
@@ -132,10 +132,10 @@ public sealed class DurableRunTests : AgentTestBase
     public async Task Code_that_reads_random_numbers_is_reported_as_a_divergence_and_the_journal_is_kept()
     {
         var turns = new[] { Js("var r = Math.random(); console.log(r);"), Js("final_answer(r);") };
-        var crashed = () => Agent(turns.Take(1)).RunDurableAsync("random-1", "Pick a number.");
+        var crashed = () => Agent(turns.Take(1)).RunAsync(AgentRunRequest.Durable("random-1", "Pick a number."));
         await crashed.Should().ThrowAsync<InvalidOperationException>();
 
-        var resume = () => Agent(turns.Skip(1)).ResumeAsync("random-1");
+        var resume = () => Agent(turns.Skip(1)).RunAsync(AgentRunRequest.Resume("random-1"));
 
         (await resume.Should().ThrowAsync<JournalDivergenceException>())
             .WithMessage("*'random-1' cannot be resumed exactly*code block 1 of step 1*time or random numbers*");
@@ -145,12 +145,12 @@ public sealed class DurableRunTests : AgentTestBase
     [Test]
     public async Task A_second_resume_while_one_runs_is_refused_by_the_lease()
     {
-        var crashed = () => Agent(Turns.Take(1)).RunDurableAsync("order-5", "Ship three parcels.");
+        var crashed = () => Agent(Turns.Take(1)).RunAsync(AgentRunRequest.Durable("order-5", "Ship three parcels."));
         await crashed.Should().ThrowAsync<InvalidOperationException>();
-        await using var running = Agent(Turns.Skip(1)).ResumeStreamingAsync("order-5").GetAsyncEnumerator();
+        await using var running = Agent(Turns.Skip(1)).RunStreamingAsync(AgentRunRequest.Resume("order-5")).GetAsyncEnumerator();
         await running.MoveNextAsync();
 
-        var second = () => Agent(Turns.Skip(1)).ResumeAsync("order-5");
+        var second = () => Agent(Turns.Skip(1)).RunAsync(AgentRunRequest.Resume("order-5"));
 
         (await second.Should().ThrowAsync<SessionLeasedException>()).WithMessage("*'order-5' is being run by*");
     }
@@ -158,14 +158,14 @@ public sealed class DurableRunTests : AgentTestBase
     [Test]
     public async Task Bad_requests_are_clear_errors()
     {
-        await Agent(Turns).RunDurableAsync("order-6", "Ship three parcels.");
+        await Agent(Turns).RunAsync(AgentRunRequest.Durable("order-6", "Ship three parcels."));
 
-        await FluentActions.Awaiting(() => Agent(Turns).RunDurableAsync("order-6", "Again.")).Should().ThrowAsync<CheckpointConflictException>();
-        await FluentActions.Awaiting(() => Agent(Turns).ResumeAsync("no-such-session")).Should().ThrowAsync<CheckpointNotFoundException>().WithMessage("*no durable session 'no-such-session'*");
-        Action badId = () => _ = Agent(Turns).ResumeAsync("../etc");
+        await FluentActions.Awaiting(() => Agent(Turns).RunAsync(AgentRunRequest.Durable("order-6", "Again."))).Should().ThrowAsync<CheckpointConflictException>();
+        await FluentActions.Awaiting(() => Agent(Turns).RunAsync(AgentRunRequest.Resume("no-such-session"))).Should().ThrowAsync<CheckpointNotFoundException>().WithMessage("*no durable session 'no-such-session'*");
+        Action badId = () => _ = Agent(Turns).RunAsync(AgentRunRequest.Resume("../etc"));
         badId.Should().Throw<ArgumentException>().WithMessage("*not valid*");
         var noStore = CreateAgent(Turns);
-        Action withoutStore = () => _ = noStore.ResumeAsync("order-6");
+        Action withoutStore = () => _ = noStore.RunAsync(AgentRunRequest.Resume("order-6"));
         withoutStore.Should().Throw<InvalidOperationException>().WithMessage("*no checkpoint store*");
     }
 }

@@ -26,7 +26,7 @@ public class AddCodeActTests : AgentTestBase
         result.FinalAnswer!.Value.GetInt32().Should().Be(42);
         agent.Tools.Should().ContainSingle().Which.Name.Should().Be("add");
         provider.GetRequiredService<CodeActAgent>().Should().BeSameAs(agent, "the agent is a stateless singleton");
-        provider.GetRequiredService<IMemoryPolicy>().Should().BeOfType<KeepAllMemoryPolicy>();
+        provider.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<KeepAllMemoryPolicy>();
         provider.GetRequiredService<ICodeGenerator>().Should().BeOfType<ChatClientCodeGenerator>();
         provider.GetRequiredService<IOptions<CodeActOptions>>().Value.MaxSteps.Should().Be(3);
     }
@@ -82,7 +82,7 @@ public class AddCodeActTests : AgentTestBase
         using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<IChatClient>().Should().BeSameAs(appClient);
-        provider.GetRequiredKeyedService<IChatClient>(CodeActBuilder.ChatClientServiceKey).Should().BeSameAs(agentClient);
+        provider.GetRequiredKeyedService<IChatClient>(CodeActBuilder.ServiceKey).Should().BeSameAs(agentClient);
     }
 
     [Test]
@@ -98,8 +98,8 @@ public class AddCodeActTests : AgentTestBase
         using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<ICodeGenerator>().Should().BeSameAs(generator);
-        provider.GetRequiredService<IMemoryPolicy>().Should().BeOfType<SlidingWindowMemoryPolicy>().Which.Turns.Should().Be(4);
-        provider.GetServices<IMemoryPolicy>().Should().ContainSingle();
+        provider.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<SlidingWindowMemoryPolicy>().Which.Turns.Should().Be(4);
+        provider.GetKeyedServices<IChatReducer>(CodeActBuilder.ServiceKey).Should().ContainSingle();
         provider.GetRequiredService<CodeActAgent>().Should().NotBeNull();
     }
 

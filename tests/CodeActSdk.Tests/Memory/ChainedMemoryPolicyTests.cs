@@ -14,7 +14,7 @@ public class ChainedMemoryPolicyTests
         for (var step = 1; step <= 210; step++)
         {
             SyntheticSession.AddStep(history, step);
-            var prompt = await chained.ApplyAsync(history);
+            var prompt = await chained.ReduceToListAsync(history);
 
             prompt[0].Should().BeSameAs(history[0]);
             prompt[1].Should().BeSameAs(history[1]);

@@ -28,7 +28,7 @@ public class MemoryPolicyTests
     {
         var history = History(200);
 
-        var messages = await KeepAllMemoryPolicy.Instance.ApplyAsync(history);
+        var messages = await KeepAllMemoryPolicy.Instance.ReduceToListAsync(history);
 
         messages.Should().Equal(history);
         messages.Should().NotBeSameAs(history, "the agent appends to its history after the call");
@@ -39,7 +39,7 @@ public class MemoryPolicyTests
     {
         var history = History(200);
 
-        var messages = await new SlidingWindowMemoryPolicy(5).ApplyAsync(history);
+        var messages = await new SlidingWindowMemoryPolicy(5).ReduceToListAsync(history);
 
         messages.Should().HaveCount(2 + 1 + 10);
         messages[0].Should().BeSameAs(history[0]);
@@ -58,7 +58,7 @@ public class MemoryPolicyTests
         var policy = new SlidingWindowMemoryPolicy(3);
         for (var steps = 0; steps <= 200; steps++)
         {
-            var messages = await policy.ApplyAsync(History(steps));
+            var messages = await policy.ReduceToListAsync(History(steps));
 
             messages[0].Text.Should().Be("system prompt");
             messages[1].Text.Should().Be("the task");
@@ -78,7 +78,7 @@ public class MemoryPolicyTests
     [Test]
     public async Task Sliding_window_says_one_step_in_the_singular()
     {
-        var messages = await new SlidingWindowMemoryPolicy(2).ApplyAsync(History(3));
+        var messages = await new SlidingWindowMemoryPolicy(2).ReduceToListAsync(History(3));
 
         messages[2].Text.Should().Be("(1 earlier step omitted)");
     }
@@ -86,7 +86,7 @@ public class MemoryPolicyTests
     [Test]
     public async Task Sliding_window_counts_a_final_answer_without_observation_as_a_step()
     {
-        var messages = await new SlidingWindowMemoryPolicy(2).ApplyAsync(History(200, lastObservation: false));
+        var messages = await new SlidingWindowMemoryPolicy(2).ReduceToListAsync(History(200, lastObservation: false));
 
         messages.Select(m => m.Text).Should().Equal(
             "system prompt", "the task", "(198 earlier steps omitted)", "step 199", "Observation:\n199", "step 200");
@@ -97,7 +97,7 @@ public class MemoryPolicyTests
     {
         var history = History(200);
 
-        var messages = await new SlidingWindowMemoryPolicy(500).ApplyAsync(history);
+        var messages = await new SlidingWindowMemoryPolicy(500).ReduceToListAsync(history);
 
         messages.Should().Equal(history);
     }

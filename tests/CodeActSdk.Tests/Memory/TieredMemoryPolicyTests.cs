@@ -12,7 +12,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer();
         var history = SyntheticSession.History(200);
 
-        var messages = await new TieredMemoryPolicy(summarizer).ApplyAsync(history);
+        var messages = await new TieredMemoryPolicy(summarizer).ReduceToListAsync(history);
 
         messages.Should().HaveCount(2 + 1 + 8 + 2);
         messages[0].Should().BeSameAs(history[0]);
@@ -33,7 +33,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var history = SyntheticSession.History(3);
         history[^3] = new ChatMessage(ChatRole.User, SyntheticSession.Observation(2, 30).Replace("step 2 line 30: value 2030", "step 2 line 30: " + new string('x', 5000), StringComparison.Ordinal));
 
-        var messages = await new TieredMemoryPolicy(new FakeSummarizer()).ApplyAsync(history);
+        var messages = await new TieredMemoryPolicy(new FakeSummarizer()).ReduceToListAsync(history);
 
         var compact = messages[5].Text;
         compact.Should().StartWith("Observation:\nstep 2 line 1: value 2001\n");
@@ -52,7 +52,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         history.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent("c1", new string('p', 10_000))]));
         SyntheticSession.AddStep(history, 3);
 
-        var messages = await new TieredMemoryPolicy(new FakeSummarizer()).ApplyAsync(history);
+        var messages = await new TieredMemoryPolicy(new FakeSummarizer()).ReduceToListAsync(history);
 
         messages[4].Text.Should().Be("I look the city up.\n[called the tool lookup; the arguments are left out]");
         messages[5].Text.Should().Be("[a tool result was left out]");
@@ -69,8 +69,8 @@ public class TieredMemoryPolicyTests : AgentTestBase
         for (var step = 1; step <= 220; step++)
         {
             SyntheticSession.AddStep(history, step);
-            var messages = await policy.ApplyAsync(history);
-            await policy.ApplyAsync(history); // a second call with nothing new costs no summariser call
+            var messages = await policy.ReduceToListAsync(history);
+            await policy.ReduceToListAsync(history); // a second call with nothing new costs no summariser call
 
             messages[0].Should().BeSameAs(history[0]);
             messages[1].Should().BeSameAs(history[1]);
@@ -102,7 +102,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         for (var step = 1; step <= 200; step++)
         {
             SyntheticSession.AddStep(history, step);
-            var messages = await policy.ApplyAsync(history);
+            var messages = await policy.ReduceToListAsync(history);
             messages.Count(m => m.Role == ChatRole.Assistant).Should().BeInRange(Math.Min(step, 4), 4 + 9);
         }
 
@@ -119,7 +119,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         for (var step = 1; step <= 200; step++)
         {
             SyntheticSession.AddStep(history, step);
-            messages = await policy.ApplyAsync(history);
+            messages = await policy.ReduceToListAsync(history);
         }
 
         var summary = messages[2].Text;
@@ -138,12 +138,12 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer { Respond = (m, _) => fail ? throw new HttpRequestException("503") : Task.FromResult(FakeSummarizer.DefaultAnswer(m)) };
         var policy = new TieredMemoryPolicy(summarizer, new TieredMemoryOptions { RecentTurns = 1 });
 
-        var first = await policy.ApplyAsync(SyntheticSession.History(10));
+        var first = await policy.ReduceToListAsync(SyntheticSession.History(10));
         fail = false;
         var history = SyntheticSession.History(10);
-        var second = await policy.ApplyAsync(history);
+        var second = await policy.ReduceToListAsync(history);
         SyntheticSession.AddStep(history, 11);
-        var third = await policy.ApplyAsync(history);
+        var third = await policy.ReduceToListAsync(history);
 
         first[2].Text.Should().Contain("Written without the summariser");
         second[2].Text.Should().EndWith("summary of steps 1-8 for Add up all 200 batches.", "a new history is a new conversation");
@@ -156,7 +156,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer { Respond = async (_, token) => { await Task.Delay(Timeout.Infinite, token); return ""; } };
         var policy = new TieredMemoryPolicy(summarizer, new TieredMemoryOptions { SummaryTimeout = TimeSpan.FromMilliseconds(20) });
 
-        var messages = await policy.ApplyAsync(SyntheticSession.History(10));
+        var messages = await policy.ReduceToListAsync(SyntheticSession.History(10));
 
         messages[2].Text.Should().Contain("the summariser did not answer within 0.02 s").And.Contain("Step 5: Step 5: I add batch 5");
     }
@@ -166,7 +166,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
     {
         var policy = new TieredMemoryPolicy(new FakeSummarizer { Respond = (_, _) => Task.FromResult("  ") });
 
-        var messages = await policy.ApplyAsync(SyntheticSession.History(10));
+        var messages = await policy.ReduceToListAsync(SyntheticSession.History(10));
 
         messages[2].Text.Should().Contain("the summariser returned an empty answer");
     }
@@ -177,7 +177,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer { Respond = async (_, token) => { await Task.Delay(Timeout.Infinite, token); return ""; } };
         using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
 
-        var act = async () => await new TieredMemoryPolicy(summarizer).ApplyAsync(SyntheticSession.History(10), cancellation.Token);
+        var act = async () => await new TieredMemoryPolicy(summarizer).ReduceToListAsync(SyntheticSession.History(10), cancellation.Token);
 
         await act.Should().ThrowAsync<OperationCanceledException>();
     }
@@ -195,7 +195,7 @@ public class TieredMemoryPolicyTests : AgentTestBase
             for (var step = 1; step <= 60; step++)
             {
                 SyntheticSession.AddStep(history, step);
-                messages = await policy.ApplyAsync(history);
+                messages = await policy.ReduceToListAsync(history);
             }
 
             return messages[2].Text;
@@ -212,10 +212,10 @@ public class TieredMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer();
         var policy = new TieredMemoryPolicy(summarizer);
 
-        (await policy.ApplyAsync(SyntheticSession.Start())).Should().HaveCount(2);
+        (await policy.ReduceToListAsync(SyntheticSession.Start())).Should().HaveCount(2);
         var one = SyntheticSession.History(1);
-        (await policy.ApplyAsync(one)).Should().Equal(one);
-        var five = await policy.ApplyAsync(SyntheticSession.History(5));
+        (await policy.ReduceToListAsync(one)).Should().Equal(one);
+        var five = await policy.ReduceToListAsync(SyntheticSession.History(5));
         five.Should().HaveCount(12);
         five.Count(m => m.Text.Contains("lines left out", StringComparison.Ordinal)).Should().Be(4);
         summarizer.Calls.Should().Be(0);
@@ -269,11 +269,11 @@ public class TieredMemoryPolicyTests : AgentTestBase
             .AddCodeAct(b => b.UseJint().UseChatClient(model).UseTieredMemory(s => s.GetRequiredKeyedService<IChatClient>("cheap")))
             .BuildServiceProvider();
 
-        defaults.GetRequiredService<IMemoryPolicy>().Should().BeOfType<TieredMemoryPolicy>().Which.Summarizer.Should().BeSameAs(model);
-        var policy = given.GetRequiredService<IMemoryPolicy>().Should().BeOfType<TieredMemoryPolicy>().Subject;
+        defaults.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<TieredMemoryPolicy>().Which.Summarizer.Should().BeSameAs(model);
+        var policy = given.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<TieredMemoryPolicy>().Subject;
         policy.Summarizer.Should().BeSameAs(cheap);
         policy.Options.RecentTurns.Should().Be(2);
-        factory.GetRequiredService<IMemoryPolicy>().Should().BeOfType<TieredMemoryPolicy>().Which.Summarizer.Should().BeSameAs(cheap);
+        factory.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<TieredMemoryPolicy>().Which.Summarizer.Should().BeSameAs(cheap);
         factory.GetRequiredService<CodeActAgent>().Should().NotBeNull();
     }
 }

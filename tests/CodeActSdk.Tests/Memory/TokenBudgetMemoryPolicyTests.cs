@@ -30,7 +30,7 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
         for (var step = 1; step <= 200; step++)
         {
             SyntheticSession.AddStep(history, step, observationLines: 10);
-            var messages = await policy.ApplyAsync(history);
+            var messages = await policy.ReduceToListAsync(history);
 
             Estimator.Estimate(messages).Should().BeLessThanOrEqualTo(2000, $"at step {step}");
             messages[0].Should().BeSameAs(history[0]);
@@ -59,7 +59,7 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
     {
         var history = SyntheticSession.History(3);
 
-        var messages = await new TokenBudgetMemoryPolicy(100_000).ApplyAsync(history);
+        var messages = await new TokenBudgetMemoryPolicy(100_000).ReduceToListAsync(history);
 
         messages.Should().Equal(history);
         messages.Should().NotBeSameAs(history);
@@ -71,7 +71,7 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
         var history = SyntheticSession.History(50);
         history[^1] = new ChatMessage(ChatRole.User, "Observation:\nFIRST LINE\n" + new string('x', 50_000) + "\nLAST LINE");
 
-        var messages = await new TokenBudgetMemoryPolicy(1000).ApplyAsync(history);
+        var messages = await new TokenBudgetMemoryPolicy(1000).ReduceToListAsync(history);
 
         messages.Select(m => m.Role).Should().Equal(ChatRole.System, ChatRole.User, ChatRole.User, ChatRole.Assistant, ChatRole.User);
         messages[0].Should().BeSameAs(history[0]);
@@ -88,7 +88,7 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
         var history = SyntheticSession.Start(new string('t', 2000));
         SyntheticSession.AddStep(history, 1, observationLines: 500);
 
-        var messages = await new TokenBudgetMemoryPolicy(new TokenBudgetMemoryOptions { MaxPromptTokens = 200, MinLatestObservationChars = 300 }).ApplyAsync(history);
+        var messages = await new TokenBudgetMemoryPolicy(new TokenBudgetMemoryOptions { MaxPromptTokens = 200, MinLatestObservationChars = 300 }).ReduceToListAsync(history);
 
         messages.Should().HaveCount(4);
         messages[1].Should().BeSameAs(history[1]);
@@ -106,8 +106,8 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
         for (var step = 1; step <= 200; step++)
         {
             SyntheticSession.AddStep(history, step, observationLines: 10);
-            var messages = await policy.ApplyAsync(history);
-            await policy.ApplyAsync(history);
+            var messages = await policy.ReduceToListAsync(history);
+            await policy.ReduceToListAsync(history);
 
             Estimator.Estimate(messages).Should().BeLessThanOrEqualTo(3000);
             var kept = messages.Count(m => m.Role == ChatRole.Assistant);
@@ -132,7 +132,7 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
         var summarizer = new FakeSummarizer { Respond = (_, _) => throw new TimeoutException("too slow") };
         var policy = new TokenBudgetMemoryPolicy(new TokenBudgetMemoryOptions { MaxPromptTokens = 3000 }, summarizer);
 
-        var messages = await policy.ApplyAsync(SyntheticSession.History(200, observationLines: 10));
+        var messages = await policy.ReduceToListAsync(SyntheticSession.History(200, observationLines: 10));
 
         messages[2].Text.Should().Contain("Written without the summariser, because the summariser failed (TimeoutException: too slow)");
         Estimator.Estimate(messages).Should().BeLessThanOrEqualTo(3000);
@@ -174,10 +174,10 @@ public class TokenBudgetMemoryPolicyTests : AgentTestBase
             .AddCodeAct(b => b.UseJint().UseChatClient(model).UseTokenBudgetMemory(new TokenBudgetMemoryOptions { MaxPromptTokens = 5000 }, _ => model))
             .BuildServiceProvider();
 
-        var first = plain.GetRequiredService<IMemoryPolicy>().Should().BeOfType<TokenBudgetMemoryPolicy>().Subject;
+        var first = plain.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<TokenBudgetMemoryPolicy>().Subject;
         first.Options.MaxPromptTokens.Should().Be(6000);
         first.Summarizer.Should().BeNull();
-        var second = summarised.GetRequiredService<IMemoryPolicy>().Should().BeOfType<TokenBudgetMemoryPolicy>().Subject;
+        var second = summarised.GetRequiredKeyedService<IChatReducer>(CodeActBuilder.ServiceKey).Should().BeOfType<TokenBudgetMemoryPolicy>().Subject;
         second.Summarizer.Should().BeSameAs(model);
         summarised.GetRequiredService<CodeActAgent>().Should().NotBeNull();
     }

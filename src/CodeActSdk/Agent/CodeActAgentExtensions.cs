@@ -1,0 +1,63 @@
+namespace CodeActSdk;
+
+/// <summary>Shorthands for the common runs of a <see cref="CodeActAgent"/>, over its <see cref="AgentRunRequest"/> methods.</summary>
+public static class CodeActAgentExtensions
+{
+    /// <summary>Runs the agent on <paramref name="task"/> in a new session, until a final answer or the step budget.</summary>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>How the run ended, the answer, every step and the totals.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public static Task<AgentResult> RunAsync(this CodeActAgent agent, string task, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.RunAsync(new AgentRunRequest(task), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> in <paramref name="session"/>, which stays open afterwards: its
+    /// variables, files and plan carry over to the next run.
+    /// </summary>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="session">A session from this agent's <see cref="CodeActAgent.CreateSessionAsync"/>.</param>
+    /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown.</param>
+    /// <returns>How the run ended, the answer, every step and the totals.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty, or the session was made by another agent.</exception>
+    /// <exception cref="InvalidOperationException">Another run is going on in the session.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public static Task<AgentResult> RunAsync(this CodeActAgent agent, string task, AgentSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(session);
+        return agent.RunAsync(new AgentRunRequest(task) { Session = session }, cancellationToken);
+    }
+
+    /// <summary>Runs the agent on <paramref name="task"/> in a new session, yielding each step as soon as it has finished.</summary>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The steps, in order; the last has <see cref="AgentStep.Outcome"/> set.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
+    public static IAsyncEnumerable<AgentStep> RunStreamingAsync(this CodeActAgent agent, string task, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.RunStreamingAsync(new AgentRunRequest(task), cancellationToken);
+    }
+
+    /// <summary>Runs the agent on <paramref name="task"/> in <paramref name="session"/>, yielding each step as soon as it has finished.</summary>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="session">A session from this agent's <see cref="CodeActAgent.CreateSessionAsync"/>.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The steps, in order; the last has <see cref="AgentStep.Outcome"/> set.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty, or the session was made by another agent.</exception>
+    public static IAsyncEnumerable<AgentStep> RunStreamingAsync(this CodeActAgent agent, string task, AgentSession session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        ArgumentNullException.ThrowIfNull(session);
+        return agent.RunStreamingAsync(new AgentRunRequest(task) { Session = session }, cancellationToken);
+    }
+}

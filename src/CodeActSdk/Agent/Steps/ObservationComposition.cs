@@ -1,0 +1,36 @@
+namespace CodeActSdk;
+
+/// <summary>
+/// Composes the observation the model reads after a step: output longer than <see cref="CodeActOptions.LargeOutputChars"/>
+/// is kept in the session and summarised; while the run goes on, the variables digest, the plan and the files notice
+/// follow the output, within <see cref="CodeActOptions.MaxObservationChars"/> (the output gives up room first).
+/// </summary>
+/// <remarks>Holds settings only; thread-safe.</remarks>
+internal sealed class ObservationComposition(int maxObservationChars, int largeOutputChars, bool showStateDigest, int stateDigestEntries) : IAgentStepMiddleware
+{
+    public async Task<AgentStep> InvokeAsync(AgentStepContext context, AgentStepHandler next, CancellationToken cancellationToken)
+    {
+        var step = await next(context, cancellationToken).ConfigureAwait(false);
+        var observation = step.Observation;
+        if (step.Executions.Count > 0 && step.FinalAnswer is null && largeOutputChars > 0)
+        {
+            var shown = await LargeOutput.KeepInSessionAsync(context.Interpreter, step.Executions, step.Number, largeOutputChars, cancellationToken).ConfigureAwait(false);
+            observation = ObservationFormatter.Format(shown, step.BlocksNotRun);
+        }
+
+        IReadOnlyList<VariableSummary> variables = [];
+        if (showStateDigest && step.Executions.Count > 0)
+        {
+            variables = await context.Interpreter.DescribeVariablesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // Once the run ends, the model reads no more observations: the digest, plan and files notice are left out.
+        var plan = context.Session.Plan;
+        IReadOnlyList<string?> extras = step.Outcome is null
+            ? [ObservationFormatter.FormatDigest(variables, stateDigestEntries), plan?.Render(), context.Session.Notice.ForStep(step.Executions)]
+            : [];
+        observation = ObservationFormatter.WithExtras(observation, extras, maxObservationChars);
+
+        return step with { Observation = observation, Variables = variables, Plan = plan?.Snapshot() ?? [] };
+    }
+}
