@@ -5,7 +5,7 @@ namespace CodeActSdk;
 /// <summary>
 /// The journal side of one durable run: it holds the session's lease (renewed in the background), serves what the
 /// journal already holds while the run is replayed (model turns, tool results, finished steps), and appends what
-/// happens live. Created by <see cref="CodeActAgent"/> for <c>RunDurableAsync</c> and <c>ResumeAsync</c>.
+/// happens live. Created by <see cref="CodeActAgent"/> for <see cref="AgentRunRequest.Durable"/> and <see cref="AgentRunRequest.Resume"/>; read and written by <see cref="StepJournal"/>.
 /// </summary>
 /// <remarks>Used by one run; tool calls and appends happen one at a time, guarded by one lock.</remarks>
 internal sealed class DurableRun : IAsyncDisposable
