@@ -226,13 +226,11 @@ public sealed class WorkerCrashTests
             await File.WriteAllBytesAsync(path, kind == "empty" ? [] : "MZ this is not an assembly"u8.ToArray());
             await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 0, Launcher = new WorkerLauncher(path) });
             await using var interpreter = new JintInterpreter().WithProcessIsolation(pool);
-            var watch = Stopwatch.StartNew();
-
             var create = async () => await interpreter.CreateSessionAsync(Isolated);
 
+            // "ended before it was ready ... exited with code": the exit was noticed, not the start timeout.
             (await create.Should().ThrowAsync<WorkerStartException>())
                 .WithMessage("*'jint' backend ended before it was ready*exited with code*CodeActSdk.Worker*");
-            watch.Elapsed.Should().BeLessThan(pool.Options.StartTimeout, "an exit is noticed at once, not at the start timeout");
         }
         finally
         {
