@@ -3,7 +3,7 @@ namespace CodeActSdk;
 /// <summary>
 /// Where durable runs keep their journals: per session, an append-only list of <see cref="JournalEntry"/>s (each
 /// model turn, each tool call with its result, each finished step), from which
-/// <c>CodeActAgent.ResumeAsync</c> rebuilds the run after a crash. Implementations: <c>SqliteCheckpointStore</c>
+/// the agent rebuilds the run when it is resumed after a crash. Implementations: <c>SqliteCheckpointStore</c>
 /// (one file, the embedded default) and <c>PostgresCheckpointStore</c> (shared by a fleet of hosts).
 /// </summary>
 /// <remarks>
