@@ -10,12 +10,18 @@ public static class RoslynCodeActBuilderExtensions
     /// <see cref="RoslynInterpreterOptions.Policy"/> allows. The interpreter is a singleton owned by the service
     /// provider, which disposes it with the provider.
     /// </summary>
+    /// <typeparam name="TBuilder">The builder's type, returned so that chained calls keep it; <c>CodeActBuilder</c> in <c>AddCodeAct</c>.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="options">The interpreter's settings; the defaults when omitted.</param>
-    public static CodeActBuilder UseCSharp(this CodeActBuilder builder, RoslynInterpreterOptions? options = null)
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting of <paramref name="options"/> is out of range.</exception>
+    public static TBuilder UseCSharp<TBuilder>(this TBuilder builder, RoslynInterpreterOptions? options = null)
+        where TBuilder : ICodeActBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         var settings = (options ?? new RoslynInterpreterOptions()).Validate();
-        return builder.UseInterpreter(_ => new RoslynInterpreter(settings));
+        builder.UseInterpreter(_ => new RoslynInterpreter(settings));
+        return builder;
     }
 }

@@ -11,12 +11,18 @@ public static class V8CodeActBuilderExtensions
     /// when first resolved, which throws <see cref="V8UnavailableException"/> if ClearScript's native V8 for the platform is missing
     /// (check first with <see cref="V8Interpreter.IsAvailable"/>).
     /// </summary>
+    /// <typeparam name="TBuilder">The builder's type, returned so that chained calls keep it; <c>CodeActBuilder</c> in <c>AddCodeAct</c>.</typeparam>
     /// <param name="builder">The builder.</param>
     /// <param name="options">The interpreter's settings; the defaults when omitted.</param>
-    public static CodeActBuilder UseV8(this CodeActBuilder builder, V8InterpreterOptions? options = null)
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A setting of <paramref name="options"/> is out of range.</exception>
+    public static TBuilder UseV8<TBuilder>(this TBuilder builder, V8InterpreterOptions? options = null)
+        where TBuilder : ICodeActBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         var settings = (options ?? new V8InterpreterOptions()).Validate();
-        return builder.UseInterpreter(_ => new V8Interpreter(settings));
+        builder.UseInterpreter(_ => new V8Interpreter(settings));
+        return builder;
     }
 }

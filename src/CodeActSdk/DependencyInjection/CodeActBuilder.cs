@@ -7,13 +7,13 @@ namespace CodeActSdk;
 /// <summary>
 /// Configures the CodeAct services inside <c>services.AddCodeAct(builder =&gt; ...)</c>: the interpreter backend, the
 /// model, the memory policy, the tools and the options. Backend packages add their own methods to it as extension
-/// methods (for example <c>builder.UseJint()</c>), built on <see cref="UseInterpreter(Func{IServiceProvider, ICodeInterpreter})"/>.
+/// methods over <see cref="ICodeActBuilder"/> (for example <c>builder.UseJint()</c>), built on <see cref="UseInterpreter(Func{IServiceProvider, ICodeInterpreter})"/>.
 /// </summary>
 /// <remarks>
 /// Each <c>Use...</c> method replaces what an earlier call registered; <see cref="AddTool(AIFunction)"/> and its
 /// overloads add to the tools. The builder is meant to be used only during service registration, from one thread.
 /// </remarks>
-public sealed class CodeActBuilder
+public sealed class CodeActBuilder : ICodeActBuilder
 {
     /// <summary>
     /// The key under which the builder registers the agent's chat client (<see cref="UseChatClient(IChatClient)"/>) and
@@ -41,6 +41,9 @@ public sealed class CodeActBuilder
         Services.Replace(ServiceDescriptor.Singleton(factory));
         return this;
     }
+
+    /// <inheritdoc/>
+    ICodeActBuilder ICodeActBuilder.UseInterpreter(Func<IServiceProvider, ICodeInterpreter> factory) => UseInterpreter(factory);
 
     /// <summary>Uses <paramref name="interpreter"/> as the interpreter.</summary>
     /// <param name="interpreter">The interpreter; it must be thread-safe, as every interpreter is.</param>
