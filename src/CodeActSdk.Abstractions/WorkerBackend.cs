@@ -56,6 +56,14 @@ public sealed record WorkerBackend
     }
 
     /// <summary>
+    /// Whether the backend reserves much writable address space that it never writes (V8 reserves about 0.5 GiB per
+    /// runtime), which the kernel counts as private memory: its worker then gets no private-memory limit, only the
+    /// address-space limit and the managed heap limit, so that the reservation alone does not end it.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool ReservesAddressSpace { get; init; }
+
+    /// <summary>
     /// Why this interpreter cannot run in a worker, naming the setting (for example <c>V8InterpreterOptions.AllowWebAssembly</c>
     /// is not the default: the worker would run the code under other rules); <see langword="null"/> when it can.
     /// </summary>

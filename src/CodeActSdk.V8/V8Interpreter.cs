@@ -130,6 +130,7 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
     // the settings of the interpreter's own pools do not matter in a worker that serves one session.
     private WorkerBackend Worker() => new("v8", typeof(V8Interpreter))
     {
+        ReservesAddressSpace = true,
         NotIsolatableReason = _options.AllowWebAssembly
             ? "V8InterpreterOptions.AllowWebAssembly is not the default, so the code would run under other rules in the worker than in the host."
             : null,

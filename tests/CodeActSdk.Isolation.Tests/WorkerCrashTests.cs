@@ -293,16 +293,16 @@ public sealed class WorkerCrashTests
     /// </summary>
     private sealed class WorkerThatLeavesAnOrphan(string pidFile) : WorkerLauncher
     {
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => CreateStartInfo(
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => CreateStartInfo(
             "/bin/sh",
-            ["-c", $"(/bin/sleep 300 & echo $! > '{pidFile}'); exec \"$0\" \"$@\"", DotnetHost(), WorkerPath, "--backend", backend!],
+            ["-c", $"(/bin/sleep 300 & echo $! > '{pidFile}'); exec \"$0\" \"$@\"", DotnetHost(), WorkerPath, "--backend", backend!.Name, "--backend-type", backend.InterpreterType.AssemblyQualifiedName!, "--backend-assembly", backend.InterpreterType.Assembly.Location],
             workingDirectory);
     }
 
     /// <summary>Starts <c>sleep</c> in place of the worker: alive, silent, never ready.</summary>
     private sealed class MuteLauncher(string path) : WorkerLauncher(path)
     {
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => new("sleep", "60")
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => new("sleep", "60")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -319,7 +319,7 @@ public sealed class WorkerCrashTests
     {
         private int _starts;
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) =>
             Interlocked.Increment(ref _starts) == 1
                 ? StandInWorker.StartInfo($"kill -{signal} $$", workingDirectory)
                 : base.CreateStartInfo(backend, workingDirectory);
@@ -352,7 +352,7 @@ public sealed class WorkerCrashTests
             };
         }
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => StartInfo(onExecute, workingDirectory);
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => StartInfo(onExecute, workingDirectory);
     }
 
     /// <summary>Starts the real worker the first time, and afterwards a program that exits at once.</summary>
@@ -360,7 +360,7 @@ public sealed class WorkerCrashTests
     {
         private int _starts;
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) =>
             Interlocked.Increment(ref _starts) == 1
                 ? base.CreateStartInfo(backend, workingDirectory)
                 : new ProcessStartInfo("false") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
