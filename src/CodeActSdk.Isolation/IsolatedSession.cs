@@ -118,12 +118,12 @@ public sealed class IsolatedSession : IInterpreterSession
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Failed(ExecutionStatus.Cancelled, "Cancelled", "The execution was cancelled by the host before it started (while its worker process started).", began, null);
+                return Failed(ExecutionStatus.Cancelled, ErrorKind.Cancelled, "The execution was cancelled by the host before it started (while its worker process started).", began, null);
             }
             catch (WorkerStartException e)
             {
                 // As in process, what goes wrong around the code is a result; the session stays usable.
-                return Failed(ExecutionStatus.RuntimeError, "WorkerUnavailable", $"{e.Message} The code did not run; the next execution tries again.", began, null);
+                return Failed(ExecutionStatus.RuntimeError, ErrorKind.WorkerUnavailable, $"{e.Message} The code did not run; the next execution tries again.", began, null);
             }
 
             // Until the worker says it has begun, the wait is for the worker (a cold start, a queue on a busy
@@ -156,7 +156,7 @@ public sealed class IsolatedSession : IInterpreterSession
                 await LoseWorkerAsync(worker, $"it did not begin an execution within {startTimeout.TotalSeconds:0.###} s and was killed").ConfigureAwait(false);
                 return Failed(
                     ExecutionStatus.RuntimeError,
-                    "WorkerUnresponsive",
+                    ErrorKind.WorkerUnresponsive,
                     $"The worker process did not begin the execution within {startTimeout.TotalSeconds:0.###} s (WorkerPoolOptions.StartTimeout), so it was killed and the code did not run. The machine may be overloaded or the worker hung. {StateLost}",
                     began,
                     note);
@@ -166,7 +166,7 @@ public sealed class IsolatedSession : IInterpreterSession
                 worker.Kill();
                 var lost = $"the execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s and its worker process was killed";
                 await LoseWorkerAsync(worker, lost).ConfigureAwait(false);
-                return Failed(ExecutionStatus.Timeout, "Timeout", $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", began, note);
+                return Failed(ExecutionStatus.Timeout, ErrorKind.Timeout, $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", began, note);
             }
             catch (WorkerExitedException e)
             {
@@ -174,10 +174,10 @@ public sealed class IsolatedSession : IInterpreterSession
                 var (status, kind) = e.Exit switch
                 {
                     // SIGKILL from outside the host is most often the out-of-memory killer.
-                    { Signal: 9, KilledByHost: false } => (ExecutionStatus.MemoryLimit, "MemoryLimit"),
+                    { Signal: 9, KilledByHost: false } => (ExecutionStatus.MemoryLimit, ErrorKind.MemoryLimit),
                     // SIGXCPU: the worker used up WorkerLimits.CpuTime.
-                    { Signal: 24 } => (ExecutionStatus.Timeout, "Timeout"),
-                    _ => (ExecutionStatus.RuntimeError, "WorkerCrashed"),
+                    { Signal: 24 } => (ExecutionStatus.Timeout, ErrorKind.Timeout),
+                    _ => (ExecutionStatus.RuntimeError, ErrorKind.WorkerCrashed),
                 };
                 return Failed(status, kind, $"{e.Exit.Description} {StateLost}", began, note);
             }
@@ -501,7 +501,7 @@ public sealed class IsolatedSession : IInterpreterSession
         };
     }
 
-    private static ExecutionResult Failed(ExecutionStatus status, string kind, string message, long started, string? note) => new()
+    private static ExecutionResult Failed(ExecutionStatus status, ErrorKind kind, string message, long started, string? note) => new()
     {
         Status = status,
         Stdout = note ?? "",

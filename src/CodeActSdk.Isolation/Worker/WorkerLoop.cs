@@ -188,7 +188,7 @@ public sealed class WorkerLoop
             {
                 // The heap ran out where the backend could not say so itself (in its own error handling, say): the
                 // worker's heap is the only memory here, so it is the limit that was reached.
-                result = new ExecutionResult { Status = ExecutionStatus.MemoryLimit, Error = new ExecutionError("MemoryLimit", "The code filled the worker process's memory. Work on smaller pieces of data.") };
+                result = new ExecutionResult { Status = ExecutionStatus.MemoryLimit, Error = new ExecutionError(ErrorKind.MemoryLimit, "The code filled the worker process's memory. Work on smaller pieces of data.") };
             }
 
             result = NameTheHeapLimit(result);
@@ -246,7 +246,7 @@ public sealed class WorkerLoop
         return result with
         {
             Error = new ExecutionError(
-                "MemoryLimit",
+                ErrorKind.MemoryLimit,
                 $"The code filled the worker process's memory: its heap is limited to {heap / (1024.0 * 1024):0.#} MiB (WorkerLimits.MemoryBytes), " +
                 $"less than the sandbox's own {_memoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data."),
         };

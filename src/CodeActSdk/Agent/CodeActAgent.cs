@@ -736,7 +736,7 @@ public sealed partial class CodeActAgent : IDisposable
             activity.SetTag(CodeActTags.ToolCallCount, result.ToolCalls.Count);
             if (!result.IsSuccess)
             {
-                activity.SetTag(CodeActTags.ErrorType, result.Error?.Kind ?? status);
+                activity.SetTag(CodeActTags.ErrorType, result.Error?.Kind.Value ?? status);
                 activity.SetStatus(ActivityStatusCode.Error, result.Error is { } error ? ObservationFormatter.FormatError(error) : status);
             }
 
