@@ -67,7 +67,7 @@ internal static class HostileFigures
         var peak = Status("VmHWM");
         await Task.Delay(TimeSpan.FromSeconds(10));
         var later = Status("VmHWM");
-        var status = $"{result.Status}/{result.Error?.Kind ?? "-"}";
+        var status = $"{result.Status}/{result.Error?.Kind.Value ?? "-"}";
         var nextText = !answered ? "> 60 s" : (await nextCall).Value?.GetRawText() == "2" ? $"{nextTime.TotalMilliseconds:0} ms" : $"{(await nextCall).Status}!";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{status,-28} {answer.TotalMilliseconds,6:0} ms {nextText,10} {peak / 1024.0,7:0} MB {later / 1024.0,8:0} MB {before / 1024.0,5:0} MB"));

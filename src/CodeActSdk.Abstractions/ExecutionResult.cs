@@ -34,43 +34,31 @@ public sealed record ExecutionResult
 }
 
 /// <summary>Why an execution failed.</summary>
-/// <param name="Kind">A short category: the error's type in the sandboxed language (<c>TypeError</c>), or the limit that stopped it (<c>Timeout</c>, <c>MemoryLimit</c>, <c>RecursionLimit</c>).</param>
+/// <param name="Kind">A short category: the error's type in the sandboxed language (<see cref="ErrorKind.TypeError"/>), or the limit that stopped it (<see cref="ErrorKind.Timeout"/>, <see cref="ErrorKind.MemoryLimit"/>, <see cref="ErrorKind.RecursionLimit"/>); see <see cref="ErrorKind"/>.</param>
 /// <param name="Message">What went wrong and, where possible, what to do instead.</param>
 /// <param name="Line">The 1-based line in the submitted code, when known.</param>
 /// <param name="Column">The 1-based column in the submitted code, when known.</param>
 /// <remarks>
-/// Both texts may come from the code (its error's name and message), so both are bounded here, for every backend:
-/// one of 64 MB must not flood the host, the model or the JSON contract.
+/// Both texts may come from the code (its error's name and message), so both are bounded, for every backend: one of
+/// 64 MB must not flood the host, the model or the JSON contract. The kind is bounded by <see cref="ErrorKind"/>
+/// itself (<see cref="ErrorKind.MaxLength"/>), the message here.
 /// </remarks>
-public sealed record ExecutionError(string Kind, string Message, int? Line = null, int? Column = null)
+public sealed record ExecutionError(ErrorKind Kind, string Message, int? Line = null, int? Column = null)
 {
     /// <summary>The longest <see cref="Message"/> kept.</summary>
     public const int MaxMessageChars = 4_000;
 
-    /// <summary>The longest <see cref="Kind"/> kept.</summary>
-    public const int MaxKindChars = 100;
+    /// <summary>The longest <see cref="Kind"/> kept (<see cref="ErrorKind.MaxLength"/>).</summary>
+    public const int MaxKindChars = ErrorKind.MaxLength;
 
-    /// <summary>The category, cut to <see cref="MaxKindChars"/> characters with a note saying how much was left out.</summary>
-    public string Kind { get => _kind; init => _kind = Bound(value, MaxKindChars, "name"); }
+    /// <summary>The category (bounded by <see cref="ErrorKind"/> itself).</summary>
+    /// <remarks>Declared here, before <see cref="Message"/>, so that the members keep the order they had when the kind was a string.</remarks>
+    public ErrorKind Kind { get; init; } = Kind;
 
     /// <summary>What went wrong, cut to <see cref="MaxMessageChars"/> characters with a note saying how much was left out.</summary>
-    public string Message { get => _message; init => _message = Bound(value, MaxMessageChars, "message"); }
+    public string Message { get => _message; init => _message = TextBounds.Cut(value, MaxMessageChars, "message"); }
 
-    private readonly string _kind = Bound(Kind, MaxKindChars, "name");
-
-    private readonly string _message = Bound(Message, MaxMessageChars, "message");
-
-    private static string Bound(string text, int max, string what)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (text.Length <= max)
-        {
-            return text;
-        }
-
-        var keep = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
-        return string.Concat(text.AsSpan(0, keep), $"… [the {what} was cut: {text.Length - keep:N0} more characters]");
-    }
+    private readonly string _message = TextBounds.Cut(Message, MaxMessageChars, "message");
 }
 
 /// <summary>One call from sandboxed code to a host tool.</summary>

@@ -23,4 +23,20 @@ public interface ICodeInterpreter
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <exception cref="ArgumentException">The options are invalid; the message says which one and why.</exception>
     ValueTask<IInterpreterSession> CreateSessionAsync(SandboxOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks the interpreter for an object of type <paramref name="serviceType"/>: a capability it announces (for example
+    /// a <see cref="WorkerBackend"/>), or an interpreter in a chain of decorators. The default implementation returns
+    /// this interpreter when it is of that type and <paramref name="serviceKey"/> is <see langword="null"/>, else
+    /// <see langword="null"/>; decorators (see <see cref="DelegatingCodeInterpreter"/>) also ask the interpreter they wrap.
+    /// </summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key that narrows the request; <see langword="null"/> for the unkeyed object.</param>
+    /// <returns>The object, or <see langword="null"/> when the interpreter offers none of that type and key.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 }

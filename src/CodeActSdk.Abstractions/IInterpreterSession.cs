@@ -34,6 +34,22 @@ public interface IInterpreterSession : IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<VariableSummary>>([]);
+
+    /// <summary>
+    /// Asks the session for an object of type <paramref name="serviceType"/>: something the backend offers, or a
+    /// session in a chain of decorators. The default implementation returns this session when it is of that type and
+    /// <paramref name="serviceKey"/> is <see langword="null"/>, else <see langword="null"/>; decorators (see
+    /// <see cref="DelegatingInterpreterSession"/>) also ask the session they wrap.
+    /// </summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key that narrows the request; <see langword="null"/> for the unkeyed object.</param>
+    /// <returns>The object, or <see langword="null"/> when the session offers none of that type and key.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+    }
 }
 
 /// <summary>One entry of a session's state digest.</summary>

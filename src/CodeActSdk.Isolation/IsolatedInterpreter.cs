@@ -1,6 +1,3 @@
-using CodeActSdk.Jint;
-using CodeActSdk.Roslyn;
-using CodeActSdk.V8;
 using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.Isolation;
@@ -12,9 +9,11 @@ namespace CodeActSdk.Isolation;
 /// </summary>
 /// <remarks>
 /// A decorator rather than a check inside each backend: the backends stay free of processes and pipes, and the
-/// worker runs the very same in-process backend. The worker builds the backend with its default settings, so settings
-/// of the wrapped interpreter that change what code may do (a C# API policy, V8's WebAssembly) are refused at
-/// construction rather than silently dropped.
+/// worker runs the very same in-process backend. What the worker needs to know about the backend it asks the wrapped
+/// interpreter through <see cref="ICodeInterpreter.GetService"/>: its <see cref="WorkerBackend"/> (name, interpreter
+/// type, time allowance). The worker builds the backend with its default settings, so a wrapped interpreter whose
+/// settings change what code may do (a C# API policy, V8's WebAssembly) says so there and is refused at construction
+/// rather than silently changed. Thread-safe, as its pool is.
 /// </remarks>
 public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, IDisposable
 {
@@ -23,26 +22,38 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
     private readonly bool _ownsPool;
 
     /// <summary>Wraps <paramref name="inProcess"/>.</summary>
-    /// <param name="inProcess">The backend: <c>JintInterpreter</c>, <c>V8Interpreter</c> or <c>RoslynInterpreter</c>.</param>
+    /// <param name="inProcess">The backend, for example <c>JintInterpreter</c>, <c>V8Interpreter</c> or <c>RoslynInterpreter</c>, or a decorator over one.</param>
     /// <param name="pool">The workers to take from; by default the interpreter makes its own and disposes it with itself.</param>
-    /// <param name="backend">The worker's name of the backend (<c>jint</c>, <c>v8</c>, <c>csharp</c>); by default inferred from the interpreter's type.</param>
+    /// <param name="backend">How the worker runs the backend; by default what <paramref name="inProcess"/> returns from <c>GetService(typeof(WorkerBackend))</c>.</param>
     /// <exception cref="ArgumentException">
-    /// The backend cannot be inferred (pass its name), or the interpreter has a setting the worker cannot honour (the
-    /// message names it).
+    /// The interpreter does not say how a worker runs it (it returns no <see cref="WorkerBackend"/>), or it has a
+    /// setting the worker cannot honour (the message names it).
     /// </exception>
-    public IsolatedInterpreter(ICodeInterpreter inProcess, WorkerPool? pool = null, string? backend = null)
+    public IsolatedInterpreter(ICodeInterpreter inProcess, WorkerPool? pool = null, WorkerBackend? backend = null)
+        : this(inProcess, WorkerOf(inProcess, backend), pool, ownsPool: pool is null)
     {
-        ArgumentNullException.ThrowIfNull(inProcess);
+    }
+
+    /// <summary>Wraps <paramref name="inProcess"/>, disposing <paramref name="pool"/> with itself when <paramref name="ownsPool"/>.</summary>
+    internal IsolatedInterpreter(ICodeInterpreter inProcess, WorkerPool pool, WorkerBackend? backend, bool ownsPool)
+        : this(inProcess, WorkerOf(inProcess, backend), pool, ownsPool)
+    {
+    }
+
+    // The backend is checked before the pool is made, so that a refused interpreter leaves no pool behind.
+    private IsolatedInterpreter(ICodeInterpreter inProcess, WorkerBackend worker, WorkerPool? pool, bool ownsPool)
+    {
         _inProcess = inProcess;
-        Backend = backend ?? BackendOf(inProcess);
-        RefuseSettingsTheWorkerCannotHonour(inProcess);
-        CompileAllowance = Backend == "csharp" ? new RoslynInterpreterOptions().MaxCompileTime + TimeSpan.FromSeconds(2) : TimeSpan.Zero;
-        _ownsPool = pool is null;
+        Worker = worker;
+        _ownsPool = ownsPool;
         _pool = pool ?? new WorkerPool();
     }
 
-    /// <summary>The worker's name of the backend.</summary>
-    public string Backend { get; }
+    /// <summary>The worker's name of the backend (<see cref="WorkerBackend.Name"/>).</summary>
+    public string Backend => Worker.Name;
+
+    /// <summary>How the worker runs the backend.</summary>
+    public WorkerBackend Worker { get; }
 
     /// <inheritdoc />
     public CodeLanguage Language => _inProcess.Language;
@@ -50,8 +61,19 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) => _inProcess.DescribeTools(tools);
 
+    /// <summary>Returns this interpreter when it is of the asked type (and no key is given), else what the wrapped interpreter returns.</summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key that narrows the request.</param>
+    /// <returns>The object, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(this) ? this : _inProcess.GetService(serviceType, serviceKey);
+    }
+
     /// <summary>Starts workers for this backend in the background, so that the first isolated sessions start at once.</summary>
-    public void Warm() => _pool.Warm(Backend);
+    public void Warm() => _pool.Warm(Worker);
 
     /// <inheritdoc />
     /// <exception cref="FileNotFoundException">Isolation was asked for and the worker is missing; the message says what to reference.</exception>
@@ -65,7 +87,7 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
         }
 
         options.Validate();
-        return await IsolatedSession.CreateAsync(_pool, Backend, CompileAllowance, options, cancellationToken).ConfigureAwait(false);
+        return await IsolatedSession.CreateAsync(_pool, Worker, Worker.TimeAllowance, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Disposes the pool if this interpreter made it (not the wrapped interpreter, which the caller owns).</summary>
@@ -86,47 +108,22 @@ public sealed class IsolatedInterpreter : ICodeInterpreter, IAsyncDisposable, ID
         }
     }
 
-    /// <summary>
-    /// How long the backend's sessions may take beyond <see cref="SandboxOptions.Timeout"/> before they answer by
-    /// themselves: C# compiles outside its time limit, for up to <c>MaxCompileTime</c>, and then waits a further 2 s
-    /// for code stuck in a library call before it answers Timeout itself. The host's hard deadline comes after that,
-    /// so that a slow compile is the backend's own result rather than a killed worker.
-    /// </summary>
-    private TimeSpan CompileAllowance { get; }
-
-    private static string BackendOf(ICodeInterpreter interpreter) => interpreter switch
+    private static WorkerBackend WorkerOf(ICodeInterpreter inProcess, WorkerBackend? backend)
     {
-        JintInterpreter => "jint",
-        V8Interpreter => "v8",
-        RoslynInterpreter => "csharp",
-        _ => throw new ArgumentException(
-            $"The worker does not know the interpreter {interpreter.GetType().FullName}; pass the backend's name (jint, v8 or csharp).", nameof(interpreter)),
-    };
-
-    /// <summary>
-    /// The worker builds its backend with the default settings, so a wrapped interpreter whose settings change what
-    /// code may do would behave differently in a worker; a custom C# policy might even be stricter than the worker's.
-    /// Such settings are refused rather than dropped. Settings of the interpreter's own pools (warm engines, concurrent
-    /// executions) do not matter in a worker that serves one session, and are allowed.
-    /// </summary>
-    private static void RefuseSettingsTheWorkerCannotHonour(ICodeInterpreter interpreter)
-    {
-        var defaults = new RoslynInterpreterOptions();
-        var setting = interpreter switch
-        {
-            V8Interpreter { Options.AllowWebAssembly: true } => "V8InterpreterOptions.AllowWebAssembly",
-            RoslynInterpreter r when !ReferenceEquals(r.Options.Policy, defaults.Policy) => "RoslynInterpreterOptions.Policy (a policy other than CSharpApiPolicy.Default)",
-            RoslynInterpreter r when r.Options.MaxCompileTime != defaults.MaxCompileTime => "RoslynInterpreterOptions.MaxCompileTime",
-            RoslynInterpreter r when r.Options.MaxSourceChars != defaults.MaxSourceChars => "RoslynInterpreterOptions.MaxSourceChars",
-            _ => null,
-        };
-        if (setting is not null)
+        ArgumentNullException.ThrowIfNull(inProcess);
+        var worker = backend ?? inProcess.GetService<WorkerBackend>() ?? throw new ArgumentException(
+            $"The interpreter {inProcess.GetType().FullName} does not say how a worker process runs it: its GetService(typeof(WorkerBackend)) returns null. " +
+            "Return a WorkerBackend from it, or pass one to IsolatedInterpreter.",
+            nameof(inProcess));
+        if (worker.NotIsolatableReason is { } reason)
         {
             throw new ArgumentException(
-                $"Process isolation runs the backend with its default settings, and {setting} is not the default: the code would run under other rules in the worker than in the host. " +
+                $"Process isolation runs the backend with its default settings, which this interpreter does not have: {reason} " +
                 "Use the default for that setting with process isolation, or keep this interpreter in process.",
-                nameof(interpreter));
+                nameof(inProcess));
         }
+
+        return worker;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CodeActSdk.Isolation.Protocol;
+using CodeActSdk.Isolation.Worker;
 using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.Isolation;
@@ -46,7 +47,7 @@ public sealed class IsolatedSession : IInterpreterSession
     private const int MaxToolCallsWaiting = 8;
 
     private readonly WorkerPool _pool;
-    private readonly string _backend;
+    private readonly WorkerBackend _backend;
     private readonly TimeSpan _allowance;
     private readonly SandboxOptions _options;
     private readonly IsolatedSessionFiles _files;
@@ -59,7 +60,7 @@ public sealed class IsolatedSession : IInterpreterSession
     private CancellationToken _toolToken;
     private volatile bool _disposed;
 
-    private IsolatedSession(WorkerPool pool, string backend, TimeSpan allowance, SandboxOptions options)
+    private IsolatedSession(WorkerPool pool, WorkerBackend backend, TimeSpan allowance, SandboxOptions options)
     {
         _pool = pool;
         _backend = backend;
@@ -79,11 +80,11 @@ public sealed class IsolatedSession : IInterpreterSession
 
     /// <summary>Creates a session and its worker.</summary>
     /// <param name="pool">Where the worker comes from.</param>
-    /// <param name="backend">The worker's name of the backend.</param>
+    /// <param name="backend">The backend the worker loads.</param>
     /// <param name="allowance">How long the backend may take beyond <see cref="SandboxOptions.Timeout"/> before it answers by itself.</param>
     /// <param name="options">The session's options.</param>
     /// <param name="cancellationToken">Stops waiting for the worker.</param>
-    internal static async Task<IsolatedSession> CreateAsync(WorkerPool pool, string backend, TimeSpan allowance, SandboxOptions options, CancellationToken cancellationToken)
+    internal static async Task<IsolatedSession> CreateAsync(WorkerPool pool, WorkerBackend backend, TimeSpan allowance, SandboxOptions options, CancellationToken cancellationToken)
     {
         var session = new IsolatedSession(pool, backend, allowance, options);
         try
@@ -117,12 +118,12 @@ public sealed class IsolatedSession : IInterpreterSession
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Failed(ExecutionStatus.Cancelled, "Cancelled", "The execution was cancelled by the host before it started (while its worker process started).", began, null);
+                return Failed(ExecutionStatus.Cancelled, ErrorKind.Cancelled, "The execution was cancelled by the host before it started (while its worker process started).", began, null);
             }
             catch (WorkerStartException e)
             {
                 // As in process, what goes wrong around the code is a result; the session stays usable.
-                return Failed(ExecutionStatus.RuntimeError, "WorkerUnavailable", $"{e.Message} The code did not run; the next execution tries again.", began, null);
+                return Failed(ExecutionStatus.RuntimeError, ErrorKind.WorkerUnavailable, $"{e.Message} The code did not run; the next execution tries again.", began, null);
             }
 
             // Until the worker says it has begun, the wait is for the worker (a cold start, a queue on a busy
@@ -155,7 +156,7 @@ public sealed class IsolatedSession : IInterpreterSession
                 await LoseWorkerAsync(worker, $"it did not begin an execution within {startTimeout.TotalSeconds:0.###} s and was killed").ConfigureAwait(false);
                 return Failed(
                     ExecutionStatus.RuntimeError,
-                    "WorkerUnresponsive",
+                    ErrorKind.WorkerUnresponsive,
                     $"The worker process did not begin the execution within {startTimeout.TotalSeconds:0.###} s (WorkerPoolOptions.StartTimeout), so it was killed and the code did not run. The machine may be overloaded or the worker hung. {StateLost}",
                     began,
                     note);
@@ -165,7 +166,7 @@ public sealed class IsolatedSession : IInterpreterSession
                 worker.Kill();
                 var lost = $"the execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s and its worker process was killed";
                 await LoseWorkerAsync(worker, lost).ConfigureAwait(false);
-                return Failed(ExecutionStatus.Timeout, "Timeout", $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", began, note);
+                return Failed(ExecutionStatus.Timeout, ErrorKind.Timeout, $"The execution did not stop at its time limit of {_options.Timeout.TotalSeconds:0.###} s, so its worker process was killed. {StateLost}", began, note);
             }
             catch (WorkerExitedException e)
             {
@@ -173,10 +174,10 @@ public sealed class IsolatedSession : IInterpreterSession
                 var (status, kind) = e.Exit switch
                 {
                     // SIGKILL from outside the host is most often the out-of-memory killer.
-                    { Signal: 9, KilledByHost: false } => (ExecutionStatus.MemoryLimit, "MemoryLimit"),
+                    { Signal: 9, KilledByHost: false } => (ExecutionStatus.MemoryLimit, ErrorKind.MemoryLimit),
                     // SIGXCPU: the worker used up WorkerLimits.CpuTime.
-                    { Signal: 24 } => (ExecutionStatus.Timeout, "Timeout"),
-                    _ => (ExecutionStatus.RuntimeError, "WorkerCrashed"),
+                    { Signal: 24 } => (ExecutionStatus.Timeout, ErrorKind.Timeout),
+                    _ => (ExecutionStatus.RuntimeError, ErrorKind.WorkerCrashed),
                 };
                 return Failed(status, kind, $"{e.Exit.Description} {StateLost}", began, note);
             }
@@ -325,14 +326,15 @@ public sealed class IsolatedSession : IInterpreterSession
             {
                 worker.ToolCallHandler = message => RunToolAsync(worker, message);
                 worker.MaxMessageBytes = MaxMessageBytes;
-                ThrowIfError(await worker.RequestAsync(new JsonObject
+                var create = new JsonObject
                 {
                     ["type"] = MessageTypes.Create,
-                    ["backend"] = _backend,
                     ["limits"] = SandboxOptionsWire.LimitsToJson(_options),
                     ["tools"] = SandboxOptionsWire.ToolsToJson(_options.Tools),
                     ["files"] = SandboxOptionsWire.FilesToJson(_options.Files),
-                }, startLimit.Token).ConfigureAwait(false));
+                };
+                WorkerBackendReference.Of(_backend).WriteTo(create);
+                ThrowIfError(await worker.RequestAsync(create, startLimit.Token).ConfigureAwait(false));
                 foreach (var (path, content) in _files.Replay())
                 {
                     ThrowIfError(await worker.RequestAsync(
@@ -344,13 +346,13 @@ public sealed class IsolatedSession : IInterpreterSession
             {
                 await worker.DisposeAsync().ConfigureAwait(false);
                 throw new WorkerStartException(
-                    $"The worker process for the '{_backend}' backend did not create its session within {_pool.Options.StartTimeout.TotalSeconds:0.###} s and was stopped. " +
+                    $"The worker process for the '{_backend.Name}' backend did not create its session within {_pool.Options.StartTimeout.TotalSeconds:0.###} s and was stopped. " +
                     "The machine may be overloaded; raise WorkerPoolOptions.StartTimeout or start fewer sessions at once.", e);
             }
             catch (WorkerExitedException e)
             {
                 await worker.DisposeAsync().ConfigureAwait(false);
-                throw new WorkerStartException($"The worker process for the '{_backend}' backend ended while it created its session. {e.Exit.Description}", e);
+                throw new WorkerStartException($"The worker process for the '{_backend.Name}' backend ended while it created its session. {e.Exit.Description}", e);
             }
             catch
             {
@@ -499,7 +501,7 @@ public sealed class IsolatedSession : IInterpreterSession
         };
     }
 
-    private static ExecutionResult Failed(ExecutionStatus status, string kind, string message, long started, string? note) => new()
+    private static ExecutionResult Failed(ExecutionStatus status, ErrorKind kind, string message, long started, string? note) => new()
     {
         Status = status,
         Stdout = note ?? "",

@@ -85,14 +85,15 @@ public class WorkerLauncher
     internal IReadOnlyList<string>? ToolDirectories { get; init; }
 
     /// <summary>
-    /// The start information of one worker: <c>dotnet CodeActSdk.Worker.dll [--backend name]</c> with its standard
-    /// streams redirected, in <paramref name="workingDirectory"/> (an empty private folder), with a cleared environment,
-    /// inside the protections that are available.
+    /// The start information of one worker: <c>dotnet CodeActSdk.Worker.dll [--backend name --backend-type type
+    /// --backend-assembly path]</c> with its standard streams redirected, in <paramref name="workingDirectory"/> (an
+    /// empty private folder), with a cleared environment, inside the protections that are available. The worker
+    /// references no backend: it loads the interpreter type from the assembly the host loaded it from.
     /// </summary>
     /// <param name="backend">The backend the worker loads before it says ready, or <see langword="null"/>.</param>
     /// <param name="workingDirectory">The worker's own empty folder, deleted when it ends (see <see cref="CreatePrivateDirectory"/>).</param>
     /// <exception cref="FileNotFoundException">The worker is not at <see cref="WorkerPath"/>; the message says what to reference.</exception>
-    public virtual ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory)
+    public virtual ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory)
     {
         if (!File.Exists(WorkerPath))
         {
@@ -104,11 +105,10 @@ public class WorkerLauncher
         List<string> arguments = [WorkerPath];
         if (backend is not null)
         {
-            arguments.Add("--backend");
-            arguments.Add(backend);
+            arguments.AddRange(Worker.WorkerBackendReference.Of(backend).ToArguments());
         }
 
-        return CreateStartInfo(DotnetHost(), arguments, workingDirectory, withoutDataLimit: backend == "v8");
+        return CreateStartInfo(DotnetHost(), arguments, workingDirectory, withoutDataLimit: backend?.ReservesAddressSpace == true);
     }
 
     /// <summary>
@@ -126,7 +126,7 @@ public class WorkerLauncher
     /// <param name="arguments">Its arguments.</param>
     /// <param name="workingDirectory">Its working directory.</param>
     /// <param name="withoutDataLimit">
-    /// Leaves out the private-memory limit (RLIMIT_DATA). V8 14 (ClearScript 7.5) reserves about 0.5 GiB of writable,
+    /// Leaves out the private-memory limit (RLIMIT_DATA), for a backend that says it <see cref="WorkerBackend.ReservesAddressSpace"/>. V8 14 (ClearScript 7.5) reserves about 0.5 GiB of writable,
     /// never-written address space per runtime, which the kernel counts as private memory, so a V8 worker with a few
     /// runtimes would abort under the limit; its managed heap stays capped (DOTNET_GCHeapHardLimit) and each V8
     /// heap by the session's own limits, and the address-space limit remains the backstop.

@@ -79,22 +79,27 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
     /// <summary>The pool's settings.</summary>
     public WorkerPoolOptions Options => _options;
 
-    /// <summary>How many started workers wait for <paramref name="backend"/> now.</summary>
+    /// <summary>How many started workers wait for the backend named <paramref name="backend"/> (<see cref="WorkerBackend.Name"/>) now.</summary>
     public int IdleCount(string backend) => _idle.TryGetValue(backend, out var queue) ? queue.Count : 0;
 
-    /// <summary>Starts filling the pool for <paramref name="backend"/> in the background.</summary>
-    public void Warm(string backend)
+    /// <summary>
+    /// Starts filling the pool for <paramref name="backend"/> in the background (for example with what
+    /// <c>new JintInterpreter().GetService&lt;WorkerBackend&gt;()</c> returns). Workers wait in one queue per
+    /// <see cref="WorkerBackend.Name"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="backend"/> is <see langword="null"/>.</exception>
+    public void Warm(WorkerBackend backend)
     {
-        ArgumentException.ThrowIfNullOrEmpty(backend);
+        ArgumentNullException.ThrowIfNull(backend);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Refill(backend);
     }
 
     /// <summary>Takes a ready worker for <paramref name="backend"/>, or starts one.</summary>
-    internal async Task<WorkerProcess> RentAsync(string backend, CancellationToken cancellationToken)
+    internal async Task<WorkerProcess> RentAsync(WorkerBackend backend, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var queue = _idle.GetOrAdd(backend, _ => new ConcurrentQueue<WorkerProcess>());
+        var queue = _idle.GetOrAdd(backend.Name, _ => new ConcurrentQueue<WorkerProcess>());
         WorkerProcess? worker = null;
         while (queue.TryDequeue(out var candidate))
         {
@@ -111,7 +116,7 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
         return worker ?? await StartWorkerAsync(backend, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<WorkerProcess> StartWorkerAsync(string backend, CancellationToken cancellationToken)
+    private Task<WorkerProcess> StartWorkerAsync(WorkerBackend backend, CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _protectionsReported, 1) == 0 && _options.Launcher.Unavailable is { Count: > 0 } unavailable)
         {
@@ -124,12 +129,12 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Process isolation is weaker on this machine than it can be. {Unavailable}")]
     private static partial void LogProtectionsUnavailable(ILogger logger, string unavailable);
 
-    private void Refill(string backend)
+    private void Refill(WorkerBackend backend)
     {
-        var queue = _idle.GetOrAdd(backend, _ => new ConcurrentQueue<WorkerProcess>());
-        while (!_disposed && queue.Count + _starting.GetValueOrDefault(backend) < _options.Size)
+        var queue = _idle.GetOrAdd(backend.Name, _ => new ConcurrentQueue<WorkerProcess>());
+        while (!_disposed && queue.Count + _starting.GetValueOrDefault(backend.Name) < _options.Size)
         {
-            _starting.AddOrUpdate(backend, 1, (_, n) => n + 1);
+            _starting.AddOrUpdate(backend.Name, 1, (_, n) => n + 1);
             _ = Task.Run(async () =>
             {
                 try
@@ -147,7 +152,7 @@ public sealed partial class WorkerPool : IAsyncDisposable, IDisposable
                 }
                 finally
                 {
-                    _starting.AddOrUpdate(backend, 0, (_, n) => n - 1);
+                    _starting.AddOrUpdate(backend.Name, 0, (_, n) => n - 1);
                 }
             });
         }

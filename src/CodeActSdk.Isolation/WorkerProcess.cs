@@ -53,7 +53,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     /// <summary>Starts a worker and waits until it says it is ready.</summary>
     /// <exception cref="WorkerStartException">The worker exited before it was ready, or was not ready in time.</exception>
-    public static async Task<WorkerProcess> StartAsync(WorkerLauncher launcher, string? backend, TimeSpan startTimeout, CancellationToken cancellationToken)
+    public static async Task<WorkerProcess> StartAsync(WorkerLauncher launcher, WorkerBackend? backend, TimeSpan startTimeout, CancellationToken cancellationToken)
     {
         var directory = WorkerLauncher.CreatePrivateDirectory();
         var start = launcher.CreateStartInfo(backend, directory);
@@ -68,14 +68,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
         {
             await worker.DisposeAsync().ConfigureAwait(false);
             throw new WorkerStartException(
-                $"The worker process for the '{backend}' backend ended before it was ready. {e.Exit.Description} " +
+                $"The worker process for the '{backend?.Name}' backend ended before it was ready. {e.Exit.Description} " +
                 $"Check that {launcher.WorkerPath} is the CodeActSdk.Worker built with this version of CodeActSdk and that 'dotnet' can run it.", e);
         }
         catch (TimeoutException e)
         {
             await worker.DisposeAsync().ConfigureAwait(false);
             throw new WorkerStartException(
-                $"The worker process for the '{backend}' backend was not ready within {startTimeout.TotalSeconds:0.###} s and was stopped. " +
+                $"The worker process for the '{backend?.Name}' backend was not ready within {startTimeout.TotalSeconds:0.###} s and was stopped. " +
                 "The machine may be overloaded; raise WorkerPoolOptions.StartTimeout or start fewer sessions at once.", e);
         }
         catch

@@ -58,6 +58,28 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
 
         """ + JavaScriptFiles.Documentation);
 
+    /// <summary>
+    /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
+    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// </summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
+    /// <returns>The object, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        return serviceType == typeof(WorkerBackend) ? Worker : serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    // A worker creates the interpreter with its defaults; the options of Jint's own pool do not change what code may do.
+    private static readonly WorkerBackend Worker = new("jint", typeof(JintInterpreter));
+
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
 

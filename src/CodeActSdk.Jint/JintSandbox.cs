@@ -287,7 +287,7 @@ internal sealed class JintSandbox
         FinalAnswerTruncated = converter.Truncated;
         HasFinalAnswer = true;
         // final_answer ends the execution at once; the stop is latched in the budget, so the code cannot catch it.
-        Budget.Halt(ExecutionStatus.Completed, "FinalAnswer", "final_answer was called.");
+        Budget.Halt(ExecutionStatus.Completed, ErrorKind.FinalAnswer, "final_answer was called.");
         return JsValue.Undefined;
     }
 

@@ -126,7 +126,7 @@ internal sealed class JintSession : IInterpreterSession
         {
             if (SourceChecks.Refuse(code) is { } refusal)
             {
-                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", refusal));
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.SyntaxError, refusal));
             }
 
             Prepared<Script> script;
@@ -142,7 +142,7 @@ internal sealed class JintSession : IInterpreterSession
             var declarations = ReplDeclarations.Of(script.Program!);
             if (Sandbox.Declarations.Conflict(declarations, Sandbox.IsCodeGlobal) is { } conflict)
             {
-                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", conflict));
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.SyntaxError, conflict));
             }
 
             JsValue value;
@@ -187,7 +187,7 @@ internal sealed class JintSession : IInterpreterSession
             catch (Exception unreadable)
             {
                 // Describing the failure ran the code's own proxy traps, and they failed in turn.
-                return Failed(ExecutionStatus.RuntimeError, new ExecutionError("Error",
+                return Failed(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.Error,
                     $"The code threw a value that could not be read ({unreadable.GetType().Name}). Throw new Error(\"...\") to give a message."));
             }
         }
@@ -202,27 +202,27 @@ internal sealed class JintSession : IInterpreterSession
     {
         // What V8 reports too: a string past the engine's length limit is the code building too much, whatever the budget says.
         JavaScriptException { Error: JsError error } when PlainProperties.String(error, "name") == "RangeError" && PlainProperties.String(error, "message") == "Invalid string length" =>
-            Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+            Failed(ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit,
                 $"The code built a string longer than the interpreter allows, past its memory budget of {options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data, or avoid building huge strings.")),
         JavaScriptException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.Error, e.Location)),
         PromiseRejectedException e => Failed(ExecutionStatus.RuntimeError, RuntimeError(e.RejectedValue, null)),
-        JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError("ValueError", e.Message)),
-        RegexMatchTimeoutException => Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout", ExecutionBudget.RegexTimeoutMessage(options.Timeout))),
+        JsonConversionException e => Failed(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.ValueError, e.Message)),
+        RegexMatchTimeoutException => Failed(ExecutionStatus.Timeout, new ExecutionError(ErrorKind.Timeout, ExecutionBudget.RegexTimeoutMessage(options.Timeout))),
         // Jint's deadline constraint: TimeoutException at the time limit, OperationCanceledException when the caller cancels.
         OperationCanceledException or ExecutionCanceledException when cancellationToken.IsCancellationRequested =>
-            Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host.")),
-        TimeoutException or OperationCanceledException or ExecutionCanceledException => Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+            Failed(ExecutionStatus.Cancelled, new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled by the host.")),
+        TimeoutException or OperationCanceledException or ExecutionCanceledException => Failed(ExecutionStatus.Timeout, new ExecutionError(ErrorKind.Timeout,
             $"The code ran longer than its time limit of {options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.")),
-        StatementsCountOverflowException => Failed(ExecutionStatus.Timeout, new ExecutionError("OperationLimit",
+        StatementsCountOverflowException => Failed(ExecutionStatus.Timeout, new ExecutionError(ErrorKind.OperationLimit,
             $"The code exceeded its budget of {options.MaxOperations:N0} operations (statements run, and elements visited by built-ins). Process less data per step or use a cheaper algorithm.")),
-        RecursionDepthOverflowException => Failed(ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
+        RecursionDepthOverflowException => Failed(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.RecursionLimit,
             $"Maximum call depth of {options.MaxRecursionDepth} exceeded. Use a loop instead of deep recursion.")),
         InsufficientExecutionStackException or StackOverflowException => Failed(ExecutionStatus.RuntimeError,
-            new ExecutionError("RecursionLimit", "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.")),
-        MemoryLimitExceededException or OutOfMemoryException or InsufficientMemoryException => Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+            new ExecutionError(ErrorKind.RecursionLimit, "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.")),
+        MemoryLimitExceededException or OutOfMemoryException or InsufficientMemoryException => Failed(ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit,
             $"The code tried to allocate more memory than the sandbox allows ({options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data, or avoid building huge strings and arrays.")),
         // A fault inside the engine (a Jint bug or an input it does not handle) is the code's failure, not the host's.
-        _ => Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+        _ => Failed(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.InternalError,
             $"The interpreter failed on this code ({exception.GetType().Name}: {exception.Message}). Rewrite the code more simply.")),
     };
 
@@ -294,7 +294,7 @@ internal sealed class JintSession : IInterpreterSession
     private static ExecutionResult Cancelled(long started) => new()
     {
         Status = ExecutionStatus.Cancelled,
-        Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
+        Error = new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled by the host before it started."),
         Duration = Stopwatch.GetElapsedTime(started),
     };
 
@@ -313,7 +313,7 @@ internal sealed class JintSession : IInterpreterSession
             message += ". " + string.Join("; ", hints) + ".";
         }
 
-        return new ExecutionError("SyntaxError", message,
+        return new ExecutionError(ErrorKind.SyntaxError, message,
             parse?.LineNumber > 0 ? parse.LineNumber : null, parse?.Column > 0 ? parse.Column : null);
     }
 
@@ -323,12 +323,12 @@ internal sealed class JintSession : IInterpreterSession
         if (thrown is JsError error)
         {
             // Read without running getters: the error may be the code's own hostile object, and no limit guards this.
-            kind = PlainProperties.String(error, "name") ?? "Error";
+            kind = PlainProperties.String(error, "name") ?? ErrorKind.Error.Value;
             message = PlainProperties.String(error, "message") ?? "";
         }
         else
         {
-            kind = "Uncaught";
+            kind = ErrorKind.Uncaught.Value;
             message = "The code threw a value that is not an Error: " + SafeDisplay(thrown) + ". Throw new Error(\"...\") to give a message.";
         }
 
@@ -338,8 +338,8 @@ internal sealed class JintSession : IInterpreterSession
         }
 
         return location.Start.Line > 0
-            ? new ExecutionError(kind, message, location.Start.Line, location.Start.Column + 1)
-            : new ExecutionError(kind, message);
+            ? new ExecutionError(new ErrorKind(kind), message, location.Start.Line, location.Start.Column + 1)
+            : new ExecutionError(new ErrorKind(kind), message);
     }
 
     private ExecutionError RuntimeError(JsValue thrown, SourceLocation? location) => RuntimeError(thrown, location ?? default);

@@ -68,6 +68,46 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
     /// <summary>The settings this interpreter was created with.</summary>
     public RoslynInterpreterOptions Options => _options;
 
+    /// <summary>
+    /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
+    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// </summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
+    /// <returns>The object, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        return serviceType == typeof(WorkerBackend) ? Worker() : serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>
+    /// How this interpreter runs in a worker: created there with the defaults, so a policy or compile bound of its own
+    /// cannot go there (a custom policy might even be stricter than the worker's). Its sessions compile outside the time
+    /// limit for up to <c>MaxCompileTime</c>, then wait a further 2 s for code stuck in a library call before they answer
+    /// Timeout themselves: the host waits that long before it stops the worker.
+    /// </summary>
+    private WorkerBackend Worker()
+    {
+        var defaults = new RoslynInterpreterOptions();
+        var setting =
+            !ReferenceEquals(_options.Policy, defaults.Policy) ? "RoslynInterpreterOptions.Policy (a policy other than CSharpApiPolicy.Default)"
+            : _options.MaxCompileTime != defaults.MaxCompileTime ? "RoslynInterpreterOptions.MaxCompileTime"
+            : _options.MaxSourceChars != defaults.MaxSourceChars ? "RoslynInterpreterOptions.MaxSourceChars"
+            : null;
+        return new WorkerBackend("csharp", typeof(RoslynInterpreter))
+        {
+            TimeAllowance = defaults.MaxCompileTime + TimeSpan.FromSeconds(2),
+            NotIsolatableReason = setting is null ? null : $"{setting} is not the default, so the code would run under other rules in the worker than in the host.",
+        };
+    }
+
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) =>
         CSharpToolSurface.Describe(CSharpToolSurface.Methods(new ToolBridge(tools).Tools));

@@ -191,7 +191,7 @@ internal sealed class RoslynSession : IInterpreterSession
         return new ExecutionResult
         {
             Status = status,
-            Error = new ExecutionError(status == ExecutionStatus.Cancelled ? "Cancelled" : "Timeout", $"{what} {reset}"),
+            Error = new ExecutionError(status == ExecutionStatus.Cancelled ? ErrorKind.Cancelled : ErrorKind.Timeout, $"{what} {reset}"),
         };
     }
 
@@ -243,12 +243,12 @@ internal sealed class RoslynSession : IInterpreterSession
         catch (OutOfMemoryException)
         {
             // The heap was full where the code's own limits could not say so (in the handling of its result, say).
-            return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+            return Failed(ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit,
                 "The process ran out of memory while the sandbox handled this code's result. Work on smaller pieces of data."));
         }
         catch (Exception e)
         {
-            return Failed(ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+            return Failed(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.InternalError,
                 $"The sandbox failed while running this code ({e.GetType().Name}); the session goes on. This is a sandbox bug: please report it with the code."));
         }
     }
@@ -258,7 +258,7 @@ internal sealed class RoslynSession : IInterpreterSession
         var chain = repl.Chain;
         if (code.Length > _settings.MaxSourceChars)
         {
-            return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError",
+            return Failed(ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.SyntaxError,
                 $"The code is {code.Length:N0} characters long; the limit is {_settings.MaxSourceChars:N0}. Split the work across several steps."));
         }
 
@@ -274,20 +274,20 @@ internal sealed class RoslynSession : IInterpreterSession
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return Failed(ExecutionStatus.Cancelled, new ExecutionError("Cancelled", "The execution was cancelled by the host while the code was being compiled."));
+                return Failed(ExecutionStatus.Cancelled, new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled by the host while the code was being compiled."));
             }
             catch (OperationCanceledException)
             {
-                return Failed(ExecutionStatus.Timeout, new ExecutionError("Timeout",
+                return Failed(ExecutionStatus.Timeout, new ExecutionError(ErrorKind.Timeout,
                     $"Compiling the code took longer than {_settings.MaxCompileTime.TotalSeconds:0.###} s. Write simpler code: fewer nested lambdas and overloads."));
             }
             catch (InsufficientExecutionStackException)
             {
-                return Failed(ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError", "The code is nested too deeply to compile. Flatten it."));
+                return Failed(ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.SyntaxError, "The code is nested too deeply to compile. Flatten it."));
             }
             catch (OutOfMemoryException)
             {
-                return Failed(ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit", SubmissionChain.CompilerOutOfMemory));
+                return Failed(ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit, SubmissionChain.CompilerOutOfMemory));
             }
         }
 
@@ -397,7 +397,7 @@ internal sealed class RoslynSession : IInterpreterSession
     private static ExecutionResult Cancelled(long started) => new()
     {
         Status = ExecutionStatus.Cancelled,
-        Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
+        Error = new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled by the host before it started."),
         Duration = Stopwatch.GetElapsedTime(started),
     };
 

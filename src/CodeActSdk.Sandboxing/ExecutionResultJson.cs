@@ -98,9 +98,9 @@ public static class ExecutionResultJson
         }
 
         // A failed result always carries an error object, even when the backend gave no details.
-        var error = result.Error ?? new ExecutionError(result.Status.ToString(), $"The execution ended with status {result.Status}.");
+        var error = result.Error ?? new ExecutionError(new ErrorKind(result.Status.ToString()), $"The execution ended with status {result.Status}.");
         json.WriteStartObject("error");
-        json.WriteString("kind", Scrub(error.Kind));
+        json.WriteString("kind", Scrub(error.Kind.Value));
         json.WriteString("message", Scrub(error.Message));
         if (error.Line is { } line)
         {

@@ -107,6 +107,35 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
         """ + JavaScriptFiles.Documentation);
 
+    /// <summary>
+    /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
+    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// </summary>
+    /// <param name="serviceType">The type of object asked for.</param>
+    /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
+    /// <returns>The object, or <see langword="null"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serviceType"/> is <see langword="null"/>.</exception>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        return serviceType == typeof(WorkerBackend) ? Worker() : serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    // A worker creates the interpreter with its defaults, so a setting that changes what code may do cannot go there;
+    // the settings of the interpreter's own pools do not matter in a worker that serves one session.
+    private WorkerBackend Worker() => new("v8", typeof(V8Interpreter))
+    {
+        ReservesAddressSpace = true,
+        NotIsolatableReason = _options.AllowWebAssembly
+            ? "V8InterpreterOptions.AllowWebAssembly is not the default, so the code would run under other rules in the worker than in the host."
+            : null,
+    };
+
     /// <inheritdoc />
     public string DescribeTools(IReadOnlyList<AIFunction> tools) => JavaScriptToolDocumentation.Render(new ToolBridge(tools).Tools);
 

@@ -118,7 +118,7 @@ internal sealed partial class V8Session : IInterpreterSession
             return new ExecutionResult
             {
                 Status = ExecutionStatus.Timeout,
-                Error = new ExecutionError("Timeout",
+                Error = new ExecutionError(ErrorKind.Timeout,
                     "The previous execution of this session is still being stopped (it is inside a built-in function that cannot be interrupted), so this code did not run. Try again later, or start a new session."),
                 Duration = Stopwatch.GetElapsedTime(started),
             };
@@ -585,7 +585,7 @@ internal sealed partial class V8Session : IInterpreterSession
         // text of the error (a syntax error's position is only there). Frames of the sandbox's own functions (a
         // tool's or a guard's error is made there) are skipped.
         var (line, column) = CodePosition(fields.Length > 2 ? fields[2] : null) ?? CodePosition(details) ?? (null, null);
-        return new ExecutionError(fields[0], fields.Length > 1 ? fields[1] : "", line, column);
+        return new ExecutionError(new ErrorKind(fields[0]), fields.Length > 1 ? fields[1] : "", line, column);
     }
 
     private static (int? Line, int? Column)? CodePosition(string? stack)
@@ -632,7 +632,7 @@ internal sealed partial class V8Session : IInterpreterSession
         {
             return Interrupted(inner, execution, watchdog) is { } reason
                 ? Stopped(reason == V8StopReason.Memory && inner.IsFatal ? Fatal() : reason, execution)
-                : Failed(execution, ExecutionStatus.RuntimeError, new ExecutionError("Error", "The error could not be described."));
+                : Failed(execution, ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.Error, "The error could not be described."));
         }
 
         var error = Described(described, e.ErrorDetails);
@@ -652,20 +652,20 @@ internal sealed partial class V8Session : IInterpreterSession
 
     private ExecutionResult RuntimeError(V8Execution execution, ExecutionError error) => error switch
     {
-        { Kind: "RangeError", Message: "Maximum call stack size exceeded" } => Failed(execution, ExecutionStatus.RuntimeError,
-            new ExecutionError("RecursionLimit",
+        { Kind.Value: "RangeError", Message: "Maximum call stack size exceeded" } => Failed(execution, ExecutionStatus.RuntimeError,
+            new ExecutionError(ErrorKind.RecursionLimit,
                 $"Maximum call stack size exceeded: the code nested too deeply (recursion, or deeply nested data) for the sandbox's stack of {StackLimitBytes(_options) / 1024:N0} KiB (SandboxOptions.MaxRecursionDepth = {_options.MaxRecursionDepth:N0} levels of 8 KiB). Use a loop instead of deep recursion.",
                 error.Line, error.Column)),
         // V8 checks a script's top-level declarations against the earlier steps' when it starts the script, before
         // any statement runs: a syntax error in effect.
-        { Kind: "SyntaxError" } when error.Message.EndsWith("has already been declared", StringComparison.Ordinal) =>
+        { Kind.Value: "SyntaxError" } when error.Message.EndsWith("has already been declared", StringComparison.Ordinal) =>
             Failed(execution, ExecutionStatus.SyntaxError, SyntaxError(error)),
-        { Kind: "RangeError", Message: "Invalid string length" } => Failed(execution, ExecutionStatus.MemoryLimit,
-            new ExecutionError("MemoryLimit",
+        { Kind.Value: "RangeError", Message: "Invalid string length" } => Failed(execution, ExecutionStatus.MemoryLimit,
+            new ExecutionError(ErrorKind.MemoryLimit,
                 "The code built a string longer than V8 allows (about 512 million characters). Work on smaller pieces of data, or avoid building huge strings.",
                 error.Line, error.Column)),
         // An array buffer past the budget, left unhandled.
-        { Kind: "RangeError" } when error.Message.StartsWith("Array buffer allocation failed", StringComparison.Ordinal) =>
+        { Kind.Value: "RangeError" } when error.Message.StartsWith("Array buffer allocation failed", StringComparison.Ordinal) =>
             Stopped(V8StopReason.Memory, execution),
         _ => Failed(execution, ExecutionStatus.RuntimeError, error),
     };
@@ -702,17 +702,17 @@ internal sealed partial class V8Session : IInterpreterSession
             return stop;
         }
 
-        return new SandboxStopException(ExecutionStatus.Timeout, new ExecutionError("Timeout", "The execution was stopped."));
+        return new SandboxStopException(ExecutionStatus.Timeout, new ExecutionError(ErrorKind.Timeout, "The execution was stopped."));
     }
 
     /// <summary>Adds what to do instead to V8's syntax errors where the sandbox is the reason.</summary>
     private static ExecutionError SyntaxError(ExecutionError error)
     {
-        if (error is { Kind: "RangeError", Message: "Maximum call stack size exceeded" })
+        if (error is { Kind.Value: "RangeError", Message: "Maximum call stack size exceeded" })
         {
             return error with
             {
-                Kind = "SyntaxError",
+                Kind = ErrorKind.SyntaxError,
                 Message = "The code nests brackets or operators too deeply to be parsed. Flatten the code, or build nested data in a loop.",
             };
         }
@@ -745,7 +745,7 @@ internal sealed partial class V8Session : IInterpreterSession
     private static ExecutionResult Cancelled(long started) => new()
     {
         Status = ExecutionStatus.Cancelled,
-        Error = new ExecutionError("Cancelled", "The execution was cancelled by the host before it started."),
+        Error = new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled by the host before it started."),
         Duration = Stopwatch.GetElapsedTime(started),
     };
 
@@ -756,7 +756,7 @@ internal sealed partial class V8Session : IInterpreterSession
         return new ExecutionResult
         {
             Status = cancelled ? ExecutionStatus.Cancelled : ExecutionStatus.Timeout,
-            Error = new ExecutionError(cancelled ? "Cancelled" : "Timeout",
+            Error = new ExecutionError(cancelled ? ErrorKind.Cancelled : ErrorKind.Timeout,
                 $"The code {what} and is still inside a built-in function that cannot be interrupted (for example a method called on a huge array or string). It stops when that call returns; until then this session runs no code. Do less work per call."),
             Duration = Stopwatch.GetElapsedTime(started),
             // What the code wrote before it got stuck; the run's own result, made when it returns, is dropped.

@@ -21,7 +21,7 @@ public class ErrorTests(Backend backend) : ConformanceTest(backend)
             "var a = 1;\n\nthrow new ArgumentOutOfRangeException(\"a\", \"too big\");");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be(Backend.Code("RangeError", "ArgumentOutOfRangeException"));
+        result.Error!.Kind.Value.Should().Be(Backend.Code("RangeError", "ArgumentOutOfRangeException"));
         result.Error.Message.Should().Contain("too big");
         result.Error.Line.Should().Be(3);
     }
@@ -32,7 +32,7 @@ public class ErrorTests(Backend backend) : ConformanceTest(backend)
         var result = await RunAsync("console.log('step 1');\nnull.x;", "Console.WriteLine(\"step 1\");\nstring s = null; var n = s.Length;");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be(Backend.Code("TypeError", "NullReferenceException"));
+        result.Error!.Kind.Value.Should().Be(Backend.Code("TypeError", "NullReferenceException"));
         result.Error.Line.Should().Be(2);
         result.Stdout.Should().Be("step 1\n");
     }

@@ -38,7 +38,7 @@ public class LexicalDeclarationStateTests(Backend backend) : JavaScriptConforman
         var result = await RunAsync(session, "limit = 4;");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
         Json(await RunAsync(session, "limit")).Should().Be("3");
     }
 
@@ -82,7 +82,7 @@ public class LexicalDeclarationStateTests(Backend backend) : JavaScriptConforman
         var result = await RunAsync(session, later);
 
         result.Status.Should().Be(ExecutionStatus.SyntaxError);
-        result.Error!.Kind.Should().Be("SyntaxError");
+        result.Error!.Kind.Should().Be(ErrorKind.SyntaxError);
         result.Error.Message.Should().Contain(name)
             .And.ContainEquivalentOf("earlier step", "it says where the name was declared")
             .And.ContainEquivalentOf("assign", "it says to assign to the name")

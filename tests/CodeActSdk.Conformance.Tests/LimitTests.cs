@@ -15,7 +15,7 @@ public class LimitTests(Backend backend) : ConformanceTest(backend)
         var result = await RunAsync("while (true) { }", "while (true) { }", options);
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be(ignoresBudget ? "Timeout" : "OperationLimit");
+        result.Error!.Kind.Should().Be(ignoresBudget ? ErrorKind.Timeout : ErrorKind.OperationLimit);
     }
 
     [Test]
@@ -24,7 +24,7 @@ public class LimitTests(Backend backend) : ConformanceTest(backend)
         var result = await RunAsync("while (true) { }", "while (true) { }", Short);
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be("Timeout");
+        result.Error!.Kind.Should().Be(ErrorKind.Timeout);
     }
 
     [Test]
@@ -55,7 +55,7 @@ public class LimitTests(Backend backend) : ConformanceTest(backend)
         var result = await RunAsync("function f(n) { return f(n + 1) + 1; } f(0)", "int F(int n) => F(n + 1) + 1; F(0)");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     [Test]

@@ -13,7 +13,7 @@ public sealed class ExecutionResultWireTests
             Status = ExecutionStatus.RuntimeError,
             Stdout = "a\nb \uD83D\uDE00",
             Value = JsonDocument.Parse("null").RootElement,
-            Error = new ExecutionError("TypeError", "x is not a function", 3, 7),
+            Error = new ExecutionError(ErrorKind.TypeError, "x is not a function", 3, 7),
             Duration = TimeSpan.FromTicks(123_456_789),
             FinalAnswer = JsonDocument.Parse("""{"n":[1,2]}""").RootElement,
             ToolCalls = [new ToolCallRecord("t", JsonDocument.Parse("""{"a":1}""").RootElement, null, "boom", TimeSpan.FromTicks(42))],

@@ -186,7 +186,7 @@ public sealed class IsolatedSessionTests
     public async Task A_worker_left_waiting_past_the_idle_time_is_stopped_and_not_replaced()
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 1, IdleTime = TimeSpan.FromSeconds(3) });
-        pool.Warm("jint");
+        pool.Warm(new JintInterpreter().GetService<WorkerBackend>()!);
         for (var i = 0; i < 200 && pool.IdleCount("jint") == 0; i++)
         {
             await Task.Delay(50);
@@ -207,7 +207,7 @@ public sealed class IsolatedSessionTests
     public async Task The_pool_hands_out_a_worker_that_is_already_started()
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Size = 1 });
-        pool.Warm("jint");
+        pool.Warm(new JintInterpreter().GetService<WorkerBackend>()!);
         for (var i = 0; i < 200 && pool.IdleCount("jint") == 0; i++)
         {
             await Task.Delay(50);
@@ -224,7 +224,7 @@ public sealed class IsolatedSessionTests
     {
         var launcher = new WorkerLauncher("/nowhere/CodeActSdk.Worker.dll");
 
-        var start = () => launcher.CreateStartInfo("jint", Path.GetTempPath());
+        var start = () => launcher.CreateStartInfo(new JintInterpreter().GetService<WorkerBackend>(), Path.GetTempPath());
 
         start.Should().Throw<FileNotFoundException>().WithMessage("*reference the CodeActSdk.Worker package*");
     }

@@ -33,7 +33,7 @@ public sealed class WorkerCrashTests
         var next = await session.ExecuteAsync("typeof kept");
 
         crashed.Status.Should().Be(ExecutionStatus.RuntimeError, crashed.Error?.Message);
-        crashed.Error!.Kind.Should().Be("WorkerCrashed");
+        crashed.Error!.Kind.Should().Be(ErrorKind.WorkerCrashed);
         crashed.Error.Message.Should().Contain(signalName).And.Contain($"pid {pid}").And.Contain("state").And.Contain("is lost");
         AssertFreshWorker(session, next, pid, signalName);
         await AssertHostUntouched();
@@ -114,7 +114,7 @@ public sealed class WorkerCrashTests
         var result = await session.ExecuteAsync("1 + 1").WaitAsync(TimeSpan.FromSeconds(30));
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error!.Kind.Should().Be(ErrorKind.WorkerCrashed);
         result.Error.Message.Should().Contain("killed by the host because it broke the protocol").And.Contain(expected).And.Contain("is lost");
         (GC.GetTotalMemory(forceFullCollection: true) - before).Should().BeLessThan(16L * 1024 * 1024, "nothing of the endless line is kept");
         await AssertHostUntouched();
@@ -149,7 +149,7 @@ public sealed class WorkerCrashTests
 
         var result = await session.ExecuteAsync("slow()").WaitAsync(TimeSpan.FromSeconds(30));
 
-        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error!.Kind.Should().Be(ErrorKind.WorkerCrashed);
         result.Error.Message.Should().Contain("broke the protocol").And.Contain("more than 8 tool calls");
         mostAtOnce.Should().Be(1, "the host runs one tool call at a time, as in process");
         calls.Should().BeLessThan(10);
@@ -175,9 +175,9 @@ public sealed class WorkerCrashTests
         var third = await session.ExecuteAsync("1 + 1");
 
         second.Status.Should().Be(ExecutionStatus.RuntimeError);
-        second.Error!.Kind.Should().Be("WorkerUnavailable");
+        second.Error!.Kind.Should().Be(ErrorKind.WorkerUnavailable);
         second.Error.Message.Should().Contain("ended before it was ready").And.Contain("did not run");
-        third.Error!.Kind.Should().Be("WorkerUnavailable", "each execution tries again and says so, rather than throwing");
+        third.Error!.Kind.Should().Be(ErrorKind.WorkerUnavailable, "each execution tries again and says so, rather than throwing");
     }
 
     [Test]
@@ -195,7 +195,7 @@ public sealed class WorkerCrashTests
 
         var result = await session.ExecuteAsync("1 + 1").WaitAsync(TimeSpan.FromSeconds(30));
 
-        result.Error!.Kind.Should().Be("WorkerCrashed");
+        result.Error!.Kind.Should().Be(ErrorKind.WorkerCrashed);
         result.Error.Message.Should().Contain("SIGSEGV").And.Contain("it said: xxxx");
         result.Error.Message.Length.Should().BeLessThan(2_000);
     }
@@ -291,16 +291,16 @@ public sealed class WorkerCrashTests
     /// </summary>
     private sealed class WorkerThatLeavesAnOrphan(string pidFile) : WorkerLauncher
     {
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => CreateStartInfo(
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => CreateStartInfo(
             "/bin/sh",
-            ["-c", $"(/bin/sleep 300 & echo $! > '{pidFile}'); exec \"$0\" \"$@\"", DotnetHost(), WorkerPath, "--backend", backend!],
+            ["-c", $"(/bin/sleep 300 & echo $! > '{pidFile}'); exec \"$0\" \"$@\"", DotnetHost(), WorkerPath, "--backend", backend!.Name, "--backend-type", backend.InterpreterType.AssemblyQualifiedName!, "--backend-assembly", backend.InterpreterType.Assembly.Location],
             workingDirectory);
     }
 
     /// <summary>Starts <c>sleep</c> in place of the worker: alive, silent, never ready.</summary>
     private sealed class MuteLauncher(string path) : WorkerLauncher(path)
     {
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => new("sleep", "60")
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => new("sleep", "60")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -317,7 +317,7 @@ public sealed class WorkerCrashTests
     {
         private int _starts;
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) =>
             Interlocked.Increment(ref _starts) == 1
                 ? StandInWorker.StartInfo($"kill -{signal} $$", workingDirectory)
                 : base.CreateStartInfo(backend, workingDirectory);
@@ -350,7 +350,7 @@ public sealed class WorkerCrashTests
             };
         }
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) => StartInfo(onExecute, workingDirectory);
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) => StartInfo(onExecute, workingDirectory);
     }
 
     /// <summary>Starts the real worker the first time, and afterwards a program that exits at once.</summary>
@@ -358,7 +358,7 @@ public sealed class WorkerCrashTests
     {
         private int _starts;
 
-        public override ProcessStartInfo CreateStartInfo(string? backend, string workingDirectory) =>
+        public override ProcessStartInfo CreateStartInfo(WorkerBackend? backend, string workingDirectory) =>
             Interlocked.Increment(ref _starts) == 1
                 ? base.CreateStartInfo(backend, workingDirectory)
                 : new ProcessStartInfo("false") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -277,7 +277,8 @@ public sealed class WorkerLauncherTests
         var launcher = new WorkerLauncher(limits: new WorkerLimits { MemoryBytes = WorkerLimits.MinimumMemoryBytes, AddressSpaceBytes = WorkerLimits.MinimumAddressSpaceBytes });
         var directory = WorkerLauncher.CreatePrivateDirectory();
         _directories.Add(directory);
-        var process = Process.Start(launcher.CreateStartInfo(backend, directory))!;
+        ICodeInterpreter interpreter = backend == "jint" ? new CodeActSdk.Jint.JintInterpreter() : new CodeActSdk.Roslyn.RoslynInterpreter();
+        var process = Process.Start(launcher.CreateStartInfo(interpreter.GetService<WorkerBackend>(), directory))!;
         _processes.Add(process);
 
         var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));

@@ -48,7 +48,7 @@ public class ExecutionTests : JintTestBase
         var result = await RunAsync("var a = 1;\nvar b = 2;\nnull.foo;");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
         result.Error.Message.Should().Contain("null").And.Contain("foo");
         result.Error.Line.Should().Be(3);
     }
@@ -58,7 +58,7 @@ public class ExecutionTests : JintTestBase
     {
         var result = await RunAsync("'use strict';\nundeclared = 1;");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "ReferenceError", Line = 2 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.ReferenceError, Line = 2 });
     }
 
     [Test]
@@ -66,7 +66,7 @@ public class ExecutionTests : JintTestBase
     {
         var result = await RunAsync("\n\nthrow new RangeError('too big');");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "RangeError", Message = "too big", Line = 3 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.RangeError, Message = "too big", Line = 3 });
     }
 
     [Test]
@@ -75,7 +75,7 @@ public class ExecutionTests : JintTestBase
         var result = await RunAsync("throw { code: 42 };");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("Uncaught");
+        result.Error!.Kind.Should().Be(ErrorKind.Uncaught);
         result.Error.Message.Should().Contain("{\"code\":42}").And.Contain("new Error");
     }
 
@@ -119,7 +119,7 @@ public class ExecutionTests : JintTestBase
         var result = await RunAsync("var a = { name: 'a' }; a.self = a; a");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("ValueError");
+        result.Error!.Kind.Should().Be(ErrorKind.ValueError);
         result.Error.Message.Should().Contain("cyclic").And.Contain("$.self");
     }
 

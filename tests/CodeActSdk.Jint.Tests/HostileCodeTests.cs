@@ -46,7 +46,7 @@ public class HostileCodeTests : JintTestBase
         var result = await RunAsync(code, Short);
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be("Timeout");
+        result.Error!.Kind.Should().Be(ErrorKind.Timeout);
     }
 
     [Test]
@@ -55,7 +55,7 @@ public class HostileCodeTests : JintTestBase
         var result = await RunAsync("var i = 0; while (true) { i++; }", new SandboxOptions { MaxOperations = 10_000 });
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be("OperationLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.OperationLimit);
         result.Error.Message.Should().Contain("10,000 operations");
     }
 
@@ -79,7 +79,7 @@ public class HostileCodeTests : JintTestBase
         result.Status.Should().BeOneOf(ExecutionStatus.RuntimeError, ExecutionStatus.Timeout, ExecutionStatus.MemoryLimit);
         if (result.Status == ExecutionStatus.RuntimeError)
         {
-            result.Error!.Kind.Should().Be(kind);
+            result.Error!.Kind.Value.Should().Be(kind);
         }
     }
 
@@ -93,7 +93,7 @@ public class HostileCodeTests : JintTestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     [Test]
@@ -119,7 +119,7 @@ public class HostileCodeTests : JintTestBase
             new SandboxOptions { MemoryLimitBytes = 512L * 1024 * 1024, Timeout = TimeSpan.FromSeconds(20) });
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     [Test]
@@ -129,7 +129,7 @@ public class HostileCodeTests : JintTestBase
         var parse = await RunAsync("var s = ''; for (var i = 0; i < 20; i++) { s += '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['; } JSON.parse(s);");
 
         stringify.Error!.Message.Should().Contain("nests more than 500 levels");
-        parse.Error!.Kind.Should().Be("SyntaxError");
+        parse.Error!.Kind.Should().Be(ErrorKind.SyntaxError);
     }
 
     [TestCase(90_000, '(', ')')]
@@ -257,7 +257,7 @@ public class HostileCodeTests : JintTestBase
         var result = await RunAsync("JSON.parse('['.repeat(200000) + ']'.repeat(200000))");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("SyntaxError");
+        result.Error!.Kind.Should().Be(ErrorKind.SyntaxError);
         result.Error.Message.Should().Contain("depth");
     }
 
@@ -286,7 +286,7 @@ public class HostileCodeTests : JintTestBase
         var result = await RunAsync("Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10000)");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
     }
 
     [Test]

@@ -54,7 +54,7 @@ public class ValueCrossingTests : JintTestBase
         var result = await RunAsync("(async () => { throw new TypeError('no such order'); })()");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
         result.Error.Message.Should().Be("no such order");
     }
 
@@ -73,7 +73,7 @@ public class ValueCrossingTests : JintTestBase
         var result = await RunAsync("({ pending: Promise.resolve(1) })");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("ValueError");
+        result.Error!.Kind.Should().Be(ErrorKind.ValueError);
         result.Error.Message.Should().Contain("$.pending").And.Contain("Await it first");
     }
 

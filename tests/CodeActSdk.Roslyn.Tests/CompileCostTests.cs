@@ -374,14 +374,14 @@ public class CompileCostTests : RoslynTestBase
         var limit = SubmissionChain.EmitLimit([tooManyStrings]);
 
         limit!.Value.Status.Should().Be(ExecutionStatus.SyntaxError);
-        limit.Value.Error.Kind.Should().Be("CompileLimit");
+        limit.Value.Error.Kind.Should().Be(ErrorKind.CompileLimit);
         limit.Value.Error.Message.Should().Contain("16 MB").And.Contain("at run time");
     }
 
     private static void ShouldBeRefused(ExecutionResult result, string what, string limit)
     {
         result.Status.Should().Be(ExecutionStatus.SyntaxError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("CompileLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.CompileLimit);
         result.Error.Message.Should().MatchRegex("^line [0-9]+, column [0-9]+: ").And.Contain(what).And.Contain(limit);
         result.Error.Line.Should().BePositive();
     }

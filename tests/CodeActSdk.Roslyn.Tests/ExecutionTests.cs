@@ -120,7 +120,7 @@ public class ExecutionTests : RoslynTestBase
         var result = await RunAsync("var a = 1;\nvar b = 0;\nvar c = a / b;");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("DivideByZeroException");
+        result.Error!.Kind.Value.Should().Be("DivideByZeroException");
         result.Error.Message.Should().Be("Attempted to divide by zero.");
         result.Error.Line.Should().Be(3);
     }
@@ -130,7 +130,7 @@ public class ExecutionTests : RoslynTestBase
     {
         var result = await RunAsync("int Parse(string s)\n{\n    return int.Parse(s);\n}\nvar ok = 1;\nParse(\"x\");");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "FormatException", Line = 3 });
+        result.Error.Should().BeEquivalentTo(new { Kind = new ErrorKind("FormatException"), Line = 3 });
     }
 
     [Test]
@@ -139,7 +139,7 @@ public class ExecutionTests : RoslynTestBase
         var result = await RunAsync("var a = 1;\nvar b = ;");
 
         result.Status.Should().Be(ExecutionStatus.SyntaxError);
-        result.Error.Should().BeEquivalentTo(new { Kind = "SyntaxError", Line = 2, Column = 9 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.SyntaxError, Line = 2, Column = 9 });
         result.Error!.Message.Should().StartWith("line 2, column 9: CS1525");
     }
 
@@ -149,7 +149,7 @@ public class ExecutionTests : RoslynTestBase
         var result = await RunAsync("for (var i = 0; i < 3; i++)\n{\n    while (i < 2) { i++; }\n    Console.WriteLine(undefinedName);\n}");
 
         result.Status.Should().Be(ExecutionStatus.SyntaxError);
-        result.Error.Should().BeEquivalentTo(new { Kind = "CompileError", Line = 4, Column = 23 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.CompileError, Line = 4, Column = 23 });
         result.Error!.Message.Should().Contain("CS0103").And.Contain("undefinedName").And.NotContain("SandboxGuard").And.NotContain("__codeact");
     }
 
@@ -158,7 +158,7 @@ public class ExecutionTests : RoslynTestBase
     {
         var result = await RunAsync("var list = new List<int>();\nfor (var i = 0; i < 3; i++) { list.Add(i); }\nint Get(int i) { while (i > 10) { i--; } return list[i]; }\ntry { Get(1); } catch { }\nGet(7);");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "ArgumentOutOfRangeException", Line = 3 });
+        result.Error.Should().BeEquivalentTo(new { Kind = new ErrorKind("ArgumentOutOfRangeException"), Line = 3 });
     }
 
     [Test]
@@ -167,7 +167,7 @@ public class ExecutionTests : RoslynTestBase
         var result = await RunAsync("class Node { public Node Next; } var n = new Node(); n.Next = n; n");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("ValueError");
+        result.Error!.Kind.Should().Be(ErrorKind.ValueError);
         result.Error.Message.Should().Contain("cyclic");
     }
 

@@ -68,7 +68,7 @@ public class FilesTests : RoslynTestBase
             """);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("JsonException");
+        result.Error!.Kind.Value.Should().Be("JsonException");
         result.Error.Message.Should().Contain("'broken.json' is not valid JSON");
     }
 
@@ -133,7 +133,7 @@ public class FilesTests : RoslynTestBase
         var result = await RunAsync("var a = 1;\nFiles.ReadText(\"missing.txt\");");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("SandboxFileException");
+        result.Error!.Kind.Value.Should().Be("SandboxFileException");
         result.Error.Message.Should().Contain("There is no file or folder 'missing.txt'");
         result.Error.Line.Should().Be(2);
     }

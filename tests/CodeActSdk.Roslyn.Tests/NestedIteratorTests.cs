@@ -15,7 +15,7 @@ public class NestedIteratorTests : RoslynTestBase
         var result = await RunAsync(code, new SandboxOptions { Timeout = TimeSpan.FromSeconds(60), MaxOperations = long.MaxValue });
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
         result.Error.Message.Should().Contain("inside library calls").And.Contain("nested LINQ calls");
     }
 
@@ -25,7 +25,7 @@ public class NestedIteratorTests : RoslynTestBase
     {
         var result = await RunAsync(code);
 
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
         result.Error.Message.Should().Contain("recursion deeper than the limit");
     }
 

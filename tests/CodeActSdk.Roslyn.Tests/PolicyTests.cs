@@ -66,7 +66,7 @@ public class PolicyTests : RoslynTestBase
 
         result.Status.Should().Be(ExecutionStatus.PolicyViolation, result.Error?.Message);
         result.Stdout.Should().BeEmpty("nothing runs when the policy refuses the code");
-        result.Error!.Kind.Should().Be("PolicyViolation");
+        result.Error!.Kind.Should().Be(ErrorKind.PolicyViolation);
         result.Error.Message.Should().Contain(symbol).And.Contain(reason).And.Contain("Allowed: the safe core of System");
         result.Error.Line.Should().Be(code.StartsWith('#') ? 1 : 2, "lines are those of the submitted code");
     }
@@ -101,7 +101,7 @@ public class PolicyTests : RoslynTestBase
     {
         var result = await RunAsync("var a = 1;\nvar text = System.IO.File.ReadAllText(\"x\");\nvar env = Environment.MachineName;");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "PolicyViolation", Line = 2, Column = 12 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.PolicyViolation, Line = 2, Column = 12 });
         result.Error!.Message.Should().Contain("line 2, column 12: System.IO.File").And.Contain("line 3, column 11: System.Environment");
     }
 

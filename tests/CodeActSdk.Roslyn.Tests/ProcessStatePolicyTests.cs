@@ -123,7 +123,7 @@ public class ProcessStatePolicyTests : RoslynTestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("CultureNotFoundException");
+        result.Error!.Kind.Value.Should().Be("CultureNotFoundException");
         result.Error.Message.Should().Contain("is not a culture the sandbox knows: use a predefined name such as en-US");
     }
 

@@ -36,7 +36,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync(code, Short);
 
         result.Status.Should().Be(ExecutionStatus.Timeout, result.Error?.Message);
-        result.Error!.Kind.Should().Be("Timeout");
+        result.Error!.Kind.Should().Be(ErrorKind.Timeout);
         result.Error.Message.Should().Contain("time limit of 0.3 s");
     }
 
@@ -46,7 +46,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync("var i = 0;\nwhile (true) { i++; }", new SandboxOptions { MaxOperations = 100_000 });
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be("OperationLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.OperationLimit);
         result.Error.Message.Should().Contain("100,000 operations");
         result.Error.Line.Should().Be(2);
     }
@@ -95,7 +95,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     [TestCase("record Node { public Node Next { get; set; } } var n = new Node(); n.Next = n; n.GetHashCode()")]
@@ -106,7 +106,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     /// <summary>The JIT turns these into tail calls, so the stack does not grow: they end on the operation budget instead.</summary>
@@ -117,7 +117,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync(code);
 
         result.Status.Should().BeOneOf(ExecutionStatus.RuntimeError, ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().BeOneOf("RecursionLimit", "OperationLimit");
+        result.Error!.Kind.Should().BeOneOf(ErrorKind.RecursionLimit, ErrorKind.OperationLimit);
     }
 
     [Test]
@@ -171,7 +171,7 @@ public class RuntimeGuardTests : RoslynTestBase
         var result = await RunAsync("Enumerable.Repeat(1, int.MaxValue).ToList().Count");
 
         result.Status.Should().Be(ExecutionStatus.Timeout);
-        result.Error!.Kind.Should().Be("OperationLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.OperationLimit);
     }
 
     [Test]

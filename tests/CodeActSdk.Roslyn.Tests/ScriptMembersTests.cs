@@ -62,7 +62,7 @@ public class ScriptMembersTests : RoslynTestBase
         var result = await session.ExecuteAsync(Declarations(behaviour) + "\nthrow new Nasty();");
 
         result.Status.Should().Be(status, result.Error?.Message);
-        result.Error!.Kind.Should().Be(kind);
+        result.Error!.Kind.Value.Should().Be(kind);
         result.Error.Message.Should().StartWith(message);
         result.Error.Line.Should().Be(12, "the line is that of the throw, found without reading the exception's members");
         await TheSessionGoesOn(session);
@@ -102,7 +102,7 @@ public class ScriptMembersTests : RoslynTestBase
         var result = await session.ExecuteAsync(Declarations("throws") + "\n" + code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError, result.Error?.Message);
-        result.Error!.Kind.Should().Be(thrown);
+        result.Error!.Kind.Value.Should().Be(thrown);
         result.Error.Message.Should().StartWith($"The code threw a{(thrown.StartsWith('A') ? "n" : "")} {thrown} whose Message could not be read (InvalidOperationException)");
         await TheSessionGoesOn(session);
     }

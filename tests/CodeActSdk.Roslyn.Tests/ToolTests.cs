@@ -104,7 +104,7 @@ public class ToolTests : RoslynTestBase
         var result = await RunAsync("var x = 1;\ntools.Fails(\"x\");", With(Fails));
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("ToolCallException");
+        result.Error!.Kind.Value.Should().Be("ToolCallException");
         result.Error.Message.Should().Contain("inventory service is down: x");
         result.Error.Line.Should().Be(2);
     }

@@ -100,7 +100,7 @@ public class ClearScriptHazardTests : V8TestBase
         var after = await session.ExecuteAsync("kept + ' ' + (1 + 1)");
 
         result.Status.Should().Be(expected, result.Error?.Message);
-        result.Error!.Kind.Should().Be(expected == ExecutionStatus.MemoryLimit ? "MemoryLimit" : "RangeError");
+        result.Error!.Kind.Should().Be(expected == ExecutionStatus.MemoryLimit ? ErrorKind.MemoryLimit : ErrorKind.RangeError);
         after.Value!.Value.GetString().Should().Be("yes 2");
     }
 

@@ -143,7 +143,7 @@ public class ExecutionTests : V8TestBase
         var result = await RunAsync("(async () => {\n  throw new TypeError('async failure');\n})()");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error.Should().BeEquivalentTo(new { Kind = "TypeError", Message = "async failure", Line = 2 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.TypeError, Message = "async failure", Line = 2 });
     }
 
     [Test]
@@ -189,7 +189,7 @@ public class ExecutionTests : V8TestBase
         var result = await RunAsync("const a = 1;\nconst b = 2;\nnull.foo;");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
         result.Error.Message.Should().Contain("Cannot read properties of null");
         result.Error.Line.Should().Be(3);
         result.Error.Column.Should().Be(6);
@@ -200,7 +200,7 @@ public class ExecutionTests : V8TestBase
     {
         var result = await RunAsync("'use strict';\nundeclared = 1;");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "ReferenceError", Line = 2 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.ReferenceError, Line = 2 });
     }
 
     [Test]
@@ -208,7 +208,7 @@ public class ExecutionTests : V8TestBase
     {
         var result = await RunAsync("\n\nthrow new RangeError('too big');");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "RangeError", Message = "too big", Line = 3 });
+        result.Error.Should().BeEquivalentTo(new { Kind = ErrorKind.RangeError, Message = "too big", Line = 3 });
     }
 
     [Test]
@@ -216,7 +216,7 @@ public class ExecutionTests : V8TestBase
     {
         var result = await RunAsync("class QuotaError extends Error { constructor(m) { super(m); this.name = 'QuotaError'; } }\nthrow new QuotaError('over quota');");
 
-        result.Error.Should().BeEquivalentTo(new { Kind = "QuotaError", Message = "over quota", Line = 2 });
+        result.Error.Should().BeEquivalentTo(new { Kind = new ErrorKind("QuotaError"), Message = "over quota", Line = 2 });
     }
 
     [Test]
@@ -225,7 +225,7 @@ public class ExecutionTests : V8TestBase
         var result = await RunAsync("throw { code: 42 };");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("Uncaught");
+        result.Error!.Kind.Should().Be(ErrorKind.Uncaught);
         result.Error.Message.Should().Contain("{\"code\":42}").And.Contain("new Error");
     }
 
@@ -235,7 +235,7 @@ public class ExecutionTests : V8TestBase
         var result = await RunAsync("console.log('never');\nvar a = 1;\nvar = ;");
 
         result.Status.Should().Be(ExecutionStatus.SyntaxError);
-        result.Error!.Kind.Should().Be("SyntaxError");
+        result.Error!.Kind.Should().Be(ErrorKind.SyntaxError);
         result.Error.Line.Should().Be(3);
         result.Stdout.Should().BeEmpty();
     }
@@ -246,7 +246,7 @@ public class ExecutionTests : V8TestBase
         var result = await RunAsync("var a = { name: 'a' }; a.self = a; a");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("ValueError");
+        result.Error!.Kind.Should().Be(ErrorKind.ValueError);
         result.Error.Message.Should().Contain("cyclic").And.Contain("$.self");
     }
 

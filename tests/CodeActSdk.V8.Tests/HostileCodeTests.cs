@@ -45,7 +45,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync(code, Short);
 
         result.Status.Should().Be(ExecutionStatus.Timeout, result.Error?.Message);
-        result.Error!.Kind.Should().Be("Timeout");
+        result.Error!.Kind.Should().Be(ErrorKind.Timeout);
         result.Error.Message.Should().Contain("time limit of 0.3 s");
     }
 
@@ -71,7 +71,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RangeError");
+        result.Error!.Kind.Should().Be(ErrorKind.RangeError);
         result.Error.Message.Should().Contain("more than a built-in function may process at once");
     }
 
@@ -116,7 +116,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RangeError");
+        result.Error!.Kind.Should().Be(ErrorKind.RangeError);
         result.Error.Message.Should().MatchRegex(@"268,435,45\d (characters|elements) (is|are) more than a built-in function may process at once in this sandbox \(67,108,864\)");
     }
 
@@ -125,7 +125,7 @@ public class HostileCodeTests : V8TestBase
     {
         var result = await RunAsync("Reflect.apply = () => 0; Object.defineProperty = null; RangeError = null; Math.floor = null; Array.prototype.forEach.call({ length: 2 ** 40 }, () => {});");
 
-        result.Error!.Kind.Should().Be("RangeError");
+        result.Error!.Kind.Should().Be(ErrorKind.RangeError);
     }
 
     [Test]
@@ -170,7 +170,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync(code);
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
         result.Error.Message.Should().Contain("Maximum call stack size exceeded").And.Contain("Use a loop");
     }
 
@@ -209,7 +209,7 @@ public class HostileCodeTests : V8TestBase
             new SandboxOptions { MemoryLimitBytes = 512L * 1024 * 1024 });
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("RecursionLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
     }
 
     [Test]
@@ -222,7 +222,7 @@ public class HostileCodeTests : V8TestBase
         // the host's stack is never at risk.
         if (stringify.Status != ExecutionStatus.Completed)
         {
-            stringify.Error!.Kind.Should().Be("RecursionLimit");
+            stringify.Error!.Kind.Should().Be(ErrorKind.RecursionLimit);
         }
 
         value.Status.Should().Be(ExecutionStatus.Completed);
@@ -257,7 +257,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync(code, new SandboxOptions { MemoryLimitBytes = 32L * 1024 * 1024, Timeout = TimeSpan.FromSeconds(30) });
 
         result.Status.Should().Be(ExecutionStatus.MemoryLimit, result.Error?.Message);
-        result.Error!.Kind.Should().Be("MemoryLimit");
+        result.Error!.Kind.Should().Be(ErrorKind.MemoryLimit);
     }
 
     [Test]
@@ -300,7 +300,7 @@ public class HostileCodeTests : V8TestBase
         var result = await RunAsync("new Promise(resolve => { })");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("UnsettledPromise");
+        result.Error!.Kind.Value.Should().Be("UnsettledPromise");
         result.Error.Message.Should().Contain("no timers");
     }
 

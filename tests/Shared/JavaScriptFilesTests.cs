@@ -131,7 +131,7 @@ public abstract class JavaScriptFilesTests : JavaScriptBackendTest
         var result = await RunAsync("files.readText('missing.txt')");
 
         result.Status.Should().Be(ExecutionStatus.RuntimeError);
-        result.Error!.Kind.Should().Be("Error");
+        result.Error!.Kind.Should().Be(ErrorKind.Error);
         result.Error.Message.Should().Contain("missing.txt");
     }
 

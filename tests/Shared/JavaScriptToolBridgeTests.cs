@@ -124,7 +124,7 @@ public abstract class JavaScriptToolBridgeTests : JavaScriptBackendTest
     {
         var result = await RunAsync("inventory()", With(Add));
 
-        result.Error!.Kind.Should().Be("ReferenceError");
+        result.Error!.Kind.Should().Be(ErrorKind.ReferenceError);
         result.Error.Message.Should().Contain("inventory");
     }
 
@@ -133,7 +133,7 @@ public abstract class JavaScriptToolBridgeTests : JavaScriptBackendTest
     {
         var result = await RunAsync("var a = {}; a.a = a; add(a, 1)", With(Add));
 
-        result.Error!.Kind.Should().Be("TypeError");
+        result.Error!.Kind.Should().Be(ErrorKind.TypeError);
         result.Error.Message.Should().Contain("cyclic");
     }
 

@@ -68,7 +68,7 @@ public static class CompileCostFigures
         {
             var limit = start;
             ExecutionResult probe;
-            while ((probe = (await MeasureAsync(interpreter, code(limit), 1).ConfigureAwait(false)).Last) is { Error.Kind: "CompileLimit" } && limit > 1)
+            while ((probe = (await MeasureAsync(interpreter, code(limit), 1).ConfigureAwait(false)).Last) is { Error.Kind.Value: "CompileLimit" } && limit > 1)
             {
                 limit--;
             }
@@ -78,7 +78,7 @@ public static class CompileCostFigures
             Console.WriteLine($"     {name}");
             Console.WriteLine($"        accepted at n = {limit,-5} {accepted.Describe()}");
             Console.WriteLine($"        refused at n = {limit + 1,-6} {refused.Describe()}");
-            if (refused.Last.Error?.Kind != "CompileLimit")
+            if (refused.Last.Error?.Kind != ErrorKind.CompileLimit)
             {
                 Console.WriteLine("        (NOT refused by a compile-cost limit: see the status above)");
             }

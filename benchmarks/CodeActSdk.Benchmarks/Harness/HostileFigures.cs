@@ -69,7 +69,7 @@ public static class HostileFigures
                     var result = await execution.ConfigureAwait(false);
                     var wall = Stopwatch.GetElapsedTime(started);
                     slack.Add((wall - Limit).TotalMilliseconds);
-                    statuses.Add($"{result.Status}/{result.Error?.Kind ?? "-"}");
+                    statuses.Add($"{result.Status}/{result.Error?.Kind.Value ?? "-"}");
                     message ??= result.Error?.Message;
                     longestMessage = Math.Max(longestMessage, result.Error?.Message.Length ?? 0);
                     longestStdout = Math.Max(longestStdout, result.Stdout.Length);

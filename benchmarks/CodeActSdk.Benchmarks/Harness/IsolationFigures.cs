@@ -107,7 +107,7 @@ public static class IsolationFigures
         // ---- 2: cold worker start -----------------------------------------------------------------------------------
         await using (var coldPool = new WorkerPool(new WorkerPoolOptions { Size = 0 }))
         {
-            await using var isolated = new IsolatedInterpreter(inProcess, coldPool, backend);
+            await using var isolated = new IsolatedInterpreter(inProcess, coldPool);
             var cold = new double[coldStarts];
             for (var i = -1; i < coldStarts; i++)
             {
@@ -128,7 +128,7 @@ public static class IsolationFigures
         var withTool = new SandboxOptions { Tools = [Fixtures.CreateAddTool()] };
         await using (var pool = new WorkerPool(new WorkerPoolOptions { Size = 1 }))
         {
-            await using var isolated = new IsolatedInterpreter(inProcess, pool, backend);
+            await using var isolated = new IsolatedInterpreter(inProcess, pool);
             await using var isolatedSession = await isolated.CreateSessionAsync(withTool with { Isolation = SandboxIsolation.Process }).ConfigureAwait(false);
             await using var inProcessSession = await inProcess.CreateSessionAsync(withTool).ConfigureAwait(false);
             var (isolatedTrivial, isolatedTool) = await TimeExecutionsAsync(isolatedSession, trivialCode, toolCode, n).ConfigureAwait(false);
@@ -146,7 +146,7 @@ public static class IsolationFigures
     private static async Task<(Samples Created, Samples Refill)> CreateFromPoolAsync(string backend, ICodeInterpreter inProcess, int creations, WorkerLauncher launcher)
     {
         await using var pool = new WorkerPool(new WorkerPoolOptions { Size = PoolSize, Launcher = launcher });
-        await using var isolated = new IsolatedInterpreter(inProcess, pool, backend);
+        await using var isolated = new IsolatedInterpreter(inProcess, pool);
         isolated.Warm();
         var fromPool = new double[creations];
         var refill = new double[creations];
@@ -282,7 +282,7 @@ public static class IsolationFigures
         {
             var directory = Directory.CreateTempSubdirectory("codeact-bench-worker-").FullName;
             var started = Stopwatch.GetTimestamp();
-            var process = Process.Start(launcher.CreateStartInfo(backend, directory))!;
+            var process = Process.Start(launcher.CreateStartInfo(Create(backend).GetService<WorkerBackend>(), directory))!;
             process.ErrorDataReceived += (_, _) => { };
             process.BeginErrorReadLine();
             var line = await process.StandardOutput.ReadLineAsync().ConfigureAwait(false);

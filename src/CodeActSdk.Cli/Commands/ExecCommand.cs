@@ -129,7 +129,7 @@ internal static class ExecCommand
                 return Write(new ExecutionResult
                 {
                     Status = ExecutionStatus.RuntimeError,
-                    Error = new ExecutionError("BackendUnavailable", reason),
+                    Error = new ExecutionError(ErrorKind.BackendUnavailable, reason),
                 });
             }
 
@@ -149,7 +149,7 @@ internal static class ExecCommand
             result = new ExecutionResult
             {
                 Status = ExecutionStatus.Cancelled,
-                Error = new ExecutionError("Cancelled", "The execution was cancelled before the code started."),
+                Error = new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled before the code started."),
             };
         }
 

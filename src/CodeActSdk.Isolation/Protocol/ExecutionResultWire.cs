@@ -28,7 +28,7 @@ public static class ExecutionResultWire
         {
             json["error"] = new JsonObject
             {
-                ["kind"] = error.Kind,
+                ["kind"] = error.Kind.Value,
                 ["message"] = error.Message,
                 ["line"] = error.Line,
                 ["column"] = error.Column,
@@ -57,7 +57,7 @@ public static class ExecutionResultWire
         if (json["error"] is JsonObject e)
         {
             error = new ExecutionError(
-                Required(e, "kind").GetValue<string>(),
+                new ErrorKind(Required(e, "kind").GetValue<string>()),
                 Required(e, "message").GetValue<string>(),
                 e["line"]?.GetValue<int>(),
                 e["column"]?.GetValue<int>());

@@ -10,7 +10,7 @@ public static class MessageTypes
     /// <summary>Worker to host, once at start: the worker is loaded, its backend (if it was named) has held one rehearsed conversation, and it listens (<c>{pid}</c>).</summary>
     public const string Ready = "ready";
 
-    /// <summary>Host to worker: create the session (<c>{id, backend, limits, tools:[{name, description, jsonSchema, returnJsonSchema}], files}</c>).</summary>
+    /// <summary>Host to worker: create the session (<c>{id, backend, backendType, backendAssembly, limits, tools:[{name, description, jsonSchema, returnJsonSchema}], files}</c>).</summary>
     public const string Create = "create";
 
     /// <summary>Worker to host: the session exists (<c>{id}</c>).</summary>

@@ -12,23 +12,23 @@ namespace CodeActSdk.Isolation.Worker;
 /// </summary>
 public sealed class WorkerLoop
 {
-    private readonly Func<string, ICodeInterpreter> _interpreters;
+    private readonly Func<WorkerBackendReference, ICodeInterpreter> _interpreters;
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _toolCalls = new();
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _executions = new();
     private long _nextCallId;
     private ICodeInterpreter? _interpreter;
-    private string? _backend;
+    private WorkerBackendReference? _backend;
     private IInterpreterSession? _session;
     private readonly MemoryReserve? _reserve;
     private long _memoryLimitBytes;
 
     /// <summary>Creates the loop.</summary>
-    /// <param name="interpreters">Makes the in-process interpreter of a backend name (<c>jint</c>, <c>v8</c>, <c>csharp</c>).</param>
+    /// <param name="interpreters">Makes the in-process interpreter of the backend the host names (see <see cref="WorkerBackendReference"/>).</param>
     /// <param name="reserve">
     /// The worker process's memory reserve, taken again after each execution's reply; null where the loop does not own
     /// the process (the rehearsal).
     /// </param>
-    public WorkerLoop(Func<string, ICodeInterpreter> interpreters, MemoryReserve? reserve = null)
+    public WorkerLoop(Func<WorkerBackendReference, ICodeInterpreter> interpreters, MemoryReserve? reserve = null)
     {
         ArgumentNullException.ThrowIfNull(interpreters);
         _interpreters = interpreters;
@@ -42,7 +42,7 @@ public sealed class WorkerLoop
     /// A backend to load and run once before saying ready, so that a pooled worker creates its session and runs the
     /// first code at once (the first C# compile loads and compiles Roslyn itself, which takes seconds).
     /// </param>
-    public async Task RunAsync(Stream input, Stream output, string? warmBackend)
+    public async Task RunAsync(Stream input, Stream output, WorkerBackendReference? warmBackend)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
@@ -107,7 +107,7 @@ public sealed class WorkerLoop
         await DisposeSessionAsync().ConfigureAwait(false);
     }
 
-    private ICodeInterpreter Interpreter(string backend)
+    private ICodeInterpreter Interpreter(WorkerBackendReference backend)
     {
         if (_interpreter is null)
         {
@@ -116,7 +116,7 @@ public sealed class WorkerLoop
         }
         else if (_backend != backend)
         {
-            throw new InvalidOperationException($"This worker was warmed for the '{_backend}' backend, not '{backend}'.");
+            throw new InvalidOperationException($"This worker was warmed for the '{_backend!.Name}' backend ({_backend.TypeName}), not '{backend.Name}' ({backend.TypeName}).");
         }
 
         return _interpreter;
@@ -129,7 +129,7 @@ public sealed class WorkerLoop
             throw new InvalidOperationException("This worker already has a session; a worker serves one session.");
         }
 
-        var backend = message["backend"]!.GetValue<string>();
+        var backend = WorkerBackendReference.ReadFrom(message);
         ToolCallSender send = (name, arguments, token) => CallToolAsync(channel, name, arguments, token);
         var tools = (message["tools"] as JsonArray ?? []).Select(node =>
         {
@@ -188,7 +188,7 @@ public sealed class WorkerLoop
             {
                 // The heap ran out where the backend could not say so itself (in its own error handling, say): the
                 // worker's heap is the only memory here, so it is the limit that was reached.
-                result = new ExecutionResult { Status = ExecutionStatus.MemoryLimit, Error = new ExecutionError("MemoryLimit", "The code filled the worker process's memory. Work on smaller pieces of data.") };
+                result = new ExecutionResult { Status = ExecutionStatus.MemoryLimit, Error = new ExecutionError(ErrorKind.MemoryLimit, "The code filled the worker process's memory. Work on smaller pieces of data.") };
             }
 
             result = NameTheHeapLimit(result);
@@ -246,7 +246,7 @@ public sealed class WorkerLoop
         return result with
         {
             Error = new ExecutionError(
-                "MemoryLimit",
+                ErrorKind.MemoryLimit,
                 $"The code filled the worker process's memory: its heap is limited to {heap / (1024.0 * 1024):0.#} MiB (WorkerLimits.MemoryBytes), " +
                 $"less than the sandbox's own {_memoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data."),
         };

@@ -15,7 +15,7 @@ namespace CodeActSdk.Isolation.Worker;
 internal static class WorkerRehearsal
 {
     /// <summary>Holds the conversation; a failure is written to stderr and otherwise ignored (warming is best effort).</summary>
-    public static async Task RunAsync(Func<string, ICodeInterpreter> interpreters, string backend)
+    public static async Task RunAsync(Func<WorkerBackendReference, ICodeInterpreter> interpreters, WorkerBackendReference backend)
     {
         try
         {
@@ -25,11 +25,11 @@ internal static class WorkerRehearsal
         {
             // A backend that cannot run says why when the host creates the session or runs code, where the error
             // reaches the caller.
-            await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend}' backend failed: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"CodeActSdk.Worker: warming the '{backend.Name}' backend failed: {e.Message}").ConfigureAwait(false);
         }
     }
 
-    private static async Task HoldConversationAsync(Func<string, ICodeInterpreter> interpreters, string backend)
+    private static async Task HoldConversationAsync(Func<WorkerBackendReference, ICodeInterpreter> interpreters, WorkerBackendReference backend)
     {
         using var toLoop = new AnonymousPipeServerStream(PipeDirection.Out);
         using var loopInput = new AnonymousPipeClientStream(PipeDirection.In, toLoop.ClientSafePipeHandle);
@@ -66,19 +66,20 @@ internal static class WorkerRehearsal
 
         await replies.ReadLineAsync().ConfigureAwait(false); // ready
         var options = new SandboxOptions { Tools = [AIFunctionFactory.Create((int a, int b) => a + b, "add", "Adds two numbers.")] };
-        await SendAsync(new JsonObject
+        var create = new JsonObject
         {
             ["type"] = MessageTypes.Create,
             ["id"] = 1,
-            ["backend"] = backend,
             ["limits"] = SandboxOptionsWire.LimitsToJson(options),
             ["tools"] = SandboxOptionsWire.ToolsToJson(options.Tools),
             ["files"] = SandboxOptionsWire.FilesToJson(options.Files),
-        }).ConfigureAwait(false);
+        };
+        backend.WriteTo(create);
+        await SendAsync(create).ConfigureAwait(false);
         await AwaitReplyAsync(1).ConfigureAwait(false);
         await SendAsync(new JsonObject { ["type"] = MessageTypes.Execute, ["id"] = 2, ["code"] = "1" }).ConfigureAwait(false);
         await AwaitReplyAsync(2).ConfigureAwait(false);
-        await SendAsync(new JsonObject { ["type"] = MessageTypes.Execute, ["id"] = 3, ["code"] = backend == "csharp" ? "tools.Add(1, 2)" : "add(1, 2)" }).ConfigureAwait(false);
+        await SendAsync(new JsonObject { ["type"] = MessageTypes.Execute, ["id"] = 3, ["code"] = backend.Name == "csharp" ? "tools.Add(1, 2)" : "add(1, 2)" }).ConfigureAwait(false);
         await AwaitReplyAsync(3).ConfigureAwait(false);
         await SendAsync(new JsonObject { ["type"] = MessageTypes.Describe, ["id"] = 4 }).ConfigureAwait(false);
         await AwaitReplyAsync(4).ConfigureAwait(false);

@@ -655,7 +655,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     private static ExecutionResult CancelledBeforeStart() => new()
     {
         Status = ExecutionStatus.Cancelled,
-        Error = new ExecutionError("Cancelled", "The execution was cancelled before the code started."),
+        Error = new ExecutionError(ErrorKind.Cancelled, "The execution was cancelled before the code started."),
     };
 
     internal static string Milliseconds(TimeSpan time) => ((long)time.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);

@@ -117,14 +117,14 @@ internal sealed class SubmissionChain : IDisposable
         var notes = EnsurePrelude(cancellationToken);
         if (policy is not null && CompileCostCheck.CheckSource(code) is { } tooDeep)
         {
-            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooDeep.Message, tooDeep.Line, tooDeep.Column)) with { Notes = notes };
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.CompileLimit, tooDeep.Message, tooDeep.Line, tooDeep.Column)) with { Notes = notes };
         }
 
         var tree = CSharpSyntaxTree.ParseText(code, ParseOptions, path, Encoding.UTF8, cancellationToken);
         var parseErrors = tree.GetDiagnostics(cancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         if (parseErrors.Length > 0)
         {
-            return Failed(path, ExecutionStatus.SyntaxError, CompileError("SyntaxError", parseErrors)) with { Notes = notes };
+            return Failed(path, ExecutionStatus.SyntaxError, CompileError(ErrorKind.SyntaxError, parseErrors)) with { Notes = notes };
         }
 
         var repeated = _repl.RepeatedTypes(tree.GetCompilationUnitRoot(cancellationToken)).ToArray();
@@ -137,7 +137,7 @@ internal sealed class SubmissionChain : IDisposable
         var root = tree.GetCompilationUnitRoot(cancellationToken);
         if (policy is not null && _cost.Check(root, cancellationToken) is { } tooCostly)
         {
-            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooCostly.Message, tooCostly.Line, tooCostly.Column)) with { Notes = notes };
+            return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.CompileLimit, tooCostly.Message, tooCostly.Line, tooCostly.Column)) with { Notes = notes };
         }
 
         var assemblyName = $"codeact-{_id}-{number}";
@@ -148,14 +148,14 @@ internal sealed class SubmissionChain : IDisposable
             if (root.Members.FirstOrDefault(m => m is BasePropertyDeclarationSyntax or EventFieldDeclarationSyntax) is { } member)
             {
                 var at = member.GetLocation().GetLineSpan().StartLinePosition;
-                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("SyntaxError",
+                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.SyntaxError,
                     $"line {at.Line + 1}, column {at.Character + 1}: properties and events cannot be declared at the top level of a step; declare a variable or a method instead.", at.Line + 1, at.Character + 1)) with { Notes = notes };
             }
 
             model = compilation.GetSemanticModel(tree);
             if (CompileCostCheck.CheckTypeSizes(model, root, cancellationToken) is { } tooLarge)
             {
-                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit", tooLarge.Message, tooLarge.Line, tooLarge.Column)) with { Notes = notes };
+                return Failed(path, ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.CompileLimit, tooLarge.Message, tooLarge.Line, tooLarge.Column)) with { Notes = notes };
             }
 
             var violations = PolicyChecker.Check(policy, model, cancellationToken);
@@ -207,7 +207,7 @@ internal sealed class SubmissionChain : IDisposable
                 return invalidCode with { Notes = notes };
             }
 
-            return Failed(path, ExecutionStatus.RuntimeError, new ExecutionError("InternalError",
+            return Failed(path, ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.InternalError,
                 "The sandbox could not compile this code after adding its guards (a sandbox bug; please report it with the code). Rewrite the code more simply. Details: "
                 + string.Join("; ", problems.Take(3).Select(d => $"{d.Id}: {MessageOf(d)}")))) with { Notes = notes };
         }
@@ -387,12 +387,12 @@ internal sealed class SubmissionChain : IDisposable
     {
         if (problems.Any(d => d.Id == "CS8104" && d.GetMessage(CultureInfo.InvariantCulture).Contains(nameof(OutOfMemoryException), StringComparison.Ordinal)))
         {
-            return (ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit", CompilerOutOfMemory));
+            return (ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit, CompilerOutOfMemory));
         }
 
         if (problems.Any(d => d.Id == "CS8103"))
         {
-            return (ExecutionStatus.SyntaxError, new ExecutionError("CompileLimit",
+            return (ExecutionStatus.SyntaxError, new ExecutionError(ErrorKind.CompileLimit,
                 "The string literals and constants of this code add up to more than a compiled assembly can hold (16 MB). Build long strings at run time (string.Concat, string.Join, a StringBuilder) instead of writing or concatenating them as constants."));
         }
 
@@ -443,7 +443,7 @@ internal sealed class SubmissionChain : IDisposable
             return Failed(path, ExecutionStatus.PolicyViolation, PolicyError([new PolicyViolation("Console." + missing.Member, DefaultApiPolicy.ConsoleState, at.Line + 1, at.Character + 1)], policy));
         }
 
-        return errors.Length > 0 ? Failed(path, ExecutionStatus.SyntaxError, CompileError("CompileError", errors)) : null;
+        return errors.Length > 0 ? Failed(path, ExecutionStatus.SyntaxError, CompileError(ErrorKind.CompileError, errors)) : null;
     }
 
     /// <summary>
@@ -468,7 +468,7 @@ internal sealed class SubmissionChain : IDisposable
 
     private static CompiledSubmission Failed(string path, ExecutionStatus status, ExecutionError error) => new(null, path, status, error);
 
-    private static ExecutionError CompileError(string kind, IReadOnlyList<Diagnostic> errors)
+    private static ExecutionError CompileError(ErrorKind kind, IReadOnlyList<Diagnostic> errors)
     {
         var lines = errors.Take(3).Select(d =>
         {
@@ -494,7 +494,7 @@ internal sealed class SubmissionChain : IDisposable
         }
 
         text.Append($"\nAllowed: {policy.Summary}.");
-        return new ExecutionError("PolicyViolation", text.ToString(), violations[0].Line, violations[0].Column);
+        return new ExecutionError(ErrorKind.PolicyViolation, text.ToString(), violations[0].Line, violations[0].Column);
     }
 
     /// <summary>Drops the chain and unloads the session's code; the memory is reclaimed once nothing references it.</summary>

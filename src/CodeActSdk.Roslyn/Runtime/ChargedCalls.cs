@@ -350,7 +350,7 @@ public static class ChargedCalls
         return chars;
     }
 
-    private static ScriptExecution Execution => ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError("SandboxError",
+    private static ScriptExecution Execution => ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.SandboxError,
         "Sandboxed code ran outside an execution (for example on another thread); it was stopped."));
 
     private static void ChargeChars(long chars) => SandboxGuard.Charge(chars * sizeof(char));

@@ -41,22 +41,22 @@ internal static class ExecutionFailure
         switch (error)
         {
             case OutOfMemoryException:
-                return (ExecutionStatus.MemoryLimit, new ExecutionError("MemoryLimit",
+                return (ExecutionStatus.MemoryLimit, new ExecutionError(ErrorKind.MemoryLimit,
                     $"The code tried to allocate more memory than the sandbox allows ({options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB). Work on smaller pieces of data.", line));
             case InsufficientExecutionStackException:
-                return (ExecutionStatus.RuntimeError, new ExecutionError("RecursionLimit",
+                return (ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.RecursionLimit,
                     "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.", line));
             case RegexMatchTimeoutException:
-                return (ExecutionStatus.Timeout, new ExecutionError("Timeout", ExecutionBudget.RegexTimeoutMessage(options.Timeout), line));
+                return (ExecutionStatus.Timeout, new ExecutionError(ErrorKind.Timeout, ExecutionBudget.RegexTimeoutMessage(options.Timeout), line));
             case ValueConversionException conversion:
                 // The sandbox's own exception (sealed): its message is the host's.
-                return (ExecutionStatus.RuntimeError, new ExecutionError("ValueError", conversion.Message, line));
+                return (ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.ValueError, conversion.Message, line));
         }
 
         var type = error.GetType().Name;
         var unreadable = $"The code threw {Article(type)} {type} whose Message could not be read";
         var message = ReadMessage(error, unreadable);
-        return Ended(execution, null, line, unreadable) ?? (ExecutionStatus.RuntimeError, new ExecutionError(type, message, line));
+        return Ended(execution, null, line, unreadable) ?? (ExecutionStatus.RuntimeError, new ExecutionError(new ErrorKind(type), message, line));
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public static class SandboxGuard
         byte marker = 0;
         if ((nint)(&marker) < execution.StackLimit)
         {
-            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit", execution.StackLimit - (nint)(&marker) > LibraryDepthBytes
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, ErrorKind.RecursionLimit, execution.StackLimit - (nint)(&marker) > LibraryDepthBytes
                 ? LibraryRecursionMessage
                 : $"The code nested calls too deeply (recursion deeper than the limit of about {execution.Options.MaxRecursionDepth} levels) and was stopped. Use a loop, or recurse less deeply.");
         }
@@ -84,7 +84,7 @@ public static class SandboxGuard
         byte marker = 0;
         if ((nint)(&marker) < execution.AsyncStackLimit)
         {
-            execution.Budget.Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
+            execution.Budget.Halt(ExecutionStatus.RuntimeError, ErrorKind.RecursionLimit,
                 "The code nested async calls too deeply (recursion through await) and was stopped. Use a loop, or recurse less deeply.");
         }
 
@@ -256,6 +256,6 @@ public static class SandboxGuard
     }
 
     private static ScriptExecution Current() =>
-        ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError("SandboxError",
+        ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError, new ExecutionError(ErrorKind.SandboxError,
             "Sandboxed code ran outside an execution (for example on another thread); it was stopped."));
 }

@@ -19,7 +19,7 @@ public static class ToolGateway
     public static T Call<T>(int tool, params object?[] arguments)
     {
         var execution = ScriptExecution.Current ?? throw new SandboxStopException(ExecutionStatus.RuntimeError,
-            new ExecutionError("SandboxError", "A tool was called outside an execution."));
+            new ExecutionError(ErrorKind.SandboxError, "A tool was called outside an execution."));
         var descriptor = execution.Tools.Tools[tool];
         var json = new List<JsonNode?>(arguments.Length);
         foreach (var argument in arguments)

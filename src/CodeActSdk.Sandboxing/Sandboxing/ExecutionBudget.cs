@@ -87,7 +87,7 @@ public sealed class ExecutionBudget : IDisposable
         _operations += operations;
         if (_operations > _options.MaxOperations)
         {
-            Halt(ExecutionStatus.Timeout, "OperationLimit",
+            Halt(ExecutionStatus.Timeout, ErrorKind.OperationLimit,
                 $"The code exceeded its budget of {_options.MaxOperations:N0} operations (loop iterations, calls and elements visited by built-ins). Process less data per step or use a cheaper algorithm.");
         }
 
@@ -103,7 +103,7 @@ public sealed class ExecutionBudget : IDisposable
 
         if (_stackBase - StackPosition() > _maxStackBytes || !RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            Halt(ExecutionStatus.RuntimeError, "RecursionLimit",
+            Halt(ExecutionStatus.RuntimeError, ErrorKind.RecursionLimit,
                 "The code nested too deeply (recursion or deeply nested data) and ran out of stack space. Use a loop or flatten the data.");
         }
     }
@@ -157,10 +157,10 @@ public sealed class ExecutionBudget : IDisposable
     {
         if (_callerToken.IsCancellationRequested)
         {
-            Halt(ExecutionStatus.Cancelled, "Cancelled", "The execution was cancelled by the host.");
+            Halt(ExecutionStatus.Cancelled, ErrorKind.Cancelled, "The execution was cancelled by the host.");
         }
 
-        Halt(ExecutionStatus.Timeout, "Timeout",
+        Halt(ExecutionStatus.Timeout, ErrorKind.Timeout,
             $"The code ran longer than its time limit of {_options.Timeout.TotalSeconds:0.###} s. Look for an endless loop, or do less work per step.");
     }
 
@@ -174,12 +174,12 @@ public sealed class ExecutionBudget : IDisposable
     /// <summary>Throws the stop for an execution that would allocate past its memory budget.</summary>
     [DoesNotReturn]
     public void ThrowMemoryLimit() =>
-        Halt(ExecutionStatus.MemoryLimit, "MemoryLimit",
+        Halt(ExecutionStatus.MemoryLimit, ErrorKind.MemoryLimit,
             $"The code exceeded its memory budget of {_options.MemoryLimitBytes / (1024.0 * 1024):0.#} MiB. Work on smaller pieces of data, or avoid building huge strings and arrays.");
 
     /// <summary>Latches a stop with the given status and throws it.</summary>
     [DoesNotReturn]
-    public void Halt(ExecutionStatus status, string kind, string message)
+    public void Halt(ExecutionStatus status, ErrorKind kind, string message)
     {
         _stop ??= new SandboxStopException(status, new ExecutionError(kind, message));
         throw _stop;

@@ -229,6 +229,45 @@ public sealed class CodeActBuilder : ICodeActBuilder
         return this;
     }
 
+    /// <summary>
+    /// Wraps the interpreter registered so far in the decorator that <paramref name="decorator"/> makes from it, for
+    /// example <c>(inner, services) =&gt; new IsolatedInterpreter(inner)</c>. Decorators apply in the order of the calls,
+    /// each around the previous one, when the interpreter is resolved; the provider disposes the decorator and, as it
+    /// would have without it, the interpreter it wraps (an instance the application gave stays the application's).
+    /// </summary>
+    /// <remarks>
+    /// Call it after the backend's <c>Use...</c> method: a later <c>Use...</c> replaces the decorated interpreter.
+    /// </remarks>
+    /// <param name="decorator">Makes the decorator from the wrapped interpreter and the service provider.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">No interpreter is registered yet; the message says what to call first.</exception>
+    public CodeActBuilder UseInterpreterDecorator(Func<ICodeInterpreter, IServiceProvider, ICodeInterpreter> decorator)
+    {
+        ArgumentNullException.ThrowIfNull(decorator);
+        var inner = Services.LastOrDefault(d => d.ServiceType == typeof(ICodeInterpreter) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException(
+                "An interpreter decorator (UseProcessIsolation(), UseInterpreterDecorator(...)) wraps the interpreter registered so far, but none is registered yet. " +
+                "Call builder.UseJint(), UseV8(), UseRoslyn() or UseInterpreter(...) before it.");
+
+        // The wrapped registration moves under a key of its own, unchanged, so the provider creates and disposes it as before.
+        var key = new InterpreterDecoratorKey();
+        var moved = inner switch
+        {
+            { ImplementationInstance: { } instance } => new ServiceDescriptor(typeof(ICodeInterpreter), key, instance),
+            { ImplementationFactory: { } factory } => new ServiceDescriptor(typeof(ICodeInterpreter), key, (provider, _) => factory(provider), inner.Lifetime),
+            { ImplementationType: { } type } => new ServiceDescriptor(typeof(ICodeInterpreter), key, type, inner.Lifetime),
+            _ => throw new InvalidOperationException("The registered interpreter has neither an instance, a factory nor a type."),
+        };
+        Services.Remove(inner);
+        Services.Add(moved);
+        Services.Add(new ServiceDescriptor(
+            typeof(ICodeInterpreter),
+            provider => decorator(provider.GetRequiredKeyedService<ICodeInterpreter>(key), provider)
+                ?? throw new InvalidOperationException("An interpreter decorator given to CodeActBuilder.UseInterpreterDecorator returned null."),
+            inner.Lifetime));
+        return this;
+    }
+
     /// <summary>Changes the <see cref="CodeActOptions"/>; they are validated when the agent is first resolved (or at host start).</summary>
     /// <param name="configure">Changes the options.</param>
     /// <returns>This builder.</returns>
@@ -246,3 +285,6 @@ internal sealed class CodeActToolRegistration(Func<IServiceProvider, AIFunction>
     public AIFunction Create(IServiceProvider services) =>
         factory(services) ?? throw new InvalidOperationException("A tool factory given to CodeActBuilder.AddTool returned null.");
 }
+
+/// <summary>The key of one interpreter registration wrapped by <see cref="CodeActBuilder.UseInterpreterDecorator"/>: unique per call.</summary>
+internal sealed class InterpreterDecoratorKey;

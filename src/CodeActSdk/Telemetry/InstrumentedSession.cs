@@ -9,30 +9,21 @@ namespace CodeActSdk;
 /// log line. Made per step by <see cref="StepTelemetry"/>; it does not own the session and never disposes it.
 /// </summary>
 /// <remarks>Used by one step at a time, as the step uses its session.</remarks>
-internal sealed partial class InstrumentedSession(IInterpreterSession inner, CodeLanguage language, CodeActInstrumentation instrumentation, ILogger logger) : IInterpreterSession
+internal sealed partial class InstrumentedSession(IInterpreterSession inner, CodeLanguage language, CodeActInstrumentation instrumentation, ILogger logger) : DelegatingInterpreterSession(inner)
 {
     private int _blockIndex;
 
-    public string Id => inner.Id;
-
-    public ISessionFiles Files => inner.Files;
-
-    public ValueTask<IReadOnlyList<VariableSummary>> DescribeVariablesAsync(CancellationToken cancellationToken = default) => inner.DescribeVariablesAsync(cancellationToken);
-
-    /// <summary>Does nothing: the session belongs to the run, not to this step's wrapper.</summary>
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    public async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
+    public override async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
     {
         using var activity = CodeActInstrumentation.ActivitySource.StartActivity(CodeActTags.ExecuteCodeActivity);
         activity?.SetTag(CodeActTags.Language, language.Name);
-        activity?.SetTag(CodeActTags.SessionId, inner.Id);
+        activity?.SetTag(CodeActTags.SessionId, Id);
         activity?.SetTag(CodeActTags.BlockIndex, _blockIndex++);
 
         ExecutionResult result;
         try
         {
-            result = await inner.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
+            result = await base.ExecuteAsync(code, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -59,16 +50,19 @@ internal sealed partial class InstrumentedSession(IInterpreterSession inner, Cod
             activity.SetTag(CodeActTags.ToolCallCount, result.ToolCalls.Count);
             if (!result.IsSuccess)
             {
-                activity.SetTag(CodeActTags.ErrorType, result.Error?.Kind ?? status);
+                activity.SetTag(CodeActTags.ErrorType, result.Error?.Kind.Value ?? status);
                 activity.SetStatus(ActivityStatusCode.Error, result.Error is { } error ? ObservationFormatter.FormatError(error) : status);
             }
 
             RecordToolActivities(activity, result.ToolCalls);
         }
 
-        LogExecuted(logger, inner.Id, result.Status, result.Duration.TotalMilliseconds);
+        LogExecuted(logger, Id, result.Status, result.Duration.TotalMilliseconds);
         return result;
     }
+
+    /// <summary>Does nothing: the session belongs to the run, not to this step's wrapper.</summary>
+    protected override ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
 
     /// <summary>
     /// Creates the tool-call activities after the fact, with their recorded durations. The sandbox does not say when

@@ -14,7 +14,7 @@ public class ObservationFormatterTests
             Status = ExecutionStatus.RuntimeError,
             Stdout = "hello\n",
             Value = JsonDocument.Parse("[1,2]").RootElement,
-            Error = new ExecutionError("TypeError", "x is not a function", 3, 7),
+            Error = new ExecutionError(ErrorKind.TypeError, "x is not a function", 3, 7),
         };
 
         ObservationFormatter.FormatOne(result).Should().Be("hello\nValue: [1,2]\nTypeError: x is not a function (line 3, column 7)");
@@ -31,7 +31,7 @@ public class ObservationFormatterTests
     [TestCase(4, 2, "Timeout: too slow (line 4, column 2)")]
     public void The_error_position_shows_what_is_known(int? line, int? column, string expected)
     {
-        ObservationFormatter.FormatError(new ExecutionError("Timeout", "too slow", line, column)).Should().Be(expected);
+        ObservationFormatter.FormatError(new ExecutionError(ErrorKind.Timeout, "too slow", line, column)).Should().Be(expected);
     }
 
     [Test]

@@ -159,16 +159,10 @@ public sealed class StepPipelineTests : AgentTestBase
         session.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    private sealed class RefusingSession(IInterpreterSession inner) : IInterpreterSession
+    private sealed class RefusingSession(IInterpreterSession inner) : DelegatingInterpreterSession(inner)
     {
-        public string Id => inner.Id;
-
-        public ISessionFiles Files => inner.Files;
-
-        public Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ExecutionResult { Status = ExecutionStatus.PolicyViolation, Error = new ExecutionError("Approval", "The code was not approved.") });
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public override Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ExecutionResult { Status = ExecutionStatus.PolicyViolation, Error = new ExecutionError(new ErrorKind("Approval"), "The code was not approved.") });
     }
 
     private sealed class ClockAdvancingGenerator(ICodeGenerator inner, FakeTimeProvider time, TimeSpan by) : ICodeGenerator
