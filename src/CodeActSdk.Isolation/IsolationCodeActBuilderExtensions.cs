@@ -10,17 +10,17 @@ public static class IsolationCodeActBuilderExtensions
     /// <summary>
     /// Wraps the interpreter registered so far (by <c>UseJint()</c>, <c>UseV8()</c>, <c>UseRoslyn()</c> or
     /// <c>UseInterpreter(...)</c>) in an <see cref="IsolatedInterpreter"/>, through
-    /// <see cref="CodeActBuilder.UseInterpreterDecorator"/>, and sets <see cref="CodeActOptions.Sandbox"/>'s
-    /// <see cref="SandboxOptions.Isolation"/> to <see cref="SandboxIsolation.Process"/>, so that each run's session lives
+    /// <see cref="ICodeActBuilder.UseInterpreterDecorator"/>, and sets the sandbox's
+    /// <see cref="SandboxOptions.Isolation"/> to <see cref="SandboxIsolation.Process"/> (<see cref="ICodeActBuilder.ConfigureSandbox"/>), so that each run's session lives
     /// in a worker process of its own. The workers come from a <see cref="WorkerPool"/> that the decorator owns; the
     /// service provider disposes the decorator, and so stops the workers, when it is disposed.
     /// </summary>
     /// <remarks>
     /// <para>
     /// Call it after the backend's <c>Use...</c> method: it wraps what is registered when it is called, and a later
-    /// <c>Use...</c> replaces the wrapped interpreter. The isolation setting is applied after every
-    /// <see cref="CodeActBuilder.Configure"/> call (as a post-configuration), so options that replace
-    /// <see cref="CodeActOptions.Sandbox"/> wholesale cannot silently bring the code back into the host.
+    /// <c>Use...</c> replaces the wrapped interpreter. The isolation setting is applied after the application's own
+    /// configuration, so options that replace the sandbox settings wholesale cannot silently bring the code back into
+    /// the host.
     /// </para>
     /// <para>
     /// The application must reference the CodeActSdk.Worker package so that CodeActSdk.Worker.dll is next to it (or
@@ -35,10 +35,12 @@ public static class IsolationCodeActBuilderExtensions
     /// How the worker runs the backend; by default what the interpreter returns from
     /// <c>GetService(typeof(WorkerBackend))</c>, which the backends of this SDK do.
     /// </param>
+    /// <typeparam name="TBuilder">The builder's type, returned so that chained calls keep it.</typeparam>
     /// <returns>The builder.</returns>
     /// <exception cref="InvalidOperationException">No interpreter is registered yet; the message says what to call first.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting of <paramref name="pool"/> is out of range.</exception>
-    public static CodeActBuilder UseProcessIsolation(this CodeActBuilder builder, WorkerPoolOptions? pool = null, WorkerBackend? backend = null)
+    public static TBuilder UseProcessIsolation<TBuilder>(this TBuilder builder, WorkerPoolOptions? pool = null, WorkerBackend? backend = null)
+        where TBuilder : ICodeActBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         var settings = (pool ?? new WorkerPoolOptions()).Validate();
@@ -55,7 +57,7 @@ public static class IsolationCodeActBuilderExtensions
                 throw;
             }
         });
-        builder.Services.PostConfigure<CodeActOptions>(options => options.Sandbox = options.Sandbox with { Isolation = SandboxIsolation.Process });
+        builder.ConfigureSandbox(options => options with { Isolation = SandboxIsolation.Process });
         return builder;
     }
 }

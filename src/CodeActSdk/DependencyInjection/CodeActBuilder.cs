@@ -45,6 +45,18 @@ public sealed class CodeActBuilder : ICodeActBuilder
     /// <inheritdoc/>
     ICodeActBuilder ICodeActBuilder.UseInterpreter(Func<IServiceProvider, ICodeInterpreter> factory) => UseInterpreter(factory);
 
+    /// <inheritdoc/>
+    ICodeActBuilder ICodeActBuilder.UseInterpreterDecorator(Func<ICodeInterpreter, IServiceProvider, ICodeInterpreter> decorator) => UseInterpreterDecorator(decorator);
+
+    /// <inheritdoc/>
+    public ICodeActBuilder ConfigureSandbox(Func<SandboxOptions, SandboxOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.PostConfigure<CodeActOptions>(options => options.Sandbox = configure(options.Sandbox)
+            ?? throw new InvalidOperationException("A ConfigureSandbox function returned null; return the options, changed with 'options with { ... }'."));
+        return this;
+    }
+
     /// <summary>Uses <paramref name="interpreter"/> as the interpreter.</summary>
     /// <param name="interpreter">The interpreter; it must be thread-safe, as every interpreter is.</param>
     /// <returns>This builder.</returns>

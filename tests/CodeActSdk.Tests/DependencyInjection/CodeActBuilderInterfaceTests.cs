@@ -65,5 +65,11 @@ public class CodeActBuilderInterfaceTests
             Services.AddSingleton(factory);
             return this;
         }
+
+        public ICodeActBuilder UseInterpreterDecorator(Func<ICodeInterpreter, IServiceProvider, ICodeInterpreter> decorator) =>
+            throw new NotSupportedException("Backends' registration methods do not decorate.");
+
+        public ICodeActBuilder ConfigureSandbox(Func<SandboxOptions, SandboxOptions> configure) =>
+            throw new NotSupportedException("Backends' registration methods do not change the sandbox options.");
     }
 }
