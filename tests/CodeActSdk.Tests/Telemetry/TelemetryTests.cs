@@ -90,6 +90,25 @@ public class TelemetryTests : AgentTestBase
     }
 
     [Test]
+    public async Task Output_kept_in_the_session_is_not_traced_as_an_execution_of_the_model()
+    {
+        var stopped = new List<Activity>();
+        using var listener = RecordStoppedActivities(stopped);
+        var agent = CreateAgent([Js("console.log('x'.repeat(5000));"), Js("final_answer(output_1.length);")]);
+
+        ActivityTraceId traceId;
+        AgentResult result;
+        using (var root = TestSource.StartActivity("test")!)
+        {
+            traceId = root.TraceId;
+            result = await agent.RunAsync("Print a lot, then count it.");
+        }
+
+        result.FinalAnswerText.Should().Be("5001", "the large output was kept in output_1, with its newline");
+        stopped.Where(a => a.TraceId == traceId && a.OperationName == "execute_code").Should().HaveCount(2, "one per block the model wrote; storing output_1 is the agent's bookkeeping");
+    }
+
+    [Test]
     public async Task A_failed_execution_marks_its_activity_as_an_error()
     {
         var stopped = new List<Activity>();

@@ -11,17 +11,21 @@ internal sealed class ObservationComposition(int maxObservationChars, int largeO
     public async Task<AgentStep> InvokeAsync(AgentStepContext context, AgentStepHandler next, CancellationToken cancellationToken)
     {
         var step = await next(context, cancellationToken).ConfigureAwait(false);
+
+        // The agent's own reads and writes of the session go to the session itself, not through the step's wrappers
+        // (telemetry, a host's approval): they are bookkeeping, not the model's code.
+        var session = context.Session.Session;
         var observation = step.Observation;
-        if (step.Executions.Count > 0 && step.FinalAnswer is null && largeOutputChars > 0)
+        if (step.FinalAnswer is null && largeOutputChars > 0 && step.Executions.Any(e => e.Stdout.Length > largeOutputChars))
         {
-            var shown = await LargeOutput.KeepInSessionAsync(context.Interpreter, step.Executions, step.Number, largeOutputChars, cancellationToken).ConfigureAwait(false);
+            var shown = await LargeOutput.KeepInSessionAsync(session, step.Executions, step.Number, largeOutputChars, cancellationToken).ConfigureAwait(false);
             observation = ObservationFormatter.Format(shown, step.BlocksNotRun);
         }
 
         IReadOnlyList<VariableSummary> variables = [];
         if (showStateDigest && step.Executions.Count > 0)
         {
-            variables = await context.Interpreter.DescribeVariablesAsync(cancellationToken).ConfigureAwait(false);
+            variables = await session.DescribeVariablesAsync(cancellationToken).ConfigureAwait(false);
         }
 
         // Once the run ends, the model reads no more observations: the digest, plan and files notice are left out.
