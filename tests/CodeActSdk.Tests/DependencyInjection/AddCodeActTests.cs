@@ -135,7 +135,7 @@ public class AddCodeActTests : AgentTestBase
     }
 
     [Test]
-    public void Invalid_sandbox_limits_fail_at_start_naming_the_limit()
+    public async Task Invalid_sandbox_limits_fail_at_start_naming_the_limit()
     {
         var services = new ServiceCollection();
         services.AddCodeAct(b => b
@@ -144,19 +144,21 @@ public class AddCodeActTests : AgentTestBase
             .Configure(o => o.Sandbox = new SandboxOptions { Timeout = TimeSpan.Zero }));
         using var provider = services.BuildServiceProvider();
 
-        var act = () => provider.GetRequiredService<IStartupValidator>().Validate();
+        // Microsoft.Extensions.Options 11 runs start validation through IAsyncStartupValidator (IStartupValidator is obsolete).
+        var act = () => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None);
 
-        act.Should().Throw<OptionsValidationException>().WithMessage("*CodeActOptions.Sandbox is invalid: SandboxOptions.Timeout*");
+        await act.Should().ThrowAsync<OptionsValidationException>().WithMessage("*CodeActOptions.Sandbox is invalid: SandboxOptions.Timeout*");
     }
 
     [Test]
-    public void Valid_options_pass_the_start_validation()
+    public async Task Valid_options_pass_the_start_validation()
     {
         var services = new ServiceCollection();
         services.AddCodeAct(b => b.UseInterpreter(Interpreter).UseChatClient(new ScriptedChatClient(["x"])));
         using var provider = services.BuildServiceProvider();
 
-        FluentActions.Invoking(() => provider.GetRequiredService<IStartupValidator>().Validate()).Should().NotThrow();
+        await FluentActions.Awaiting(() => provider.GetRequiredService<IAsyncStartupValidator>().ValidateAsync(CancellationToken.None))
+            .Should().NotThrowAsync();
     }
 
     private sealed record Greeting(string Text);
