@@ -104,7 +104,11 @@ public sealed class OpenAIChatClientTests
 
         updates.Select(u => u.Text).Where(t => t.Length > 0).Should().Equal("const ", "x = ", "1;");
         updates.Should().OnlyContain(u => u.Role == ChatRole.Assistant && u.ResponseId == FakeOpenAIServer.CompletionId);
-        updates.Where(u => u.FinishReason != null).Should().ContainSingle().Which.FinishReason.Should().Be(ChatFinishReason.Stop);
+        // Microsoft.Extensions.AI.OpenAI repeats the finish reason on the usage update that follows it, so it is asserted
+        // as "Stop, and only after the last text" rather than "on exactly one update".
+        int firstFinish = updates.FindIndex(u => u.FinishReason != null);
+        firstFinish.Should().BeGreaterThan(updates.FindLastIndex(u => u.Text.Length > 0));
+        updates.Skip(firstFinish).Should().OnlyContain(u => u.FinishReason == ChatFinishReason.Stop && u.Text.Length == 0);
 
         UsageContent usage = updates.SelectMany(u => u.Contents).OfType<UsageContent>().Should().ContainSingle().Subject;
         usage.Details.InputTokenCount.Should().Be(12);
@@ -209,15 +213,42 @@ public sealed class OpenAIChatClientTests
     }
 
     [Test]
-    public async Task Messages_with_a_tool_role_are_rejected_before_anything_is_sent()
+    public async Task Messages_the_client_would_leave_out_are_rejected_before_anything_is_sent()
     {
         await using var server = await FakeOpenAIServer.StartAsync();
         using var client = CreateClient(server);
 
         Func<Task> act = () => client.GetResponseAsync([new ChatMessage(ChatRole.Tool, "result")]).WaitAsync(Safety);
+        Func<Task> streaming = () => client.GetStreamingResponseAsync([new ChatMessage(ChatRole.Tool, "result")]).ToChatResponseAsync().WaitAsync(Safety);
+        Func<Task> unknownRole = () => client.GetResponseAsync([new ChatMessage(new ChatRole("critic"), "hmm")]).WaitAsync(Safety);
 
-        await act.Should().ThrowAsync<NotSupportedException>().WithMessage("*role 'tool'*");
+        await act.Should().ThrowAsync<NotSupportedException>().WithMessage("*role 'tool'*FunctionResultContent*");
+        await streaming.Should().ThrowAsync<NotSupportedException>().WithMessage("*role 'tool'*");
+        await unknownRole.Should().ThrowAsync<NotSupportedException>().WithMessage("*role 'critic'*");
         server.Requests.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_function_result_is_sent_as_a_tool_message_after_the_assistant_call()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        using var client = CreateClient(server);
+
+        ChatMessage[] conversation =
+        [
+            new(ChatRole.User, "What is 2 + 3?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call-1", "add", new Dictionary<string, object?> { ["a"] = 2, ["b"] = 3 })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call-1", 5)]),
+        ];
+
+        ChatResponse response = await client.GetResponseAsync(conversation).WaitAsync(Safety);
+
+        response.Text.Should().Be("Hello, world!");
+        JsonArray sent = server.SingleRequest.Body["messages"]!.AsArray();
+        sent.Select(m => m!["role"]!.GetValue<string>()).Should().Equal("user", "assistant", "tool");
+        sent[1]!["tool_calls"]![0]!["id"]!.GetValue<string>().Should().Be("call-1");
+        sent[2]!["tool_call_id"]!.GetValue<string>().Should().Be("call-1");
+        ContentText(sent[2]!["content"]!).Should().Be("5");
     }
 
     [Test]
