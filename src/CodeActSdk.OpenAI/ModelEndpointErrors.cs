@@ -28,12 +28,6 @@ internal sealed class ModelEndpointErrors
         null,
         null);
 
-    // The SDK reads choices[0] of a parsed completion and throws ArgumentOutOfRangeException when the array is empty;
-    // any other argument error is a caller's mistake, raised before anything is sent, and stays as it is.
-    private static bool IsEmptyChoices(Exception exception) =>
-        exception is ArgumentOutOfRangeException
-        && exception.StackTrace?.Contains("OpenAI.Chat.ChatCompletion", StringComparison.Ordinal) == true;
-
     private ModelEndpointException NoChoices(Exception? cause) => new(
         $"The model endpoint {_url.AbsoluteUri} returned a chat completion without any choices.",
         _url,
@@ -42,11 +36,14 @@ internal sealed class ModelEndpointErrors
 
     // Turns what the SDK and the HTTP stack throw into a ModelEndpointException with a one-sentence message naming the URL
     // and the cause. Caller cancellation stays an OperationCanceledException; argument errors and disposal pass through.
-    public bool TryTranslate(Exception exception, CancellationToken cancellationToken, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Exception? translated)
+    // An argument error before the endpoint answered is the caller's mistake and stays as it is; after it, it is the
+    // answer's fault (the SDK reads choices[0] of a parsed completion and throws ArgumentOutOfRangeException when the
+    // array is empty). EndpointAnswers tells the two apart.
+    public bool TryTranslate(Exception exception, bool answered, CancellationToken cancellationToken, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Exception? translated)
     {
         translated = null;
         if (exception is ModelEndpointException or NotSupportedException or ObjectDisposedException or OutOfMemoryException
-            || (exception is ArgumentException && !IsEmptyChoices(exception)))
+            || (exception is ArgumentException && !answered))
         {
             return false;
         }

@@ -113,11 +113,12 @@ public sealed class OpenAIChatClient : DelegatingChatClient
         cancellationToken.ThrowIfCancellationRequested();
         RejectUnsendable(messages);
 
+        var answered = EndpointAnswers.Watch();
         try
         {
             return await ClientFor(options).GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (_errors.TryTranslate(ex, cancellationToken, out Exception? translated))
+        catch (Exception ex) when (_errors.TryTranslate(ex, answered.Value, cancellationToken, out Exception? translated))
         {
             throw translated;
         }
@@ -237,12 +238,14 @@ public sealed class OpenAIChatClient : DelegatingChatClient
     {
         cancellationToken.ThrowIfCancellationRequested();
 
+        // The request is sent by the first MoveNextAsync below, which runs in this flow, so the watch sees its answer.
+        var answered = EndpointAnswers.Watch();
         IAsyncEnumerator<ChatResponseUpdate> enumerator;
         try
         {
             enumerator = client.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
-        catch (Exception ex) when (_errors.TryTranslate(ex, cancellationToken, out Exception? translated))
+        catch (Exception ex) when (_errors.TryTranslate(ex, answered.Value, cancellationToken, out Exception? translated))
         {
             throw translated;
         }
@@ -266,7 +269,7 @@ public sealed class OpenAIChatClient : DelegatingChatClient
                         yield break;
                     }
                 }
-                catch (Exception ex) when (_errors.TryTranslate(ex, cancellationToken, out Exception? translated))
+                catch (Exception ex) when (_errors.TryTranslate(ex, answered.Value, cancellationToken, out Exception? translated))
                 {
                     throw translated;
                 }
@@ -307,11 +310,11 @@ public sealed class OpenAIChatClient : DelegatingChatClient
             // Our own handler so that an unreachable host fails after ConnectTimeout instead of hanging until the (long,
             // generation-sized) NetworkTimeout, which the SDK pipeline applies itself.
             var httpClient = new HttpClient(
-                new SocketsHttpHandler
+                new EndpointAnswers(new SocketsHttpHandler
                 {
                     ConnectTimeout = options.ConnectTimeout,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                })
+                }))
             {
                 Timeout = Timeout.InfiniteTimeSpan,
             };
