@@ -8,7 +8,7 @@ namespace CodeActSdk;
 public static class IsolationCodeActBuilderExtensions
 {
     /// <summary>
-    /// Wraps the interpreter registered so far (by <c>UseJint()</c>, <c>UseV8()</c>, <c>UseRoslyn()</c> or
+    /// Wraps the interpreter registered so far (by <c>UseJint()</c>, <c>UseV8()</c>, <c>UseCSharp()</c> or
     /// <c>UseInterpreter(...)</c>) in an <see cref="IsolatedInterpreter"/>, through
     /// <see cref="ICodeActBuilder.UseInterpreterDecorator"/>, and sets the sandbox's
     /// <see cref="SandboxOptions.Isolation"/> to <see cref="SandboxIsolation.Process"/> (<see cref="ICodeActBuilder.ConfigureSandbox"/>), so that each run's session lives

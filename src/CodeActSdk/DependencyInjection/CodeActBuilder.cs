@@ -259,7 +259,7 @@ public sealed class CodeActBuilder : ICodeActBuilder
         var inner = Services.LastOrDefault(d => d.ServiceType == typeof(ICodeInterpreter) && !d.IsKeyedService)
             ?? throw new InvalidOperationException(
                 "An interpreter decorator (UseProcessIsolation(), UseInterpreterDecorator(...)) wraps the interpreter registered so far, but none is registered yet. " +
-                "Call builder.UseJint(), UseV8(), UseRoslyn() or UseInterpreter(...) before it.");
+                "Call builder.UseJint(), UseV8(), UseCSharp() or UseInterpreter(...) before it.");
 
         // The wrapped registration moves under a key of its own, unchanged, so the provider creates and disposes it as before.
         var key = new InterpreterDecoratorKey();
