@@ -18,10 +18,15 @@ internal static class LargeOutput
     /// Returns <paramref name="executions"/> as the observation should show them: each output longer than
     /// <paramref name="threshold"/> is stored in a variable (<c>output_3</c>, or <c>output_3_2</c> for a later block) and
     /// replaced by its size, first and last lines and the variable's name. An output that cannot be stored is left
-    /// as it is (the observation's own truncation then applies).
+    /// as it is (the observation's own truncation then applies). When no output is that long, the same list is returned.
     /// </summary>
     public static async Task<IReadOnlyList<ExecutionResult>> KeepInSessionAsync(IInterpreterSession session, IReadOnlyList<ExecutionResult> executions, int step, int threshold, CancellationToken cancellationToken)
     {
+        if (executions.All(e => e.Stdout.Length <= threshold))
+        {
+            return executions;
+        }
+
         var shown = new List<ExecutionResult>(executions.Count);
         for (var i = 0; i < executions.Count; i++)
         {

@@ -49,7 +49,16 @@ public sealed class CodeActBuilder : ICodeActBuilder
     ICodeActBuilder ICodeActBuilder.UseInterpreterDecorator(Func<ICodeInterpreter, IServiceProvider, ICodeInterpreter> decorator) => UseInterpreterDecorator(decorator);
 
     /// <inheritdoc/>
-    public ICodeActBuilder ConfigureSandbox(Func<SandboxOptions, SandboxOptions> configure)
+    ICodeActBuilder ICodeActBuilder.ConfigureSandbox(Func<SandboxOptions, SandboxOptions> configure) => ConfigureSandbox(configure);
+
+    /// <summary>
+    /// Changes the <see cref="SandboxOptions"/> every session of the agent gets, after the application's own settings
+    /// (<see cref="Configure"/>), as process isolation does to set <see cref="SandboxOptions.Isolation"/>.
+    /// </summary>
+    /// <param name="configure">Returns the changed options (<c>options with { ... }</c>).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="configure"/> is null.</exception>
+    public CodeActBuilder ConfigureSandbox(Func<SandboxOptions, SandboxOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
         Services.PostConfigure<CodeActOptions>(options => options.Sandbox = configure(options.Sandbox)

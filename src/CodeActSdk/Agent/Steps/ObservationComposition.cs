@@ -16,10 +16,13 @@ internal sealed class ObservationComposition(int maxObservationChars, int largeO
         // (telemetry, a host's approval): they are bookkeeping, not the model's code.
         var session = context.Session.Session;
         var observation = step.Observation;
-        if (step.FinalAnswer is null && largeOutputChars > 0 && step.Executions.Any(e => e.Stdout.Length > largeOutputChars))
+        if (step.FinalAnswer is null && largeOutputChars > 0)
         {
             var shown = await LargeOutput.KeepInSessionAsync(session, step.Executions, step.Number, largeOutputChars, cancellationToken).ConfigureAwait(false);
-            observation = ObservationFormatter.Format(shown, step.BlocksNotRun);
+            if (!ReferenceEquals(shown, step.Executions))
+            {
+                observation = ObservationFormatter.Format(shown, step.BlocksNotRun);
+            }
         }
 
         IReadOnlyList<VariableSummary> variables = [];
