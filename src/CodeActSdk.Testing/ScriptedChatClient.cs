@@ -33,7 +33,7 @@ public sealed class ScriptedChatClient : IChatClient
     /// <summary>The model id the client reports in its metadata and responses.</summary>
     public const string ModelId = "scripted";
 
-    private readonly string[] _turns;
+    private readonly ChatMessage[] _turns;
     private readonly List<IReadOnlyList<ChatMessage>> _received = [];
     private readonly Lock _lock = new();
     private int _next;
@@ -42,6 +42,17 @@ public sealed class ScriptedChatClient : IChatClient
     /// <param name="turns">The model's answers, one per call.</param>
     /// <exception cref="ArgumentException"><paramref name="turns"/> is empty.</exception>
     public ScriptedChatClient(IEnumerable<string> turns)
+        : this(turns?.Select(text => text is null ? null! : new ChatMessage(ChatRole.Assistant, text))!)
+    {
+    }
+
+    /// <summary>
+    /// Creates a client that replays <paramref name="turns"/> in order: assistant messages, which may hold tool calls
+    /// (see <see cref="CallTool"/>) as well as text, for agents that call functions rather than write code blocks.
+    /// </summary>
+    /// <param name="turns">The model's answers, one per call.</param>
+    /// <exception cref="ArgumentException"><paramref name="turns"/> is empty or holds a null turn.</exception>
+    public ScriptedChatClient(IEnumerable<ChatMessage> turns)
     {
         ArgumentNullException.ThrowIfNull(turns);
         _turns = [.. turns];
@@ -56,8 +67,19 @@ public sealed class ScriptedChatClient : IChatClient
         }
     }
 
-    /// <summary>The scripted turns, in order.</summary>
-    public IReadOnlyList<string> Turns => _turns;
+    /// <summary>The text of each scripted turn, in order.</summary>
+    public IReadOnlyList<string> Turns => [.. _turns.Select(turn => turn.Text)];
+
+    /// <summary>A scripted turn in which the model calls the tool <paramref name="name"/> with <paramref name="arguments"/>.</summary>
+    /// <param name="name">The tool's name, for example <c>execute_code</c>.</param>
+    /// <param name="arguments">The call's arguments by parameter name.</param>
+    /// <param name="callId">The call's id; a new one when omitted.</param>
+    public static ChatMessage CallTool(string name, IDictionary<string, object?> arguments, string? callId = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(arguments);
+        return new ChatMessage(ChatRole.Assistant, [new FunctionCallContent(callId ?? "call_" + Guid.NewGuid().ToString("N")[..12], name, arguments)]);
+    }
 
     /// <summary>How many turns have been returned so far.</summary>
     public int CallCount
@@ -158,12 +180,13 @@ public sealed class ScriptedChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var sent = messages.ToList();
-        var text = TakeTurn(sent);
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
+        var turn = TakeTurn(sent);
+        var calls = turn.Contents.OfType<FunctionCallContent>().Any();
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, [.. turn.Contents]))
         {
             ModelId = ModelId,
-            FinishReason = ChatFinishReason.Stop,
-            Usage = EstimateUsage(sent, text),
+            FinishReason = calls ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop,
+            Usage = EstimateUsage(sent, turn.Text),
         };
         return Task.FromResult(response);
     }
@@ -180,10 +203,10 @@ public sealed class ScriptedChatClient : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var update = new ChatResponseUpdate(ChatRole.Assistant, response.Text)
+        var update = new ChatResponseUpdate(ChatRole.Assistant, [.. response.Messages[0].Contents])
         {
             ModelId = ModelId,
-            FinishReason = ChatFinishReason.Stop,
+            FinishReason = response.FinishReason,
         };
         if (response.Usage is { } usage)
         {
@@ -218,7 +241,7 @@ public sealed class ScriptedChatClient : IChatClient
     {
     }
 
-    private string TakeTurn(List<ChatMessage> sent)
+    private ChatMessage TakeTurn(List<ChatMessage> sent)
     {
         lock (_lock)
         {

@@ -134,6 +134,8 @@ public class ScriptedChatClientTests
     public void Text_without_turns_and_an_empty_turn_list_are_errors()
     {
         FluentActions.Invoking(() => ScriptedChatClient.FromText("nothing")).Should().Throw<FormatException>();
-        FluentActions.Invoking(() => new ScriptedChatClient([])).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => new ScriptedChatClient(Array.Empty<string>())).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => new ScriptedChatClient(Array.Empty<ChatMessage>())).Should().Throw<ArgumentException>();
+        FluentActions.Invoking(() => new ScriptedChatClient(new ChatMessage[] { null! })).Should().Throw<ArgumentException>();
     }
 }
