@@ -10,7 +10,7 @@ public static class KernelSandboxToolExtensions
     /// The functions of every plugin of <paramref name="kernel"/>, as tools for <see cref="SandboxOptions.Tools"/> or
     /// <see cref="CodeActBuilder.AddTools(IEnumerable{AIFunction})"/>. Each is named as Semantic Kernel names it for a
     /// model, <c>Plugin_Function</c>; its documentation shows the function's and its parameters' descriptions and its
-    /// return schema. Calls run through <paramref name="kernel"/>, so its function invocation filters apply.
+    /// return schema. Calls run through <paramref name="kernel"/>, so its function invocation filters see them.
     /// </summary>
     /// <remarks>The list is a snapshot: plugins added to the kernel later are not in it. It is safe to use from any thread.</remarks>
     /// <param name="kernel">The kernel whose plugins become tools, and which runs them.</param>
@@ -34,6 +34,6 @@ public static class KernelSandboxToolExtensions
     {
         ArgumentNullException.ThrowIfNull(plugin);
         kernel ??= new Kernel();
-        return [.. plugin.Select(function => new KernelFunctionTool(function.WithKernel(kernel, plugin.Name)))];
+        return [.. plugin.Select(function => new KernelFunctionTool(function.WithKernel(kernel, plugin.Name), kernel))];
     }
 }
