@@ -23,6 +23,6 @@ internal sealed class SolveWithCode(CodeActAgent agent)
         var result = await agent.RunAsync(task, cancellationToken).ConfigureAwait(false);
         return result.Succeeded
             ? result.FinalAnswerText ?? ""
-            : $"No answer within {result.Steps.Count} steps. The last observation was: {result.LastObservation}";
+            : $"No answer within {result.Steps.Count} step{(result.Steps.Count == 1 ? "" : "s")}. The last observation was: {result.LastObservation}";
     }
 }

@@ -109,9 +109,11 @@ public sealed class ChatHistorySandboxesTests
     }
 
     [Test]
-    public async Task Invoked_outside_a_tracked_chat_call_the_function_says_how_to_track_it()
+    public async Task Invoked_outside_a_tracked_chat_call_the_function_says_how_to_track_it_also_after_one_has_returned()
     {
         await using var sandboxes = new ChatHistorySandboxes(_interpreter);
+        var (kernel, chat) = KernelCalling(sandboxes, ExecuteCode("1"), Text("One."));
+        await chat.GetChatMessageContentAsync(History("One?"), AutoInvoke, kernel);
 
         var act = () => sandboxes.ExecuteCodeFunction.InvokeAsync(new Kernel(), new KernelArguments { ["code"] = "1" });
 

@@ -8,6 +8,11 @@ namespace CodeActSdk.SemanticKernel.Tests;
 
 public sealed class KernelAgentTests
 {
+    private readonly Jint.JintInterpreter _interpreter = new();
+
+    [OneTimeTearDown]
+    public void TearDown() => _interpreter.Dispose();
+
     [Test]
     public async Task UseKernel_takes_the_kernels_chat_service_as_the_model_and_its_plugins_as_tools()
     {
@@ -93,7 +98,7 @@ public sealed class KernelAgentTests
 
         var answer = await agent.AsKernelFunction().InvokeAsync<string>(new Kernel(), new KernelArguments { ["task"] = "Think." });
 
-        answer.Should().StartWith("No answer within 1 steps.").And.Contain("still thinking");
+        answer.Should().StartWith("No answer within 1 step.").And.Contain("still thinking");
     }
 
     [Test]
@@ -118,8 +123,8 @@ public sealed class KernelAgentTests
     internal static IEnumerable<string?> FunctionResults(ChatHistory history) =>
         history.SelectMany(m => m.Items.OfType<Microsoft.SemanticKernel.FunctionResultContent>()).Select(r => r.Result?.ToString());
 
-    private static CodeActAgent Agent(params string[] turns) => Agent(maxSteps: 5, turns);
+    private CodeActAgent Agent(params string[] turns) => Agent(maxSteps: 5, turns);
 
-    private static CodeActAgent Agent(int maxSteps, params string[] turns) =>
-        new(new Jint.JintInterpreter(), new ChatClientCodeGenerator(new ScriptedChatClient(turns)), new CodeActOptions { MaxSteps = maxSteps });
+    private CodeActAgent Agent(int maxSteps, params string[] turns) =>
+        new(_interpreter, new ChatClientCodeGenerator(new ScriptedChatClient(turns)), new CodeActOptions { MaxSteps = maxSteps });
 }
