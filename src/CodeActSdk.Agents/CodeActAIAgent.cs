@@ -22,6 +22,10 @@ namespace CodeActSdk.Agents;
 /// Sessions are <see cref="CodeActAgentSession"/>s: see there how they map onto durable runs when the CodeAct agent has
 /// a checkpoint store, and how a host resumes one after a restart (<c>RunAsync(session)</c> with no message).
 /// </para>
+/// <para>
+/// The CodeAct agent's own settings (model, sandbox, tools, step budget) govern the run; <see cref="AgentRunOptions"/>
+/// are not used. Without a session, a run uses a new one and disposes it at the end.
+/// </para>
 /// <para>Thread-safe, like the <see cref="CodeActAgent"/> it wraps: one instance serves any number of sessions at once.</para>
 /// </remarks>
 public sealed class CodeActAIAgent : AIAgent

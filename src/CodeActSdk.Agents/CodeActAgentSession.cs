@@ -13,7 +13,8 @@ namespace CodeActSdk.Agents;
 /// (<see cref="AgentRunRequest.Durable"/>) whose journal id is <c>{SessionId}.{n}</c> for the session's n-th run. The
 /// journal is the truth: after a crash, a new host deserialises the session and calls <c>RunAsync(session)</c> with no
 /// message, and the latest run is resumed from its journal (<see cref="AgentRunRequest.Resume"/>), even when the session
-/// was saved before that run started. A run with a message always starts the next run.
+/// was saved before that run started; when that run had already finished, its answer is replayed from the journal
+/// without asking the model. A run with a message always starts the next run.
 /// </para>
 /// <para>
 /// Without a checkpoint store, the session keeps one live CodeAct session (<see cref="CodeActSdk.AgentSession"/>) for

@@ -4,6 +4,7 @@ using CodeActSdk.Sqlite;
 using CodeActSdk.Testing;
 using Microsoft.Agents.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CodeActSdk.Agents.Tests;
 
@@ -106,7 +107,28 @@ public sealed class CodeActAIAgentTests
             steps.Select(s => s.Replayed).Should().Equal(true, false);
             session.RunCount.Should().Be(1);
             (await store.ReadAsync("order-42.1")).Session.Task.Should().Be("What is 40 plus 2?");
+
+            var again = await agent.RunAsync(session);
+            again.Text.Should().Be("42", "a finished run replays its answer from the journal, without the model");
+            ((AgentResult)again.RawRepresentation!).Steps.Should().OnlyContain(s => s.Replayed);
         }
+    }
+
+    [Test]
+    public async Task AddCodeAct_with_AddAIAgent_registers_the_agent_by_name()
+    {
+        await using var services = new ServiceCollection()
+            .AddCodeAct(codeAct => codeAct
+                .UseInterpreter(_interpreter)
+                .UseChatClient(new ScriptedChatClient(["```js\nfinal_answer(2 ** 10);\n```"]))
+                .AddAIAgent("calculator", "Computes answers in code."))
+            .BuildServiceProvider();
+
+        var agent = services.GetRequiredKeyedService<AIAgent>("calculator");
+
+        agent.Should().BeSameAs(services.GetRequiredService<AIAgent>()).And.BeOfType<CodeActAIAgent>();
+        agent.Description.Should().Be("Computes answers in code.");
+        (await agent.RunAsync("Two to the tenth?")).Text.Should().Be("1024");
     }
 
     [Test]
