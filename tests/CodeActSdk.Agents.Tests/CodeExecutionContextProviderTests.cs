@@ -40,6 +40,24 @@ public sealed class CodeExecutionContextProviderTests
     }
 
     [Test]
+    public async Task A_streamed_run_executes_the_code_in_the_sessions_sandbox()
+    {
+        var model = new ScriptedChatClient([
+            Scripts.ExecuteCode("var word = 'sandbox'; word.length"), Scripts.Say("7 letters."),
+            Scripts.ExecuteCode("word.toUpperCase()"), Scripts.Say("SANDBOX."),
+        ]);
+        await using var provider = new CodeExecutionContextProvider(_interpreter);
+        var agent = new ChatClientAgent(model, new ChatClientAgentOptions { AIContextProviders = [provider] });
+        var session = await agent.CreateSessionAsync();
+
+        var first = await agent.RunStreamingAsync("How long is 'sandbox'?", session).ToAgentResponseAsync();
+        var second = await agent.RunStreamingAsync("In capitals?", session).ToAgentResponseAsync();
+
+        first.Text.Should().Be("7 letters.");
+        Scripts.ToolResults(second).Single().GetProperty("value").GetString().Should().Be("SANDBOX");
+    }
+
+    [Test]
     public async Task The_agents_own_tools_are_callable_from_the_code()
     {
         var temperatures = AIFunctionFactory.Create(
