@@ -163,6 +163,9 @@ public sealed partial class CodeActAgent : IDisposable
     /// <summary>The system prompt every run starts with.</summary>
     public string SystemPrompt { get; }
 
+    /// <summary>Where durable runs (<see cref="AgentRunRequest.Durable"/>) journal their steps; <see langword="null"/> when the agent has no store and runs only in memory.</summary>
+    public ICheckpointStore? CheckpointStore => _checkpoints;
+
     /// <summary>Runs <paramref name="request"/> until a final answer or the step budget, and returns the whole run.</summary>
     /// <param name="request">The task, and the session or durable session to run it in.</param>
     /// <param name="cancellationToken">Stops the run: the current model call or execution is cancelled and <see cref="OperationCanceledException"/> is thrown. A durable run's journal keeps what was done, and the run can be resumed.</param>
