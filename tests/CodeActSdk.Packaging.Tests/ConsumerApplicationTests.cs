@@ -88,7 +88,7 @@ public sealed class ConsumerApplicationTests
 
         publish.Succeeded.Should().BeTrue(publish.Output);
         var assemblies = Directory.GetFiles(output, "*.dll").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        assemblies.Where(a => a!.StartsWith("CodeActSdk", StringComparison.Ordinal)).Should().BeEquivalentTo(
+        assemblies.Where(a => a!.StartsWith("CodeActSdk.", StringComparison.Ordinal)).Should().BeEquivalentTo(
             ["CodeActSdk.Abstractions.dll", "CodeActSdk.Sandboxing.dll", "CodeActSdk.Jint.dll"],
             "a Jint-only application references neither the agent nor another backend");
         var bytes = Directory.GetFiles(output).Sum(f => new FileInfo(f).Length);
