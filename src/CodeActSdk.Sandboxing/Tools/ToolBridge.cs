@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CodeActSdk.Sandboxing;
@@ -156,6 +157,12 @@ public sealed class ToolBridge
                 throw new ToolCallException($"Tool '{tool.Name}': argument '{parameter.Name}' must be {Article(parameter.Type)} {parameter.Type}, not {Describe(value!)}. Its parameters are {tool.Signature}.");
             }
 
+            if (present && parameter.Type == "integer" && IntegerValue(value!) is { } integer)
+            {
+                // Written as an integer (12, not 12.0 or 1.2e1), which is what the tool's own binding reads into an int or a long.
+                named[parameter.Name] = integer;
+            }
+
             if (!present)
             {
                 named.Remove(parameter.Name);
@@ -170,13 +177,22 @@ public sealed class ToolBridge
         ("any", _) => true,
         ("string", JsonValueKind.String) => true,
         ("number", JsonValueKind.Number) => true,
-        ("integer", JsonValueKind.Number) => value.AsValue().TryGetValue<double>(out var d) && Math.Floor(d) == d,
+        ("integer", JsonValueKind.Number) => IsWhole(value, out _),
         ("boolean", JsonValueKind.True or JsonValueKind.False) => true,
         ("array", JsonValueKind.Array) => true,
         ("object", JsonValueKind.Object) => true,
         ("null", JsonValueKind.Null) => true,
         _ => false,
     };
+
+    // By the number's JSON text, so that it does not matter which CLR type holds it (a backend's double, a host's int,
+    // long or decimal, a parsed JsonElement): 12, 12.0 and 1.2e1 are whole numbers, 12.5 is not.
+    private static bool IsWhole(JsonNode number, out double value) =>
+        double.TryParse(number.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value) && Math.Floor(value) == value;
+
+    // A whole number within the range a double holds exactly, as a long; null for anything else (left as it is).
+    private static JsonValue? IntegerValue(JsonNode number) =>
+        IsWhole(number, out var value) && Math.Abs(value) <= 9_007_199_254_740_992d ? JsonValue.Create((long)value) : null;
 
     private static string Describe(JsonNode value) => value.GetValueKind() switch
     {
