@@ -26,6 +26,12 @@ public sealed class JavaScriptCallPreviewer : ICallPreviewer
 
     private static readonly ParserOptions ParserOptions = new();
 
+    /// <summary>Code nested deeper than the stack allows to read: the execution refuses it too.</summary>
+    private static readonly CallPreview TooDeep = new()
+    {
+        SyntaxError = new PreviewSyntaxError("The code nests too deeply to be read; flatten it.", 1, 1),
+    };
+
     /// <inheritdoc />
     public CallPreview Preview(string code, IReadOnlyList<AIFunction> tools, CancellationToken cancellationToken = default)
     {
@@ -41,6 +47,10 @@ public sealed class JavaScriptCallPreviewer : ICallPreviewer
         {
             return new CallPreview { SyntaxError = new PreviewSyntaxError(e.Error.Description, Math.Max(e.LineNumber, 1), Math.Max(e.Column, 1)) };
         }
+        catch (InsufficientExecutionStackException)
+        {
+            return TooDeep;
+        }
 
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tool in tools)
@@ -49,7 +59,15 @@ public sealed class JavaScriptCallPreviewer : ICallPreviewer
         }
 
         var walker = new JavaScriptCallWalker(code, names, cancellationToken);
-        walker.Walk(script);
+        try
+        {
+            walker.Walk(script);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return TooDeep;
+        }
+
         return new CallPreview { Calls = walker.OrderedCalls(), Dynamic = walker.OrderedDynamic() };
     }
 }

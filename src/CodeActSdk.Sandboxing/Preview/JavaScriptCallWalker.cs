@@ -114,6 +114,7 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (node)
         {
             case Identifier identifier:

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CodeActSdk.Roslyn.Runtime;
+using CodeActSdk.Roslyn.Tools;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace CodeActSdk.Roslyn.Preview;
+
+/// <summary>One walk of a bound step for <see cref="CSharpCallPreviewer"/>. Used once, by one thread.</summary>
+internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<string, CSharpToolMethod> tools, CancellationToken cancellationToken)
+{
+    private readonly List<PreviewedCall> _calls = [];
+    private readonly List<DynamicReach> _dynamic = [];
+
+    public IReadOnlyList<PreviewedCall> Calls => [.. _calls.OrderBy(c => c.Line).ThenBy(c => c.Column)];
+
+    public IReadOnlyList<DynamicReach> Dynamic => [.. _dynamic.OrderBy(d => d.Line).ThenBy(d => d.Column)];
+
+    public void Walk(CompilationUnitSyntax root)
+    {
+        foreach (var node in root.DescendantNodes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (node)
+            {
+                case InvocationExpressionSyntax invocation:
+                    Invocation(invocation);
+                    break;
+                case SimpleNameSyntax name when name is not IdentifierNameSyntax { IsVar: true }:
+                    Name(name);
+                    break;
+            }
+        }
+    }
+
+    private void Invocation(InvocationExpressionSyntax invocation)
+    {
+        var info = model.GetSymbolInfo(invocation, cancellationToken);
+        var method = info.Symbol as IMethodSymbol
+            ?? (info.CandidateSymbols.Length > 0 && info.CandidateSymbols.All(c => c is IMethodSymbol m && CSharpCallPreviewer.IsToolsClass(m.ContainingType))
+                ? (IMethodSymbol)info.CandidateSymbols[0]
+                : null);
+        if (method is not null && CSharpCallPreviewer.IsToolsClass(method.ContainingType) && tools.TryGetValue(method.Name, out var tool))
+        {
+            var at = invocation.GetLocation().GetLineSpan().StartLinePosition;
+            _calls.Add(new PreviewedCall(tool.Tool.Function.Name, at.Line + 1, at.Character + 1, Arguments(invocation, method, tool), Placement(invocation)));
+            return;
+        }
+
+        if (info.Symbol is not null || info.CandidateSymbols.Length > 0)
+        {
+            return;
+        }
+
+        if (IsDynamic(invocation) || IsDynamic(invocation.Expression))
+        {
+            Report(DynamicReachKind.Reflection, invocation, "makes a call bound at run time (dynamic), which may reach any member of any object, tools included");
+        }
+        else if (invocation.Expression is SimpleNameSyntax name && name.Identifier.ValueText != "nameof")
+        {
+            Report(DynamicReachKind.UnknownCallee, invocation.Expression, $"calls '{name.Identifier.ValueText}', which this step does not declare: a method of an earlier step may call tools");
+        }
+    }
+
+    private void Name(SimpleNameSyntax name)
+    {
+        var info = model.GetSymbolInfo(name, cancellationToken);
+        var symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
+        if (symbol is null)
+        {
+            if (name.Parent is MemberAccessExpressionSyntax { Expression: var receiver } member && member.Name == name && IsDynamic(receiver)
+                && member.Parent is not InvocationExpressionSyntax)
+            {
+                Report(DynamicReachKind.Reflection, member, "reads a member bound at run time (dynamic), which may be any tool method");
+            }
+
+            return;
+        }
+
+        if (symbol is IMethodSymbol method && CSharpCallPreviewer.IsToolsClass(method.ContainingType) && tools.TryGetValue(method.Name, out var tool))
+        {
+            // The whole expression that names the method: tools.GetPrice, tools?.GetPrice, or GetPrice alone.
+            ExpressionSyntax expression = name.Parent switch
+            {
+                MemberAccessExpressionSyntax member when member.Name == name => member,
+                MemberBindingExpressionSyntax binding => binding,
+                _ => name,
+            };
+            if (expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression || InNameOf(expression))
+            {
+                return;
+            }
+
+            Report(DynamicReachKind.ToolAsValue, expression, $"uses the tool method {method.Name} as a value (a delegate), so where it is called cannot be previewed", tool.Tool.Function.Name);
+            return;
+        }
+
+        var type = symbol as INamedTypeSymbol ?? symbol.ContainingType;
+        if (type is not null && type.Name == nameof(ToolGateway) && type.ContainingNamespace?.ToDisplayString() == typeof(ToolGateway).Namespace)
+        {
+            Report(DynamicReachKind.Reflection, name, "uses the sandbox's tool gateway directly, which calls a tool by number");
+        }
+        else if (type?.ToDisplayString() is "System.Type" or "System.Activator"
+                 || symbol.ContainingNamespace?.ToDisplayString() is { } ns && (ns.StartsWith("System.Reflection", StringComparison.Ordinal) || ns.StartsWith("System.Linq.Expressions", StringComparison.Ordinal))
+                 || symbol is IMethodSymbol { Name: "DynamicInvoke" or "CreateDelegate" } && symbol.ContainingType?.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
+        {
+            Report(DynamicReachKind.Reflection, name, $"uses reflection ({symbol.ToDisplayString()}), which can call any method by name");
+        }
+    }
+
+    private List<PreviewedArgument> Arguments(InvocationExpressionSyntax invocation, IMethodSymbol method, CSharpToolMethod tool)
+    {
+        var arguments = new List<PreviewedArgument>(invocation.ArgumentList.Arguments.Count);
+        var position = 0;
+        foreach (var argument in invocation.ArgumentList.Arguments)
+        {
+            var parameterName = argument.NameColon?.Name.Identifier.ValueText
+                ?? (position < method.Parameters.Length ? method.Parameters[position].Name : null);
+            position++;
+            var parameter = tool.Parameters.FirstOrDefault(p => p.Name.TrimStart('@') == parameterName);
+            var constant = model.GetConstantValue(argument.Expression, cancellationToken);
+            JsonElement? value = constant.HasValue && Json(constant.Value) is var (ok, node) && ok ? JsonSerializer.SerializeToElement(node) : null;
+            arguments.Add(new PreviewedArgument(parameter?.Parameter.Name ?? parameterName, value, Text(argument.Expression)));
+        }
+
+        return arguments;
+    }
+
+    private static (bool Ok, JsonNode? Node) Json(object? constant) => constant switch
+    {
+        null => (true, null),
+        string text => (true, JsonValue.Create(text)),
+        char c => (true, JsonValue.Create(c.ToString())),
+        bool b => (true, JsonValue.Create(b)),
+        double d when double.IsFinite(d) => (true, JsonValue.Create(d)),
+        float f when float.IsFinite(f) => (true, JsonValue.Create(f)),
+        decimal m => (true, JsonValue.Create(m)),
+        long or int or short or sbyte or byte or ushort or uint => (true, JsonValue.Create(Convert.ToInt64(constant, System.Globalization.CultureInfo.InvariantCulture))),
+        ulong u => (true, JsonValue.Create(u)),
+        _ => (false, null),
+    };
+
+    /// <summary>Where a call sits: in a loop, a branch, a function (a lambda, a local function, a method, a query clause).</summary>
+    private static CallPlacement Placement(SyntaxNode node)
+    {
+        var placement = CallPlacement.None;
+        var child = node;
+        foreach (var parent in node.Ancestors())
+        {
+            placement |= parent switch
+            {
+                ForStatementSyntax loop when child != loop.Declaration && !loop.Initializers.Contains(child) => CallPlacement.InLoop,
+                CommonForEachStatementSyntax loop when child == loop.Statement => CallPlacement.InLoop,
+                WhileStatementSyntax or DoStatementSyntax => CallPlacement.InLoop,
+                IfStatementSyntax branch when child != branch.Condition => CallPlacement.InConditional,
+                SwitchSectionSyntax or SwitchExpressionArmSyntax or CatchClauseSyntax => CallPlacement.InConditional,
+                ConditionalExpressionSyntax branch when child != branch.Condition => CallPlacement.InConditional,
+                BinaryExpressionSyntax binary when child == binary.Right && binary.Kind() is SyntaxKind.LogicalAndExpression or SyntaxKind.LogicalOrExpression or SyntaxKind.CoalesceExpression => CallPlacement.InConditional,
+                AssignmentExpressionSyntax assignment when child == assignment.Right && assignment.Kind() == SyntaxKind.CoalesceAssignmentExpression => CallPlacement.InConditional,
+                ConditionalAccessExpressionSyntax access when child == access.WhenNotNull => CallPlacement.InConditional,
+                AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax
+                    or BasePropertyDeclarationSyntax or QueryBodySyntax or TypeDeclarationSyntax => CallPlacement.InFunction,
+                _ => CallPlacement.None,
+            };
+            child = parent;
+        }
+
+        return placement;
+    }
+
+    private bool IsDynamic(ExpressionSyntax expression) =>
+        model.GetTypeInfo(expression, cancellationToken).Type?.TypeKind == TypeKind.Dynamic;
+
+    private static bool InNameOf(SyntaxNode node) =>
+        node.Ancestors().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" });
+
+    private static string Text(SyntaxNode node)
+    {
+        var text = node.ToString();
+        return text.Length <= 200 ? text : text[..200] + "…";
+    }
+
+    private void Report(DynamicReachKind kind, SyntaxNode at, string reason, string? tool = null)
+    {
+        var position = at.GetLocation().GetLineSpan().StartLinePosition;
+        _dynamic.Add(new DynamicReach(kind, reason, position.Line + 1, position.Character + 1, Text(at), tool));
+    }
+}
