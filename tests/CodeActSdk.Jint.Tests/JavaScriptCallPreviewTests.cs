@@ -234,6 +234,17 @@ public class JavaScriptCallPreviewTests
     }
 
     [Test]
+    public void Code_nested_deeper_than_the_stack_allows_is_refused_without_harm()
+    {
+        var code = "x = " + new string('[', 100_000) + new string(']', 100_000) + "; get_price(\"a\");";
+
+        var preview = JavaScriptCallPreviewer.Instance.Preview(code, Tools);
+
+        preview.SyntaxError.Should().NotBeNull();
+        preview.IsComplete.Should().BeFalse();
+    }
+
+    [Test]
     public void Code_that_does_not_parse_gives_a_syntax_error()
     {
         var preview = JavaScriptCallPreviewer.Instance.Preview("get_price(\"a\"", Tools);
