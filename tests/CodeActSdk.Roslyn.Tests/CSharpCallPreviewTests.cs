@@ -138,6 +138,10 @@ public class CSharpCallPreviewTests
         "dynamic ToolAsValue 1:34 get_price `tools.GetPrice`", TestName = "Trick: a delegate created from a tool")]
     [TestCase("dynamic d = tools; d.GetPrice(\"a\");",
         "dynamic Reflection 1:20 `d.GetPrice(\"a\")`", TestName = "Trick: dynamic")]
+    [TestCase("dynamic d = tools; var f = d.GetPrice;",
+        "dynamic Reflection 1:28 `d.GetPrice`", TestName = "Trick: a dynamic member read")]
+    [TestCase("Func<int, int> g = FetchAll => FetchAll; FetchAll();",
+        "dynamic UnknownCallee 1:42 `FetchAll`", TestName = "Trick: a method of an earlier step, with a parameter of the same name elsewhere")]
     [TestCase("FetchAll();",
         "dynamic UnknownCallee 1:1 `FetchAll`", TestName = "Trick: a method of an earlier step")]
     [TestCase("var m = typeof(CodeActTools).GetMethod(\"GetPrice\"); m.Invoke(tools, new object[] { \"a\" });",
@@ -145,7 +149,7 @@ public class CSharpCallPreviewTests
     [TestCase("Func<string, double> f = s => 1; f.DynamicInvoke(\"a\");",
         "dynamic Reflection 1:36 `DynamicInvoke`", TestName = "Trick: DynamicInvoke")]
     [TestCase("CodeActSdk.Roslyn.Runtime.ToolGateway.Call<double>(0, \"a\");",
-        "dynamic Reflection 1:27 `ToolGateway`", "dynamic Reflection 1:39 `Call<double>`", TestName = "Trick: the tool gateway called directly")]
+        "dynamic Reflection 1:39 `Call<double>`", TestName = "Trick: the tool gateway called directly")]
     public void Trick_is_reported_as_dynamic(string code, params string[] expected)
     {
         var preview = Previewer.Preview(code, Tools);

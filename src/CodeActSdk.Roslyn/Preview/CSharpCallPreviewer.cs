@@ -57,36 +57,39 @@ internal sealed class CSharpCallPreviewer(int maxSourceChars) : ICallPreviewer
         }
 
         var submission = ToolsFor(tools, cancellationToken);
-        var compilation = CSharpCompilation.CreateScriptCompilation(
-            "codeact-preview", tree, ScriptReferences.All, SubmissionChain.CompilationOptions, submission?.Compilation, typeof(object));
-        var walker = new CSharpCallWalker(compilation.GetSemanticModel(tree), submission?.Methods ?? EmptyMethods, cancellationToken);
+        // The step replaces the template's empty tree: the new compilation keeps the template's bound references.
+        var compilation = submission.Template.ReplaceSyntaxTree(submission.TemplateTree, tree);
+        var walker = new CSharpCallWalker(compilation.GetSemanticModel(tree), submission.Methods, cancellationToken);
         walker.Walk(tree.GetCompilationUnitRoot(cancellationToken));
         return new CallPreview { Calls = walker.Calls, Dynamic = walker.Dynamic };
     }
 
-    private static readonly IReadOnlyDictionary<string, CSharpToolMethod> EmptyMethods = new Dictionary<string, CSharpToolMethod>();
-
     private static CallPreview Refused(string message, int line, int column) =>
         new() { SyntaxError = new PreviewSyntaxError(message, line, column) };
 
-    /// <summary>The tools submission of this tool set, compiled once: the same source a session installs.</summary>
-    private static ToolsSubmission? ToolsFor(IReadOnlyList<AIFunction> tools, CancellationToken cancellationToken)
+    /// <summary>
+    /// The tools submission of this tool set (the same source a session installs) and a step compilation on top of it
+    /// with an empty tree, compiled once: a preview replaces the tree, which keeps the references the template bound.
+    /// </summary>
+    private static ToolsSubmission ToolsFor(IReadOnlyList<AIFunction> tools, CancellationToken cancellationToken)
     {
-        if (tools.Count == 0)
-        {
-            return null;
-        }
-
-        var methods = CSharpToolSurface.Methods(new ToolBridge(tools).Tools);
-        var source = CSharpToolSurface.Prelude(methods);
+        var methods = tools.Count == 0 ? [] : CSharpToolSurface.Methods(new ToolBridge(tools).Tools);
+        var source = methods.Count == 0 ? "" : CSharpToolSurface.Prelude(methods);
         if (ToolSets.TryGetValue(source, out var cached))
         {
             return cached;
         }
 
-        var tree = CSharpSyntaxTree.ParseText(source, SubmissionChain.ParseOptions, "tools.csx", Encoding.UTF8, cancellationToken);
-        var compilation = CSharpCompilation.CreateScriptCompilation(ToolsAssemblyName, tree, ScriptReferences.All, SubmissionChain.CompilationOptions, null, typeof(object));
-        var submission = new ToolsSubmission(compilation, methods.ToDictionary(m => m.Name, StringComparer.Ordinal));
+        CSharpCompilation? toolsCompilation = null;
+        if (source.Length > 0)
+        {
+            var toolsTree = CSharpSyntaxTree.ParseText(source, SubmissionChain.ParseOptions, "tools.csx", Encoding.UTF8, cancellationToken);
+            toolsCompilation = CSharpCompilation.CreateScriptCompilation(ToolsAssemblyName, toolsTree, ScriptReferences.All, SubmissionChain.CompilationOptions, null, typeof(object));
+        }
+
+        var templateTree = CSharpSyntaxTree.ParseText("", SubmissionChain.ParseOptions, "step.csx", Encoding.UTF8, cancellationToken);
+        var template = CSharpCompilation.CreateScriptCompilation("codeact-preview", templateTree, ScriptReferences.All, SubmissionChain.CompilationOptions, toolsCompilation, typeof(object));
+        var submission = new ToolsSubmission(template, templateTree, methods.ToDictionary(m => m.Name, StringComparer.Ordinal));
         if (ToolSets.Count >= MaxCachedToolSets)
         {
             ToolSets.Clear();
@@ -99,5 +102,5 @@ internal sealed class CSharpCallPreviewer(int maxSourceChars) : ICallPreviewer
     internal static bool IsToolsClass(INamedTypeSymbol? type) =>
         type is { Name: CSharpToolSurface.ClassName } && type.ContainingAssembly?.Name == ToolsAssemblyName;
 
-    private sealed record ToolsSubmission(CSharpCompilation Compilation, IReadOnlyDictionary<string, CSharpToolMethod> Methods);
+    private sealed record ToolsSubmission(CSharpCompilation Template, SyntaxTree TemplateTree, IReadOnlyDictionary<string, CSharpToolMethod> Methods);
 }

@@ -18,17 +18,47 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
 
     public IReadOnlyList<DynamicReach> Dynamic => [.. _dynamic.OrderBy(d => d.Line).ThenBy(d => d.Column)];
 
+    /// <summary>
+    /// Methods whose calls can reach a method by reflection or the tool gateway (<c>ToolGateway.Call</c>): a method is
+    /// always called by its own name, so only invocations of these names (besides the tools') need binding for that.
+    /// </summary>
+    private static readonly HashSet<string> ReflectiveNames = new(StringComparer.Ordinal)
+    {
+        "Invoke", "DynamicInvoke", "CreateDelegate", "InvokeMember", "CreateInstance", "GetMethod", "GetMethods",
+        "GetMember", "GetMembers", "GetProperty", "GetField", "GetRuntimeMethod", "GetMethodInfo", "Call", "Compile",
+    };
+
+    /// <summary>
+    /// Walks the step. Binding is what costs, so only what can reach a tool is bound: invocations of a tool's method
+    /// name or of a reflective name, calls of a bare name (a local function, or a method of an earlier step), and names spelled like a tool method
+    /// (a method group is always spelled by its name). Code that mentions <c>dynamic</c> has every invocation bound.
+    /// </summary>
     public void Walk(CompilationUnitSyntax root)
     {
+        // Without the keyword, nothing of the step is dynamic (an earlier step's dynamic value is an unknown name here).
+        var bindAll = root.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "dynamic");
         foreach (var node in root.DescendantNodes())
         {
             cancellationToken.ThrowIfCancellationRequested();
             switch (node)
             {
                 case InvocationExpressionSyntax invocation:
-                    Invocation(invocation);
+                    var callee = invocation.Expression switch
+                    {
+                        MemberAccessExpressionSyntax member => member.Name,
+                        MemberBindingExpressionSyntax binding => binding.Name,
+                        SimpleNameSyntax name => name,
+                        _ => null,
+                    };
+                    if (bindAll || callee is not null && (tools.ContainsKey(callee.Identifier.ValueText) || ReflectiveNames.Contains(callee.Identifier.ValueText)
+                        || invocation.Expression is SimpleNameSyntax && callee.Identifier.ValueText != "nameof"))
+                    {
+                        Invocation(invocation);
+                    }
+
                     break;
-                case SimpleNameSyntax name when name is not IdentifierNameSyntax { IsVar: true }:
+                case SimpleNameSyntax name when tools.ContainsKey(name.Identifier.ValueText):
+                    // A tool method can only be named by its name (no alias names a method), so only those names are bound.
                     Name(name);
                     break;
             }
@@ -49,6 +79,11 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
             return;
         }
 
+        if (info.Symbol is { } symbol)
+        {
+            Reflective(invocation.Expression, symbol);
+        }
+
         if (info.Symbol is not null || info.CandidateSymbols.Length > 0)
         {
             return;
@@ -64,49 +99,51 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
         }
     }
 
+    /// <summary>A name spelled like a tool method: a method group of a tool, unless it is called; a member read at run time (dynamic).</summary>
     private void Name(SimpleNameSyntax name)
     {
+        // The whole expression that names the method: tools.GetPrice, tools?.GetPrice, or GetPrice alone.
+        ExpressionSyntax expression = name.Parent switch
+        {
+            MemberAccessExpressionSyntax member when member.Name == name => member,
+            MemberBindingExpressionSyntax binding => binding,
+            _ => name,
+        };
+        if (expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression || InNameOf(expression))
+        {
+            return; // a call, which the invocation reports, or only its name.
+        }
+
         var info = model.GetSymbolInfo(name, cancellationToken);
         var symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
-        if (symbol is null)
-        {
-            if (name.Parent is MemberAccessExpressionSyntax { Expression: var receiver } member && member.Name == name && IsDynamic(receiver)
-                && member.Parent is not InvocationExpressionSyntax)
-            {
-                Report(DynamicReachKind.Reflection, member, "reads a member bound at run time (dynamic), which may be any tool method");
-            }
-
-            return;
-        }
-
         if (symbol is IMethodSymbol method && CSharpCallPreviewer.IsToolsClass(method.ContainingType) && tools.TryGetValue(method.Name, out var tool))
         {
-            // The whole expression that names the method: tools.GetPrice, tools?.GetPrice, or GetPrice alone.
-            ExpressionSyntax expression = name.Parent switch
-            {
-                MemberAccessExpressionSyntax member when member.Name == name => member,
-                MemberBindingExpressionSyntax binding => binding,
-                _ => name,
-            };
-            if (expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression || InNameOf(expression))
-            {
-                return;
-            }
-
             Report(DynamicReachKind.ToolAsValue, expression, $"uses the tool method {method.Name} as a value (a delegate), so where it is called cannot be previewed", tool.Tool.Function.Name);
-            return;
         }
+        else if (symbol is null && expression is MemberAccessExpressionSyntax { Expression: var receiver } && IsDynamic(receiver))
+        {
+            Report(DynamicReachKind.Reflection, expression, "reads a member bound at run time (dynamic), which may be a tool method");
+        }
+    }
 
-        var type = symbol as INamedTypeSymbol ?? symbol.ContainingType;
+    /// <summary>
+    /// A call of the sandbox's tool gateway or of reflection (which the default allow-list refuses anyway). Every way to
+    /// call a method by reflection is a call of a method (Invoke, DynamicInvoke, CreateDelegate, ...), so the
+    /// invocations are where this is checked.
+    /// </summary>
+    private void Reflective(ExpressionSyntax callee, ISymbol symbol)
+    {
+        var at = callee is MemberAccessExpressionSyntax member ? member.Name : callee;
+        var type = symbol.ContainingType;
         if (type is not null && type.Name == nameof(ToolGateway) && type.ContainingNamespace?.ToDisplayString() == typeof(ToolGateway).Namespace)
         {
-            Report(DynamicReachKind.Reflection, name, "uses the sandbox's tool gateway directly, which calls a tool by number");
+            Report(DynamicReachKind.Reflection, at, "calls the sandbox's tool gateway directly, which calls a tool by number");
         }
         else if (type?.ToDisplayString() is "System.Type" or "System.Activator"
                  || symbol.ContainingNamespace?.ToDisplayString() is { } ns && (ns.StartsWith("System.Reflection", StringComparison.Ordinal) || ns.StartsWith("System.Linq.Expressions", StringComparison.Ordinal))
-                 || symbol is IMethodSymbol { Name: "DynamicInvoke" or "CreateDelegate" } && symbol.ContainingType?.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
+                 || symbol is IMethodSymbol { Name: "DynamicInvoke" or "CreateDelegate" } && type?.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate)
         {
-            Report(DynamicReachKind.Reflection, name, $"uses reflection ({symbol.ToDisplayString()}), which can call any method by name");
+            Report(DynamicReachKind.Reflection, at, $"uses reflection ({symbol.ToDisplayString()}), which can call any method by name");
         }
     }
 
