@@ -142,6 +142,8 @@ public class CSharpCallPreviewTests
         "dynamic Reflection 1:28 `d.GetPrice`", TestName = "Trick: a dynamic member read")]
     [TestCase("Func<int, int> g = FetchAll => FetchAll; FetchAll();",
         "dynamic UnknownCallee 1:42 `FetchAll`", TestName = "Trick: a method of an earlier step, with a parameter of the same name elsewhere")]
+    [TestCase("void Outer() { void FetchAll() { } } FetchAll();",
+        "dynamic UnknownCallee 1:38 `FetchAll`", TestName = "Trick: a method of an earlier step, with a local function of the same name elsewhere")]
     [TestCase("FetchAll();",
         "dynamic UnknownCallee 1:1 `FetchAll`", TestName = "Trick: a method of an earlier step")]
     [TestCase("var m = typeof(CodeActTools).GetMethod(\"GetPrice\"); m.Invoke(tools, new object[] { \"a\" });",

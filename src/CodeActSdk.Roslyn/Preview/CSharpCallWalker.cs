@@ -30,13 +30,25 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
 
     /// <summary>
     /// Walks the step. Binding is what costs, so only what can reach a tool is bound: invocations of a tool's method
-    /// name or of a reflective name, calls of a bare name (a local function, or a method of an earlier step), and names spelled like a tool method
+    /// name or of a reflective name, calls of a bare name the step does not declare as a method (a local function, or a method
+    /// of an earlier step), and names spelled like a tool method
     /// (a method group is always spelled by its name). Code that mentions <c>dynamic</c> has every invocation bound.
     /// </summary>
     public void Walk(CompilationUnitSyntax root)
     {
         // Without the keyword, nothing of the step is dynamic (an earlier step's dynamic value is an unknown name here).
         var bindAll = root.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == "dynamic");
+
+        // A bare call of a method the step declares at its top level (in scope everywhere in the step) or of
+        // final_answer binds to that method in the preview's compilation whatever it is, so it needs no binding.
+        var ownMethods = new HashSet<string>(StringComparer.Ordinal) { "final_answer", "nameof" };
+        foreach (var member in root.Members)
+        {
+            if (member is MethodDeclarationSyntax method)
+            {
+                ownMethods.Add(method.Identifier.ValueText);
+            }
+        }
         foreach (var node in root.DescendantNodes())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -51,7 +63,7 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
                         _ => null,
                     };
                     if (bindAll || callee is not null && (tools.ContainsKey(callee.Identifier.ValueText) || ReflectiveNames.Contains(callee.Identifier.ValueText)
-                        || invocation.Expression is SimpleNameSyntax && callee.Identifier.ValueText != "nameof"))
+                        || invocation.Expression is SimpleNameSyntax && !ownMethods.Contains(callee.Identifier.ValueText)))
                     {
                         Invocation(invocation);
                     }
