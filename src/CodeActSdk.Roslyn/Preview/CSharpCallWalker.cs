@@ -65,7 +65,7 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
                     if (bindAll || callee is not null && (tools.ContainsKey(callee.Identifier.ValueText) || ReflectiveNames.Contains(callee.Identifier.ValueText)
                         || invocation.Expression is SimpleNameSyntax && !ownMethods.Contains(callee.Identifier.ValueText)))
                     {
-                        Invocation(invocation);
+                        Invocation(invocation, full: bindAll);
                     }
 
                     break;
@@ -77,13 +77,20 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
         }
     }
 
-    private void Invocation(InvocationExpressionSyntax invocation)
+    /// <summary>
+    /// Binds an invocation's target. Only the callee is bound where it can be (<c>tools.GetPrice</c> or a bare name, at
+    /// the call's position, speculatively): binding the whole call would bind its statement, lambdas and LINQ included,
+    /// which costs far more than finding the method. With <paramref name="full"/> (code that says <c>dynamic</c>) the
+    /// whole invocation is bound, so that a call bound at run time is seen as such.
+    /// </summary>
+    private void Invocation(InvocationExpressionSyntax invocation, bool full)
     {
-        var info = model.GetSymbolInfo(invocation, cancellationToken);
+        var speculative = !full && invocation.Expression is MemberAccessExpressionSyntax or SimpleNameSyntax;
+        var info = speculative
+            ? model.GetSpeculativeSymbolInfo(invocation.Expression.SpanStart, invocation.Expression, SpeculativeBindingOption.BindAsExpression)
+            : model.GetSymbolInfo(invocation, cancellationToken);
         var method = info.Symbol as IMethodSymbol
-            ?? (info.CandidateSymbols.Length > 0 && info.CandidateSymbols.All(c => c is IMethodSymbol m && CSharpCallPreviewer.IsToolsClass(m.ContainingType))
-                ? (IMethodSymbol)info.CandidateSymbols[0]
-                : null);
+            ?? (info.CandidateSymbols.Length > 0 && info.CandidateSymbols.All(c => c is IMethodSymbol) ? (IMethodSymbol)info.CandidateSymbols[0] : null);
         if (method is not null && CSharpCallPreviewer.IsToolsClass(method.ContainingType) && tools.TryGetValue(method.Name, out var tool))
         {
             var at = invocation.GetLocation().GetLineSpan().StartLinePosition;
@@ -91,9 +98,9 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
             return;
         }
 
-        if (info.Symbol is { } symbol)
+        if (method is not null)
         {
-            Reflective(invocation.Expression, symbol);
+            Reflective(invocation.Expression, method);
         }
 
         if (info.Symbol is not null || info.CandidateSymbols.Length > 0)
@@ -101,7 +108,7 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
             return;
         }
 
-        if (IsDynamic(invocation) || IsDynamic(invocation.Expression))
+        if (!speculative && (IsDynamic(invocation) || IsDynamic(invocation.Expression)))
         {
             Report(DynamicReachKind.Reflection, invocation, "makes a call bound at run time (dynamic), which may reach any member of any object, tools included");
         }
@@ -169,12 +176,51 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
                 ?? (position < method.Parameters.Length ? method.Parameters[position].Name : null);
             position++;
             var parameter = tool.Parameters.FirstOrDefault(p => p.Name.TrimStart('@') == parameterName);
-            var constant = model.GetConstantValue(argument.Expression, cancellationToken);
-            JsonElement? value = constant.HasValue && Json(constant.Value) is var (ok, node) && ok ? JsonSerializer.SerializeToElement(node) : null;
+            JsonElement? value = Constant(argument.Expression) is (true, var node) ? JsonSerializer.SerializeToElement(node) : null;
             arguments.Add(new PreviewedArgument(parameter?.Parameter.Name ?? parameterName, value, Text(argument.Expression)));
         }
 
         return arguments;
+    }
+
+    /// <summary>
+    /// The value of an argument written as a constant: a literal, a negated number, literal strings joined with +, or
+    /// a constant's name (bound alone). Read from the syntax, so that the statement around the call need not be bound.
+    /// </summary>
+    private (bool Ok, JsonNode? Node) Constant(ExpressionSyntax expression)
+    {
+        switch (expression)
+        {
+            case LiteralExpressionSyntax literal:
+                return literal.Kind() == SyntaxKind.DefaultLiteralExpression ? (false, null) : Json(literal.Token.Value);
+            case PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.UnaryMinusExpression, Operand: LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NumericLiteralExpression } number }:
+                return Json(number.Token.Value switch
+                {
+                    int i => -(long)i,
+                    long l => -l,
+                    uint u => -(long)u,
+                    double d => -d,
+                    float f => -f,
+                    decimal m => -m,
+                    _ => null,
+                });
+            case ParenthesizedExpressionSyntax parenthesized:
+                return Constant(parenthesized.Expression);
+            case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } sum
+                when Constant(sum.Left) is (true, JsonValue left) && Constant(sum.Right) is (true, JsonValue right)
+                    && left.TryGetValue<string>(out var a) && right.TryGetValue<string>(out var b):
+                return (true, JsonValue.Create(a + b));
+            case IdentifierNameSyntax name:
+                var symbol = model.GetSpeculativeSymbolInfo(name.SpanStart, name, SpeculativeBindingOption.BindAsExpression).Symbol;
+                return symbol switch
+                {
+                    ILocalSymbol { HasConstantValue: true } local => Json(local.ConstantValue),
+                    IFieldSymbol { HasConstantValue: true } field => Json(field.ConstantValue),
+                    _ => (false, null),
+                };
+            default:
+                return (false, null);
+        }
     }
 
     private static (bool Ok, JsonNode? Node) Json(object? constant) => constant switch
