@@ -88,12 +88,14 @@ public class CSharpCallPreviewTests
             var t = tools; t.GetPrice("a");
             double P(CodeActTools x) => x.GetPrice("b");
             var maybe = tools?.GetPrice("c");
+            Func<CodeActTools, double> viaLambda = x => x.GetPrice("d");
             """;
 
         Preview(code).Should().Equal(
             "call get_price 1:16 None (symbol: \"a\")",
             "call get_price 2:29 InFunction (symbol: \"b\")",
-            "call get_price 3:19 InConditional (symbol: \"c\")");
+            "call get_price 3:19 InConditional (symbol: \"c\")",
+            "call get_price 4:45 InFunction (symbol: \"d\")");
     }
 
     [Test]
