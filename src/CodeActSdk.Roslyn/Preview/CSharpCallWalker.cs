@@ -30,9 +30,9 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
 
     /// <summary>
     /// Walks the step. Binding is what costs, so only what can reach a tool is bound: invocations of a tool's method
-    /// name or of a reflective name, calls of a bare name the step does not declare as a method (a local function, or a method
-    /// of an earlier step), and names spelled like a tool method
-    /// (a method group is always spelled by its name). Code that mentions <c>dynamic</c> has every invocation bound.
+    /// name or of a reflective name, calls of a bare name the step does not declare as a method (a local function, or
+    /// a method of an earlier step), and names spelled like a tool method (a method group is always spelled by its
+    /// name). Code that mentions <c>dynamic</c> has every invocation bound.
     /// </summary>
     public void Walk(CompilationUnitSyntax root)
     {
@@ -49,6 +49,7 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
                 ownMethods.Add(method.Identifier.ValueText);
             }
         }
+
         foreach (var node in root.DescendantNodes())
         {
             cancellationToken.ThrowIfCancellationRequested();
