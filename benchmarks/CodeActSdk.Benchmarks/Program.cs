@@ -7,7 +7,8 @@ namespace CodeActSdk.Benchmarks;
 /// <summary>
 /// Entry point. <c>harness [figure...] [--n N]</c> runs the hand-written measurements (warm-pool and cold session
 /// creation, memory per session, agent-loop overhead); <c>bdn [BenchmarkDotNet arguments]</c> runs the
-/// BenchmarkDotNet suites (executions, the tool bridge, cold creation, and baselines: bare Jint, a bare thread hop).
+/// BenchmarkDotNet suites (executions, the tool bridge, cold creation, the call preview of a 50-line step in JavaScript
+/// and C#, and baselines: bare Jint, a bare thread hop).
 /// </summary>
 public static class Program
 {
@@ -50,7 +51,7 @@ public static class Program
                   compile-cost (extra: C# compile time at each compile-cost limit, and how fast code past it is refused);
                   N samples (default 200).
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
-                  Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*' or --list flat.
+                  Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*', --filter '*CallPreview*' or --list flat.
             """);
     }
 }

@@ -1,3 +1,4 @@
+using CodeActSdk.Preview;
 using CodeActSdk.Files;
 using CodeActSdk.Sandboxing;
 using System.Collections.Concurrent;
@@ -60,7 +61,8 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
 
     /// <summary>
     /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
-    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// (how process isolation runs it in a worker) and its <see cref="ICallPreviewer"/> (the
+    /// JavaScript call preview) when those are asked for; <see langword="null"/> otherwise or with a key.
     /// </summary>
     /// <param name="serviceType">The type of object asked for.</param>
     /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
@@ -74,7 +76,9 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
             return null;
         }
 
-        return serviceType == typeof(WorkerBackend) ? Worker : serviceType.IsInstanceOfType(this) ? this : null;
+        return serviceType == typeof(WorkerBackend) ? Worker
+            : serviceType == typeof(ICallPreviewer) ? JavaScriptCallPreviewer.Instance
+            : serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     // A worker creates the interpreter with its defaults; the options of Jint's own pool do not change what code may do.

@@ -1,4 +1,5 @@
 using CodeActSdk.Roslyn.Compilation;
+using CodeActSdk.Roslyn.Preview;
 using CodeActSdk.Roslyn.Runtime;
 using CodeActSdk.Roslyn.Tools;
 using CodeActSdk.Sandboxing;
@@ -32,6 +33,7 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
 {
     private readonly RoslynInterpreterOptions _options;
     private readonly SandboxThreadPool _threads;
+    private readonly CSharpCallPreviewer _previewer;
     private volatile bool _disposed;
 
     /// <summary>Creates an interpreter with default settings.</summary>
@@ -47,6 +49,7 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Validate();
         _threads = new SandboxThreadPool("CodeActSdk.Roslyn sandbox", options.MaxConcurrentExecutions);
+        _previewer = new CSharpCallPreviewer(_options.MaxSourceChars);
         Language = new CodeLanguage(
             "C#",
             "C# 12 scripting with an allow-listed API: top-level statements, methods, classes and records; files only through the sandbox's Files class; no network, reflection, threads or unsafe code",
@@ -70,7 +73,8 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
 
     /// <summary>
     /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
-    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// (how process isolation runs it in a worker) and its <see cref="ICallPreviewer"/> (the C# call preview, on the
+    /// semantic model) when those are asked for; <see langword="null"/> otherwise or with a key.
     /// </summary>
     /// <param name="serviceType">The type of object asked for.</param>
     /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
@@ -84,7 +88,9 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
             return null;
         }
 
-        return serviceType == typeof(WorkerBackend) ? Worker() : serviceType.IsInstanceOfType(this) ? this : null;
+        return serviceType == typeof(WorkerBackend) ? Worker()
+            : serviceType == typeof(ICallPreviewer) ? _previewer
+            : serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     /// <summary>

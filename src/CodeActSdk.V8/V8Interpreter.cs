@@ -1,3 +1,4 @@
+using CodeActSdk.Preview;
 using CodeActSdk.Files;
 using CodeActSdk.V8.Interop;
 using CodeActSdk.Sandboxing;
@@ -109,7 +110,8 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
 
     /// <summary>
     /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>
-    /// (how process isolation runs it in a worker) when that is asked for; <see langword="null"/> otherwise or with a key.
+    /// (how process isolation runs it in a worker) and its <see cref="ICallPreviewer"/> (the
+    /// JavaScript call preview) when those are asked for; <see langword="null"/> otherwise or with a key.
     /// </summary>
     /// <param name="serviceType">The type of object asked for.</param>
     /// <param name="serviceKey">An optional key; this interpreter offers nothing under a key.</param>
@@ -123,7 +125,9 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
             return null;
         }
 
-        return serviceType == typeof(WorkerBackend) ? Worker() : serviceType.IsInstanceOfType(this) ? this : null;
+        return serviceType == typeof(WorkerBackend) ? Worker()
+            : serviceType == typeof(ICallPreviewer) ? JavaScriptCallPreviewer.Instance
+            : serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     // A worker creates the interpreter with its defaults, so a setting that changes what code may do cannot go there;

@@ -50,6 +50,23 @@ public sealed class WorkerBackendTests
     }
 
     [Test]
+    public void Each_backend_announces_its_call_previewer_and_isolation_keeps_it_visible()
+    {
+        using var jint = new JintInterpreter();
+        using var csharp = new RoslynInterpreter();
+        using var v8 = new V8Interpreter(new V8InterpreterOptions { WarmIsolates = 0 });
+        using var isolatedJint = new IsolatedInterpreter(jint);
+        using var isolatedCsharp = new IsolatedInterpreter(csharp);
+
+        jint.GetService<ICallPreviewer>().Should().NotBeNull();
+        v8.GetService<ICallPreviewer>().Should().BeSameAs(jint.GetService<ICallPreviewer>());
+        isolatedJint.GetService<ICallPreviewer>().Should().BeSameAs(jint.GetService<ICallPreviewer>());
+        isolatedCsharp.GetService<ICallPreviewer>().Should().BeSameAs(csharp.GetService<ICallPreviewer>());
+        csharp.GetService<ICallPreviewer>()!.Preview("tools.Add(1, 2);", [AIFunctionFactory.Create((int a, int b) => a + b, "add")])
+            .Calls.Should().ContainSingle(c => c.ToolName == "add");
+    }
+
+    [Test]
     public void An_interpreter_that_does_not_say_how_a_worker_runs_it_is_refused_with_what_to_do()
     {
         var wrap = () => new IsolatedInterpreter(new Unannounced());

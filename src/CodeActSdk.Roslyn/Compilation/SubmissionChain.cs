@@ -55,9 +55,9 @@ internal sealed class SubmissionChain : IDisposable
 
     private const string ScriptClassName = "Script";
 
-    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.None, SourceCodeKind.Script);
+    internal static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12, DocumentationMode.None, SourceCodeKind.Script);
 
-    private static readonly CSharpCompilationOptions CompilationOptions = new(
+    internal static readonly CSharpCompilationOptions CompilationOptions = new(
         OutputKind.DynamicallyLinkedLibrary,
         usings: ScriptReferences.Imports,
         optimizationLevel: OptimizationLevel.Release,
