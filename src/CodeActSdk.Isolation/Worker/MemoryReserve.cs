@@ -1,3 +1,4 @@
+using System.Runtime;
 using System.Runtime.ExceptionServices;
 
 namespace CodeActSdk.Isolation.Worker;
@@ -31,8 +32,9 @@ public sealed class MemoryReserve : IDisposable
     public bool IsHeld => Volatile.Read(ref _reserve) is not null;
 
     /// <summary>
-    /// Takes the reserve again if it was let go and the heap, collected, has room for it and as much again besides: the
-    /// code that filled the heap may still hold it, and its next step (the one that lets go) needs room to run.
+    /// Takes the reserve again if it was let go and the heap, collected and compacted, has room for it and as much again
+    /// besides: the code that filled the heap may still hold it, and its next step (the one that lets go) needs room to
+    /// run. While the reserve is not held, every call compacts the heap, so call it before that next step compiles.
     /// </summary>
     /// <returns>Whether the reserve is held.</returns>
     public bool Refill()
@@ -42,7 +44,12 @@ public sealed class MemoryReserve : IDisposable
             return true;
         }
 
-        GC.Collect();
+        // The reserve is one large object, so what letting it go freed is large-object space: a plain collection sweeps
+        // it, and it stays committed (the heap's hard limit counts it) while usable only by other large objects. The
+        // next step's compilation and run allocate small objects, so the collection compacts every generation, the
+        // large object heap included, and gives back what is free: the room the reserve made is then room for anything.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var heap = GC.GetGCMemoryInfo();
         if (heap.HeapSizeBytes + 2L * _bytes > heap.TotalAvailableMemoryBytes)
         {

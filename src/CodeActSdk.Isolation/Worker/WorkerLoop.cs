@@ -25,7 +25,8 @@ public sealed class WorkerLoop
     /// <summary>Creates the loop.</summary>
     /// <param name="interpreters">Makes the in-process interpreter of the backend the host names (see <see cref="WorkerBackendReference"/>).</param>
     /// <param name="reserve">
-    /// The worker process's memory reserve, taken again after each execution's reply; null where the loop does not own
+    /// The worker process's memory reserve, taken again (or room made, see <see cref="MemoryReserve.Refill"/>) before
+    /// each execution and after its reply; null where the loop does not own
     /// the process (the rehearsal).
     /// </param>
     public WorkerLoop(Func<WorkerBackendReference, ICodeInterpreter> interpreters, MemoryReserve? reserve = null)
@@ -174,6 +175,9 @@ public sealed class WorkerLoop
         try
         {
             var session = Session();
+            // Room before the code compiles, not after it fails: after a step that filled the heap, the reply's refill
+            // may not have run yet (the host sends the next step as soon as it reads the result).
+            _reserve?.Refill();
             await channel.WriteAsync(new JsonObject
             {
                 ["type"] = MessageTypes.Started,
