@@ -87,6 +87,9 @@ public readonly struct ErrorKind : IEquatable<ErrorKind>
     /// <summary>The code called <c>final_answer</c>: the stop that ends a completed execution early (not a failure).</summary>
     public static ErrorKind FinalAnswer { get; } = new("FinalAnswer");
 
+    /// <summary>A reviewer refused the code before it ran (see the core package's <c>CodeReview</c>); nothing ran, and the message gives the reason.</summary>
+    public static ErrorKind Rejected { get; } = new("Rejected");
+
     /// <summary>The backend cannot run on this machine (for example V8 without its native library).</summary>
     public static ErrorKind BackendUnavailable { get; } = new("BackendUnavailable");
 

@@ -51,6 +51,13 @@ public sealed record AgentStep
     /// <summary>How the run ended when this is its last step; <see langword="null"/> when the run continues.</summary>
     public AgentOutcome? Outcome { get; init; }
 
+    /// <summary>
+    /// The review decisions taken before this step's code ran (see <see cref="CodeReview"/>), in order: one per code block,
+    /// and the human's after a reviewer asked for one. Empty when no reviewer is configured, and on a step replayed from
+    /// a durable run's journal (the decisions were taken when it first ran).
+    /// </summary>
+    public IReadOnlyList<ReviewDecision> Reviews { get; init; } = [];
+
     /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume"/>) rather than run live.</summary>
     public bool Replayed { get; init; }
 }

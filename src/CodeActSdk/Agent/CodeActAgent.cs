@@ -154,6 +154,9 @@ public sealed partial class CodeActAgent : IDisposable
             innermost.InvokeAsync);
     }
 
+    /// <summary>The interpreter the agent's sessions come from (a review asks it for its <see cref="ICallPreviewer"/>).</summary>
+    internal ICodeInterpreter Interpreter => _interpreter;
+
     /// <summary>The language the model is asked to write, from the interpreter.</summary>
     public CodeLanguage Language { get; }
 

@@ -211,6 +211,37 @@ public sealed class CodeActBuilder : ICodeActBuilder
     public CodeActBuilder UseStepMiddleware(Func<AgentStepContext, AgentStepHandler, CancellationToken, Task<AgentStep>> middleware) =>
         UseStepMiddleware(new AgentStepMiddleware(middleware));
 
+    /// <summary>
+    /// Reviews every code block before it runs (see <see cref="CodeReview"/>): <paramref name="reviewer"/> decides, and
+    /// <paramref name="human"/> decides when it asks a human. Added as a step middleware, in the order of
+    /// <see cref="UseStepMiddleware(IAgentStepMiddleware)"/>: inside the journal of durable runs, outside telemetry, so
+    /// each decision lands on the step's span and in <see cref="AgentStep.Reviews"/>.
+    /// </summary>
+    /// <param name="reviewer">Reviews every code block first.</param>
+    /// <param name="human">Decides when <paramref name="reviewer"/> asks a human; when <see langword="null"/>, such code is rejected.</param>
+    /// <param name="failurePolicy">The decision when a reviewer throws, runs out of time or answers garbage; rejection by default.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseCodeReviewer(ICodeReviewer reviewer, ICodeReviewer? human = null, ReviewFailurePolicy failurePolicy = ReviewFailurePolicy.Reject)
+    {
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return UseCodeReviewer(_ => reviewer, human is null ? null : _ => human, failurePolicy);
+    }
+
+    /// <summary>Reviews every code block before it runs, with reviewers made from the service provider; see <see cref="UseCodeReviewer(ICodeReviewer, ICodeReviewer?, ReviewFailurePolicy)"/>.</summary>
+    /// <param name="reviewer">Creates the reviewer (once).</param>
+    /// <param name="human">Creates the human reviewer (once); none when <see langword="null"/>.</param>
+    /// <param name="failurePolicy">The decision when a reviewer fails; rejection by default.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseCodeReviewer(Func<IServiceProvider, ICodeReviewer> reviewer, Func<IServiceProvider, ICodeReviewer>? human = null, ReviewFailurePolicy failurePolicy = ReviewFailurePolicy.Reject)
+    {
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return UseStepMiddleware(provider => new CodeReview(
+            reviewer(provider) ?? throw new InvalidOperationException("The reviewer factory given to UseCodeReviewer returned null."),
+            human?.Invoke(provider),
+            failurePolicy,
+            provider.GetService(typeof(TimeProvider)) as TimeProvider));
+    }
+
     /// <summary>Makes <paramref name="tool"/> callable from the sandboxed code.</summary>
     /// <param name="tool">The tool, for example from <c>AIFunctionFactory.Create(...)</c>.</param>
     /// <returns>This builder.</returns>

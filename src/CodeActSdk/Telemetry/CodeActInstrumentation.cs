@@ -86,4 +86,9 @@ internal static class CodeActTags
     public const string BlockIndex = "codeact.block.index";
     public const string ExecutionStatus = "codeact.execution.status";
     public const string ToolCallCount = "codeact.execution.tool_calls";
+    public const string ReviewEvent = "codeact.review";
+    public const string ReviewReviewer = "codeact.review.reviewer";
+    public const string ReviewVerdict = "codeact.review.verdict";
+    public const string ReviewReason = "codeact.review.reason";
+    public const string ReviewFailed = "codeact.review.failed";
 }
