@@ -324,6 +324,53 @@ public sealed class CodeReviewTests : AgentTestBase
         }
     }
 
+    [Test]
+    public async Task A_human_who_does_not_decide_is_a_rejection()
+    {
+        using var agent = Agent([Js("delete_file('a.txt');"), Js("final_answer('ok');")], new CodeReview(OnDelete(ReviewVerdict.AskHuman, "rules"), OnDelete(ReviewVerdict.AskHuman, "alice")));
+
+        var result = await agent.RunAsync("Delete a.txt.");
+
+        _deleted.Should().BeEmpty();
+        result.Steps[0].Observation.Should().Contain("the human reviewer did not decide");
+    }
+
+    [Test]
+    public async Task A_step_cancelled_while_a_human_reviews_is_reviewed_again_when_the_durable_run_resumes()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "codeact-review-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            using var store = new SqliteCheckpointStore(Path.Combine(folder, "sessions.db"));
+            string[] turns = [Js("delete_file('a.txt');"), Js("final_answer('ok');")];
+            using var stop = new CancellationTokenSource();
+            var leaving = new DelegateCodeReviewer("alice", async (_, ct) =>
+            {
+                await stop.CancelAsync();
+                await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+                return ReviewDecision.Approve("alice");
+            });
+            var cancelled = () => Agent(turns.Take(1), new CodeReview(OnDelete(ReviewVerdict.AskHuman, "rules"), leaving), store)
+                .RunAsync(AgentRunRequest.Durable("review-2", "Tidy up."), stop.Token);
+            await cancelled.Should().ThrowAsync<OperationCanceledException>("the run's own cancellation is not a review failure");
+            _deleted.Should().BeEmpty();
+
+            var asked = new List<CodeReviewRequest>();
+            var resumed = await Agent(turns.Skip(1), new CodeReview(OnDelete(ReviewVerdict.AskHuman, "rules"), Always(ReviewVerdict.Approve, "bob", asked)), store)
+                .RunAsync(AgentRunRequest.Resume("review-2"));
+
+            asked.Should().ContainSingle("the unfinished step's decision was not journaled, so it is asked again").Which.Code.Should().Contain("delete_file");
+            _deleted.Should().Equal("a.txt");
+            resumed.FinalAnswerText.Should().Be("ok");
+            resumed.Steps[0].Reviews.Select(r => r.Reviewer).Should().Equal("rules", "bob");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The real interpreter with its call preview hidden, as a backend without one.</summary>
     private sealed class NoPreviewInterpreter(ICodeInterpreter inner) : DelegatingCodeInterpreter(inner)
     {
