@@ -240,26 +240,10 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
                 });
                 break;
             case ForInStatement loop:
-                InScope(LoopScope(loop.Left), () =>
-                {
-                    Visit(loop.Right);
-                    Loop(() =>
-                    {
-                        LoopTarget(loop.Left);
-                        Visit(loop.Body);
-                    });
-                });
+                EachLoop(loop.Left, loop.Right, loop.Body);
                 break;
             case ForOfStatement loop:
-                InScope(LoopScope(loop.Left), () =>
-                {
-                    Visit(loop.Right);
-                    Loop(() =>
-                    {
-                        LoopTarget(loop.Left);
-                        Visit(loop.Body);
-                    });
-                });
+                EachLoop(loop.Left, loop.Right, loop.Body);
                 break;
             case WhileStatement loop:
                 Loop(() =>
@@ -773,6 +757,18 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
         (_loops > 0 ? CallPlacement.InLoop : CallPlacement.None)
         | (_branches > 0 ? CallPlacement.InConditional : CallPlacement.None)
         | (_functions > 0 ? CallPlacement.InFunction : CallPlacement.None);
+
+    // for (left in right) body, and for (left of right) body.
+    private void EachLoop(Node left, Node right, Node body) =>
+        InScope(LoopScope(left), () =>
+        {
+            Visit(right);
+            Loop(() =>
+            {
+                LoopTarget(left);
+                Visit(body);
+            });
+        });
 
     private void Loop(Action walk)
     {
