@@ -469,9 +469,9 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
     }
 
     /// <summary>The target of an assignment: an identifier named like a tool rebinds it; a pattern's defaults and member targets are read.</summary>
-    private void AssignTarget(Node target)
+    private void AssignTarget(Node target) => WalkPattern(target, leaf =>
     {
-        switch (target)
+        switch (leaf)
         {
             case Identifier identifier:
                 if (IsTool(identifier, out var tool))
@@ -483,54 +483,30 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
             case MemberExpression member:
                 VisitMember(member, isCallee: false);
                 break;
-            case ObjectPattern pattern:
-                foreach (var property in pattern.Properties)
-                {
-                    if (property is AssignmentProperty p)
-                    {
-                        if (p.Computed)
-                        {
-                            Visit(p.Key);
-                        }
-
-                        AssignTarget(p.Value);
-                    }
-                    else if (property is RestElement rest)
-                    {
-                        AssignTarget(rest.Argument);
-                    }
-                }
-
-                break;
-            case ArrayPattern pattern:
-                foreach (var element in pattern.Elements)
-                {
-                    if (element is not null)
-                    {
-                        AssignTarget(element);
-                    }
-                }
-
-                break;
-            case AssignmentPattern defaulted:
-                AssignTarget(defaulted.Left);
-                Branch(() => Visit(defaulted.Right));
-                break;
-            case RestElement rest:
-                AssignTarget(rest.Argument);
-                break;
             default:
-                Visit(target);
+                Visit(leaf);
                 break;
         }
-    }
+    });
 
     /// <summary>A binding pattern (a declaration, a parameter): its names are bindings of the scope; its defaults and computed keys are read.</summary>
-    private void VisitPattern(Node? pattern)
+    private void VisitPattern(Node? pattern) => WalkPattern(pattern, leaf =>
+    {
+        if (leaf is not Identifier)
+        {
+            Visit(leaf);
+        }
+    });
+
+    /// <summary>
+    /// Walks a destructuring pattern, reading its computed keys and (as branches) its defaults, and hands each target
+    /// it names, an identifier or anything else, to <paramref name="leaf"/>. Assignments and bindings differ only there.
+    /// </summary>
+    private void WalkPattern(Node? pattern, Action<Node> leaf)
     {
         switch (pattern)
         {
-            case null or Identifier:
+            case null:
                 break;
             case ObjectPattern objectPattern:
                 foreach (var property in objectPattern.Properties)
@@ -542,11 +518,11 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
                             Visit(p.Key);
                         }
 
-                        VisitPattern(p.Value);
+                        WalkPattern(p.Value, leaf);
                     }
                     else if (property is RestElement rest)
                     {
-                        VisitPattern(rest.Argument);
+                        WalkPattern(rest.Argument, leaf);
                     }
                 }
 
@@ -554,19 +530,19 @@ internal sealed class JavaScriptCallWalker(string code, IReadOnlyDictionary<stri
             case ArrayPattern arrayPattern:
                 foreach (var element in arrayPattern.Elements)
                 {
-                    VisitPattern(element);
+                    WalkPattern(element, leaf);
                 }
 
                 break;
             case AssignmentPattern defaulted:
-                VisitPattern(defaulted.Left);
+                WalkPattern(defaulted.Left, leaf);
                 Branch(() => Visit(defaulted.Right));
                 break;
             case RestElement rest:
-                VisitPattern(rest.Argument);
+                WalkPattern(rest.Argument, leaf);
                 break;
             default:
-                Visit(pattern);
+                leaf(pattern);
                 break;
         }
     }
