@@ -14,4 +14,11 @@ public enum AgentOutcome
 
     /// <summary>The run used <c>CodeActOptions.MaxSteps</c> steps without a final answer.</summary>
     MaxStepsReached,
+
+    /// <summary>
+    /// A durable run stopped at a tool call (or a code block) that needs a person's approval and that nobody decided
+    /// in time: the run is suspended, not failed. <c>AgentResult.PendingApproval</c> says what waits; resume the session
+    /// with the decision (<c>AgentRunRequest.Resume(sessionId, decision)</c>) and it continues from its journal.
+    /// </summary>
+    AwaitingApproval,
 }

@@ -90,6 +90,12 @@ public readonly struct ErrorKind : IEquatable<ErrorKind>
     /// <summary>A reviewer refused the code before it ran (see the core package's <c>CodeReview</c>); nothing ran, and the message gives the reason.</summary>
     public static ErrorKind Rejected { get; } = new("Rejected");
 
+    /// <summary>
+    /// The code reached a tool call (or was a code block) that needs a person's approval, and the run was suspended to
+    /// wait for it: the execution stopped there, and the run continues from its journal once the approval is decided.
+    /// </summary>
+    public static ErrorKind ApprovalRequired { get; } = new("ApprovalRequired");
+
     /// <summary>The backend cannot run on this machine (for example V8 without its native library).</summary>
     public static ErrorKind BackendUnavailable { get; } = new("BackendUnavailable");
 

@@ -12,7 +12,7 @@ namespace CodeActSdk.Agents;
 /// With a checkpoint store on the <see cref="CodeActAgent"/>, each run of the session is a durable run of our own
 /// (<see cref="AgentRunRequest.Durable"/>) whose journal id is <c>{SessionId}.{n}</c> for the session's n-th run. The
 /// journal is the truth: after a crash, a new host deserialises the session and calls <c>RunAsync(session)</c> with no
-/// message, and the latest run is resumed from its journal (<see cref="AgentRunRequest.Resume"/>), even when the session
+/// message, and the latest run is resumed from its journal (<see cref="AgentRunRequest.Resume(string)"/>), even when the session
 /// was saved before that run started; when that run had already finished, its answer is replayed from the journal
 /// without asking the model. A run with a message always starts the next run.
 /// </para>

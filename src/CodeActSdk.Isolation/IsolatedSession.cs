@@ -453,7 +453,17 @@ public sealed class IsolatedSession : IInterpreterSession
         {
             var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
             reply["error"] = inner.Message;
-            reply["errorType"] = inner is ArgumentException or JsonException ? "argument" : "other";
+            reply["errorType"] = inner switch
+            {
+                ExecutionHaltException => "halt",
+                ArgumentException or JsonException => "argument",
+                _ => "other",
+            };
+            if (inner is ExecutionHaltException halt)
+            {
+                reply["haltStatus"] = halt.Status.ToString();
+                reply["haltKind"] = halt.Error.Kind.Value;
+            }
         }
 
         return reply;

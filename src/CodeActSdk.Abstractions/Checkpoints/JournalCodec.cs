@@ -53,6 +53,8 @@ public static class JournalCodec
             JournalEntryKind.ModelTurn => JsonSerializer.Serialize(new { modelText = entry.ModelText ?? throw Missing(entry, nameof(entry.ModelText)) }, Json),
             JournalEntryKind.ToolCall => JsonSerializer.Serialize(entry.ToolCall ?? throw Missing(entry, nameof(entry.ToolCall)), Json),
             JournalEntryKind.StepCompleted => JsonSerializer.Serialize(entry.Completed ?? throw Missing(entry, nameof(entry.Completed)), Json),
+            JournalEntryKind.ApprovalRequested => JsonSerializer.Serialize(entry.ApprovalRequest ?? throw Missing(entry, nameof(entry.ApprovalRequest)), Json),
+            JournalEntryKind.Decision => JsonSerializer.Serialize(entry.Decision ?? throw Missing(entry, nameof(entry.Decision)), Json),
             _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Kind, "Unknown journal entry kind."),
         };
         var kind = entry.Kind.ToString();
@@ -125,9 +127,11 @@ public static class JournalCodec
             {
                 JournalEntryKind.ModelTurn => entry with { ModelText = payload.RootElement.GetProperty("modelText").GetString() },
                 JournalEntryKind.ToolCall => entry with { ToolCall = payload.Deserialize<JournaledToolCall>(Json) },
+                JournalEntryKind.ApprovalRequested => entry with { ApprovalRequest = payload.Deserialize<JournaledApprovalRequest>(Json) },
+                JournalEntryKind.Decision => entry with { Decision = payload.Deserialize<JournaledDecision>(Json) },
                 _ => entry with { Completed = payload.Deserialize<JournaledStep>(Json) },
             };
-            return entry.ModelText is not null || entry.ToolCall is not null || entry.Completed is not null
+            return entry.ModelText is not null || entry.ToolCall is not null || entry.Completed is not null || entry.ApprovalRequest is not null || entry.Decision is not null
                 ? entry
                 : throw new CheckpointCorruptException($"Entry {row.Sequence} of session '{sessionId}' has no content. Nothing was changed.");
         }

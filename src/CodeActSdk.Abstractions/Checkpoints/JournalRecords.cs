@@ -37,6 +37,12 @@ public enum JournalEntryKind
 
     /// <summary>A finished step (<see cref="JournalEntry.Completed"/>): written before the step counts as done.</summary>
     StepCompleted,
+
+    /// <summary>A tool call or code block that waits for a person's approval (<see cref="JournalEntry.ApprovalRequest"/>), written as the run is suspended.</summary>
+    ApprovalRequested,
+
+    /// <summary>A decision about code or a call (<see cref="JournalEntry.Decision"/>): a reviewer's, or the approval of a request.</summary>
+    Decision,
 }
 
 /// <summary>One entry of a session's journal. Exactly the member named by <see cref="Kind"/> is set.</summary>
@@ -62,7 +68,40 @@ public sealed record JournalEntry
 
     /// <summary>The step's outcome, for <see cref="JournalEntryKind.StepCompleted"/>.</summary>
     public JournaledStep? Completed { get; init; }
+
+    /// <summary>What waits for approval, for <see cref="JournalEntryKind.ApprovalRequested"/>.</summary>
+    public JournaledApprovalRequest? ApprovalRequest { get; init; }
+
+    /// <summary>Who decided what and why, for <see cref="JournalEntryKind.Decision"/>.</summary>
+    public JournaledDecision? Decision { get; init; }
 }
+
+/// <summary>A tool call or code block that waits for a person's approval, as journaled.</summary>
+/// <param name="Id">The request's id within the session, for example <c>3.call1</c> (step 3, its first call that needed approval) or <c>3.block0</c>.</param>
+/// <param name="Reason">Why approval is needed.</param>
+/// <param name="Code">The code block that makes the call, or the block itself.</param>
+/// <param name="ToolName">The tool, for a call; null for a code block.</param>
+/// <param name="Arguments">The call's arguments as the code passed them; null for a code block.</param>
+public sealed record JournaledApprovalRequest(string Id, string Reason, string Code, string? ToolName = null, JsonElement? Arguments = null);
+
+/// <summary>A decision as journaled: a code reviewer's (with <see cref="BlockIndex"/>) or a person's about an approval request (with <see cref="RequestId"/>).</summary>
+/// <param name="Verdict">What was decided: <c>Approve</c>, <c>Reject</c> or (a reviewer's) <c>AskHuman</c>.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="DecidedBy">Who decided: a reviewer's name, or the person's.</param>
+/// <param name="DecidedAt">When.</param>
+/// <param name="BlockIndex">The reviewed code block's index within the step's turn, for a review.</param>
+/// <param name="RequestId">The <see cref="JournaledApprovalRequest.Id"/> decided, for an approval.</param>
+/// <param name="Arguments">The arguments the call is to run with instead, when the person edited them.</param>
+/// <param name="IsFailure">Whether the decision was a failure policy's, because the reviewer or approver failed.</param>
+public sealed record JournaledDecision(
+    string Verdict,
+    string Reason,
+    string DecidedBy,
+    DateTimeOffset DecidedAt,
+    int? BlockIndex = null,
+    string? RequestId = null,
+    JsonElement? Arguments = null,
+    bool IsFailure = false);
 
 /// <summary>A tool call as journaled: replaying serves <see cref="Result"/> (or throws <see cref="Error"/>) instead of calling the tool.</summary>
 /// <param name="Name">The tool's name.</param>

@@ -51,7 +51,7 @@ public static class MessageTypes
     /// <summary>Worker to host: the code called a tool (<c>{callId, name, argumentsJson}</c>).</summary>
     public const string ToolCall = "toolCall";
 
-    /// <summary>Host to worker: a tool's outcome (<c>{callId, resultJson}</c> or <c>{callId, error, errorType}</c>).</summary>
+    /// <summary>Host to worker: a tool's outcome (<c>{callId, resultJson}</c> or <c>{callId, error, errorType}</c>; a tool that halted the execution adds <c>haltStatus</c> and <c>haltKind</c>).</summary>
     public const string ToolResult = "toolResult";
 
     /// <summary>Host to worker: end the session and exit.</summary>

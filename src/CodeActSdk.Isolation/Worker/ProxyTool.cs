@@ -30,8 +30,14 @@ internal sealed class ProxyTool(string name, string description, JsonElement sch
         if (reply["error"] is { } error)
         {
             var message = error.GetValue<string>();
-            // The bridge adds the tool's signature to argument errors; keep that hint by keeping the kind of error.
-            throw reply["errorType"]?.GetValue<string>() == "argument" ? new ArgumentException(message) : new InvalidOperationException(message);
+            // The bridge adds the tool's signature to argument errors, and halts the execution for a halt: keep the kind of error.
+            throw reply["errorType"]?.GetValue<string>() switch
+            {
+                "argument" => new ArgumentException(message),
+                "halt" when Enum.TryParse<ExecutionStatus>(reply["haltStatus"]?.GetValue<string>(), out var status) && status != ExecutionStatus.Completed
+                    => new ExecutionHaltException(status, new ErrorKind(reply["haltKind"]?.GetValue<string>() ?? "Error"), message),
+                _ => new InvalidOperationException(message),
+            };
         }
 
         var result = reply["resultJson"]?.GetValue<string>();

@@ -45,7 +45,7 @@ public sealed class ToolBridge
     /// <param name="budget">The execution's budget: the call waits at most until its deadline.</param>
     /// <param name="calls">Where the call is recorded.</param>
     /// <exception cref="ToolCallException">The arguments do not fit the tool, or the tool threw; the message is for the code.</exception>
-    /// <exception cref="SandboxStopException">The execution timed out or was cancelled during the call.</exception>
+    /// <exception cref="SandboxStopException">The execution timed out or was cancelled during the call, or the tool halted it (<see cref="ExecutionHaltException"/>).</exception>
     public JsonNode? Invoke(ToolDescriptor tool, IReadOnlyList<JsonNode?> arguments, ExecutionBudget budget, ICollection<ToolCallRecord> calls)
     {
         var started = Stopwatch.GetTimestamp();
@@ -108,6 +108,12 @@ public sealed class ToolBridge
         catch (Exception e) when (e is not SandboxStopException)
         {
             var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
+            if (inner is ExecutionHaltException halt)
+            {
+                // Latched like a limit, so that code which catches the stop is stopped again at its next step.
+                budget.Halt(halt.Status, halt.Error.Kind, halt.Error.Message);
+            }
+
             var hint = inner is ArgumentException or JsonException ? $" Its parameters are {tool.Signature}." : "";
             throw new ToolCallException($"Tool '{tool.Name}' failed: {inner.Message}{hint}");
         }

@@ -15,7 +15,7 @@ public sealed record AgentResult
     /// <summary>
     /// The answer as text: the string itself when <see cref="FinalAnswer"/> is a JSON string, otherwise its JSON text;
     /// the model's text when <see cref="Outcome"/> is <see cref="AgentOutcome.AnsweredWithoutCode"/>;
-    /// <see langword="null"/> when the run reached its step budget.
+    /// <see langword="null"/> when the run reached its step budget or waits for an approval.
     /// </summary>
     public string? FinalAnswerText { get; init; }
 
@@ -40,6 +40,12 @@ public sealed record AgentResult
     /// <summary>Every file under <c>out/</c> when the run ended (tables, reports, <c>.vl.json</c> charts), for the host to offer.</summary>
     public IReadOnlyList<Artifact> Artifacts { get; init; } = [];
 
+    /// <summary>
+    /// What the run waits for when <see cref="Outcome"/> is <see cref="AgentOutcome.AwaitingApproval"/>: resume the
+    /// session with the decision (<see cref="AgentRunRequest.Resume(string, ApprovalDecision)"/>). Otherwise <see langword="null"/>.
+    /// </summary>
+    public ApprovalRequest? PendingApproval { get; init; }
+
     /// <summary>Whether the run produced an answer (by <c>final_answer</c> or, when allowed, in prose).</summary>
-    public bool Succeeded => Outcome != AgentOutcome.MaxStepsReached;
+    public bool Succeeded => Outcome is AgentOutcome.FinalAnswer or AgentOutcome.AnsweredWithoutCode;
 }

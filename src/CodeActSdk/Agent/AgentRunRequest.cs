@@ -7,7 +7,7 @@ namespace CodeActSdk;
 /// </summary>
 /// <remarks>
 /// Make one with <see cref="AgentRunRequest(string)"/> (optionally with <see cref="Session"/>),
-/// <see cref="Durable(string, string)"/> or <see cref="Resume(string)"/>. An immutable record; safe to share.
+/// <see cref="Durable(string, string)"/>, <see cref="Resume(string)"/> or <see cref="Resume(string, ApprovalDecision)"/>. An immutable record; safe to share.
 /// </remarks>
 public sealed record AgentRunRequest
 {
@@ -56,6 +56,25 @@ public sealed record AgentRunRequest
         JournalCodec.ValidateSessionId(sessionId);
         return new AgentRunRequest(null, sessionId);
     }
+
+    /// <summary>
+    /// Resumes a durable session that waits for a person's approval (<see cref="AgentOutcome.AwaitingApproval"/>) with
+    /// <paramref name="decision"/>. The decision is journaled first; then the run is rebuilt from the journal as by
+    /// <see cref="Resume(string)"/> and goes on from the call (or code block) that waited: approved, it happens (with the
+    /// edited arguments, if any); rejected, the code sees the call fail with the reason. No earlier tool call is repeated.
+    /// </summary>
+    /// <param name="sessionId">The session to resume.</param>
+    /// <param name="decision">The decision about its <see cref="AgentResult.PendingApproval"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="sessionId"/> is not a valid id.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="decision"/> is <see langword="null"/>.</exception>
+    public static AgentRunRequest Resume(string sessionId, ApprovalDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return Resume(sessionId) with { Decision = decision };
+    }
+
+    /// <summary>The decision a resume brings for the approval its session waits for (<see cref="Resume(string, ApprovalDecision)"/>); otherwise <see langword="null"/>.</summary>
+    public ApprovalDecision? Decision { get; private init; }
 
     /// <summary>What the agent should do; <see langword="null"/> when a durable session is resumed (its journal holds it).</summary>
     public string? Task { get; }

@@ -14,8 +14,9 @@ public sealed class AgentSession : IAsyncDisposable
 {
     private int _running;
 
-    internal AgentSession(CodeActAgent owner, IInterpreterSession session, PlanBoard? plan, string? skillList)
+    internal AgentSession(CodeActAgent owner, IInterpreterSession session, PlanBoard? plan, string? skillList, ApprovalScope approvals)
     {
+        Approvals = approvals;
         Owner = owner;
         Session = session;
         Plan = plan;
@@ -37,6 +38,9 @@ public sealed class AgentSession : IAsyncDisposable
     internal string? SkillList { get; }
 
     internal FilesNotice Notice { get; }
+
+    /// <summary>Where the session's tools that need approval find the running step's approvals.</summary>
+    internal ApprovalScope Approvals { get; }
 
     /// <summary>Disposes the interpreter session.</summary>
     public ValueTask DisposeAsync() => Session.DisposeAsync();

@@ -53,11 +53,23 @@ public sealed record AgentStep
 
     /// <summary>
     /// The review decisions taken before this step's code ran (see <see cref="CodeReview"/>), in order: one per code block,
-    /// and the human's after a reviewer asked for one. Empty when no reviewer is configured, and on a step replayed from
-    /// a durable run's journal (the decisions were taken when it first ran).
+    /// and the human's after a reviewer asked for one. Empty when no reviewer is configured. A step replayed from a
+    /// durable run's journal has the decisions the journal holds (nobody is asked again).
     /// </summary>
     public IReadOnlyList<ReviewDecision> Reviews { get; init; } = [];
 
-    /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume"/>) rather than run live.</summary>
+    /// <summary>
+    /// The calls of this step to tools that need approval (<see cref="Microsoft.Extensions.AI.ApprovalRequiredAIFunction"/>),
+    /// with the decision each got, in order. A replayed step has the journaled decisions.
+    /// </summary>
+    public IReadOnlyList<ToolApproval> Approvals { get; init; } = [];
+
+    /// <summary>
+    /// What this step stopped at to wait for a person's approval, when <see cref="Outcome"/> is
+    /// <see cref="AgentOutcome.AwaitingApproval"/>; otherwise <see langword="null"/>.
+    /// </summary>
+    public ApprovalRequest? PendingApproval { get; init; }
+
+    /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume(string)"/>) rather than run live.</summary>
     public bool Replayed { get; init; }
 }

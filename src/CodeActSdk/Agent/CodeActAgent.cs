@@ -50,6 +50,7 @@ public sealed partial class CodeActAgent : IDisposable
     private readonly TimeProvider _time;
     private readonly CodeActInstrumentation _instrumentation;
     private readonly AgentStepHandler _step;
+    private readonly IToolApprover? _toolApprover;
 
     /// <summary>Creates an agent; this is the constructor dependency injection uses.</summary>
     /// <param name="interpreter">The sandbox backend that runs the model's code.</param>
@@ -63,6 +64,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="checkpoints">Where durable runs journal their steps (<see cref="AgentRunRequest.Durable"/>); none when <see langword="null"/>.</param>
     /// <param name="stepMiddleware">The host's step middleware, outermost first (see <see cref="IAgentStepMiddleware"/>); none when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for durations and the journal's lease; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="toolApprover">Decides, while the code waits, the calls to tools that need approval (<see cref="ApprovalRequiredAIFunction"/>); when <see langword="null"/>, a durable run is suspended at such a call and any other run has it rejected.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -76,8 +78,9 @@ public sealed partial class CodeActAgent : IDisposable
         ISkillStore? skills = null,
         ICheckpointStore? checkpoints = null,
         IEnumerable<IAgentStepMiddleware>? stepMiddleware = null,
-        TimeProvider? timeProvider = null)
-        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills, checkpoints, stepMiddleware, timeProvider)
+        TimeProvider? timeProvider = null,
+        IToolApprover? toolApprover = null)
+        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills, checkpoints, stepMiddleware, timeProvider, toolApprover)
     {
     }
 
@@ -93,6 +96,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="checkpoints">Where durable runs journal their steps (<see cref="AgentRunRequest.Durable"/>); none when <see langword="null"/>.</param>
     /// <param name="stepMiddleware">The host's step middleware, outermost first (see <see cref="IAgentStepMiddleware"/>); none when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for durations and the journal's lease; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <param name="toolApprover">Decides, while the code waits, the calls to tools that need approval (<see cref="ApprovalRequiredAIFunction"/>); when <see langword="null"/>, a durable run is suspended at such a call and any other run has it rejected.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -106,7 +110,8 @@ public sealed partial class CodeActAgent : IDisposable
         ISkillStore? skills = null,
         ICheckpointStore? checkpoints = null,
         IEnumerable<IAgentStepMiddleware>? stepMiddleware = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IToolApprover? toolApprover = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         ArgumentNullException.ThrowIfNull(generator);
@@ -127,6 +132,7 @@ public sealed partial class CodeActAgent : IDisposable
         _enablePlan = options.EnablePlan;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _toolApprover = toolApprover;
 
         Tools = [.. options.Sandbox.Tools, .. tools ?? []];
         _sandboxOptions = (options.Sandbox with { Tools = Tools }).Validate();
@@ -208,20 +214,30 @@ public sealed partial class CodeActAgent : IDisposable
     private async Task<AgentSession> CreateAgentSessionAsync(DurableRun? durable, CancellationToken cancellationToken)
     {
         var plan = _enablePlan ? new PlanBoard() : null;
-        // A durable run's tools journal their calls, or serve them from the journal while it is replayed.
-        IReadOnlyList<AIFunction> tools = durable is null ? Tools : [.. Tools.Select(t => new JournaledTool(t, durable))];
+        var approvals = new ApprovalScope();
+        IReadOnlyList<AIFunction> tools = [.. Tools.Select(t => SessionTool(t, durable, approvals))];
         var sandbox = _sandboxOptions with { Tools = plan is null ? tools : [.. tools, plan.Tool] };
         var session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
         try
         {
             var skills = _skills is null ? null : await LoadSkillsAsync(session, cancellationToken).ConfigureAwait(false);
-            return new AgentSession(this, session, plan, skills);
+            return new AgentSession(this, session, plan, skills, approvals);
         }
         catch
         {
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A tool as a session holds it. A durable run's tools journal their calls, or serve them from the journal while
+    /// it is replayed; a tool that needs approval waits for its decision first, also when the call is replayed.
+    /// </summary>
+    private static AIFunction SessionTool(AIFunction tool, DurableRun? durable, ApprovalScope approvals)
+    {
+        var session = durable is null ? tool : new JournaledTool(tool, durable);
+        return tool.GetService<ApprovalRequiredAIFunction>() is null ? session : new ApprovalGate(session, approvals);
     }
 
     private AgentRunRequest Check(AgentRunRequest request)
@@ -302,6 +318,7 @@ public sealed partial class CodeActAgent : IDisposable
             Duration = _time.GetElapsedTime(started),
             Plan = last.Plan,
             Artifacts = artifacts,
+            PendingApproval = last.PendingApproval,
         };
     }
 
@@ -323,6 +340,10 @@ public sealed partial class CodeActAgent : IDisposable
                 durable = request.IsResume
                     ? await DurableRun.ResumeAsync(_checkpoints!, sessionId, Language.Name, _time, cancellationToken).ConfigureAwait(false)
                     : await DurableRun.StartAsync(_checkpoints!, sessionId, request.Task!, Language.Name, _time, cancellationToken).ConfigureAwait(false);
+                if (request.Decision is { } decision)
+                {
+                    await durable.DecidePendingAsync(decision, _time).ConfigureAwait(false);
+                }
             }
 
             session = request.Session ?? await CreateAgentSessionAsync(durable, cancellationToken).ConfigureAwait(false);
@@ -349,9 +370,11 @@ public sealed partial class CodeActAgent : IDisposable
             for (var number = 1; number <= _maxSteps; number++)
             {
                 AgentStep step;
+                var approvals = new StepApprovals(number, durable, _toolApprover, _time);
+                session.Approvals.Current = approvals;
                 try
                 {
-                    var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext);
+                    var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext, approvals);
                     step = await _step(context, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
@@ -365,6 +388,10 @@ public sealed partial class CodeActAgent : IDisposable
                     CodeActInstrumentation.MarkFailed(runActivity, e);
                     LogRunFailed(_logger, e, _name, number);
                     throw;
+                }
+                finally
+                {
+                    session.Approvals.Current = null;
                 }
 
                 inputTokens = Sum(inputTokens, step.Usage?.InputTokenCount);

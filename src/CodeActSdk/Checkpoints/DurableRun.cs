@@ -5,7 +5,7 @@ namespace CodeActSdk;
 /// <summary>
 /// The journal side of one durable run: it holds the session's lease (renewed in the background), serves what the
 /// journal already holds while the run is replayed (model turns, tool results, finished steps), and appends what
-/// happens live. Created by <see cref="CodeActAgent"/> for <see cref="AgentRunRequest.Durable"/> and <see cref="AgentRunRequest.Resume"/>; read and written by <see cref="StepJournal"/>.
+/// happens live. Created by <see cref="CodeActAgent"/> for <see cref="AgentRunRequest.Durable"/> and <see cref="AgentRunRequest.Resume(string)"/>; read and written by <see cref="StepJournal"/>.
 /// </summary>
 /// <remarks>Used by one run; tool calls and appends happen one at a time, guarded by one lock.</remarks>
 internal sealed class DurableRun : IAsyncDisposable
@@ -19,6 +19,10 @@ internal sealed class DurableRun : IAsyncDisposable
     private readonly Dictionary<int, string> _turns = [];
     private readonly Dictionary<int, Queue<JournaledToolCall>> _toolCalls = [];
     private readonly Dictionary<int, JournaledStep> _completed = [];
+    private readonly Dictionary<string, (JournaledApprovalRequest Request, int Step, DateTimeOffset At)> _approvalRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JournaledDecision> _approvalDecisions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(int Step, int Block), List<JournaledDecision>> _reviews = [];
+    private string? _lastRequestId;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopRenewing = new();
     private readonly Task _renewing;
@@ -46,6 +50,12 @@ internal sealed class DurableRun : IAsyncDisposable
                     break;
                 case JournalEntryKind.StepCompleted:
                     _completed[entry.Step] = entry.Completed!;
+                    break;
+                case JournalEntryKind.ApprovalRequested:
+                    Remember(entry.Step, entry.ApprovalRequest!, entry.At);
+                    break;
+                case JournalEntryKind.Decision:
+                    Remember(entry.Step, entry.Decision!);
                     break;
             }
         }
@@ -98,6 +108,40 @@ internal sealed class DurableRun : IAsyncDisposable
 
     /// <summary>The journaled outcome of <paramref name="step"/>, or null when it has not finished before.</summary>
     public JournaledStep? JournaledStep(int step) => _completed.GetValueOrDefault(step);
+
+    /// <summary>The request the run stopped at, journaled without a decision; <see langword="null"/> when the run does not wait for one.</summary>
+    public ApprovalRequest? PendingApproval =>
+        _lastRequestId is { } id && !_approvalDecisions.ContainsKey(id) && _approvalRequests[id] is var pending
+            ? JournaledApprovals.ToRequest(pending.Request, pending.Step, pending.At)
+            : null;
+
+    /// <summary>The journaled approval request <paramref name="id"/> and when it was made, if the journal holds it.</summary>
+    public (JournaledApprovalRequest Request, DateTimeOffset At)? ApprovalRequestOf(string id) =>
+        _approvalRequests.TryGetValue(id, out var found) ? (found.Request, found.At) : null;
+
+    /// <summary>The journaled decision about approval request <paramref name="id"/>, if it was decided.</summary>
+    public JournaledDecision? DecisionOf(string id) => _approvalDecisions.GetValueOrDefault(id);
+
+    /// <summary>The journaled review decisions about code block <paramref name="block"/> of <paramref name="step"/>, in order; empty when it was not reviewed.</summary>
+    public IReadOnlyList<JournaledDecision> ReviewsOf(int step, int block) => _reviews.TryGetValue((step, block), out var reviews) ? reviews : [];
+
+    /// <summary>
+    /// Journals <paramref name="decision"/> about the request the run stopped at, before the resume replays up to it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The session does not wait for an approval.</exception>
+    /// <exception cref="ArgumentException">The decision edits the arguments of a code block, which has none.</exception>
+    public async Task DecidePendingAsync(ApprovalDecision decision, TimeProvider time)
+    {
+        var pending = PendingApproval
+            ?? throw new InvalidOperationException($"Session '{Session.Id}' is not waiting for an approval, so there is nothing to decide. Resume it without a decision.");
+        if (decision.Arguments is not null && !pending.IsToolCall)
+        {
+            throw new ArgumentException($"Session '{Session.Id}' waits for the approval of a code block ({pending.Id}), which has no arguments to edit. Approve or reject it.", nameof(decision));
+        }
+
+        decision = decision.DecidedAt == default ? decision with { DecidedAt = time.GetUtcNow() } : decision;
+        await RecordDecisionAsync(pending.Step, JournaledApprovals.ToJournal(pending.Id, decision)).ConfigureAwait(false);
+    }
 
     /// <summary>The next journaled tool call of the current step, when there is one left to serve.</summary>
     public bool TryTakeJournaledCall(out JournaledToolCall call)
@@ -162,13 +206,44 @@ internal sealed class DurableRun : IAsyncDisposable
     private static string Preview(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     public Task RecordTurnAsync(int step, string text) =>
-        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text });
+        (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text });
 
     public Task RecordToolCallAsync(JournaledToolCall call) =>
-        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ToolCall, Step = CurrentStep, ToolCall = call });
+        (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ToolCall, Step = CurrentStep, ToolCall = call });
 
     public Task RecordStepAsync(int step, JournaledStep completed) =>
-        AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.StepCompleted, Step = step, Completed = completed });
+        (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.StepCompleted, Step = step, Completed = completed });
+
+    public async Task RecordApprovalRequestAsync(int step, JournaledApprovalRequest request)
+    {
+        var at = await AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ApprovalRequested, Step = step, ApprovalRequest = request }).ConfigureAwait(false);
+        Remember(step, request, at);
+    }
+
+    public async Task RecordDecisionAsync(int step, JournaledDecision decision)
+    {
+        await AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.Decision, Step = step, Decision = decision }).ConfigureAwait(false);
+        Remember(step, decision);
+    }
+
+    private void Remember(int step, JournaledApprovalRequest request, DateTimeOffset at)
+    {
+        _approvalRequests[request.Id] = (request, step, at);
+        _lastRequestId = request.Id;
+    }
+
+    private void Remember(int step, JournaledDecision decision)
+    {
+        if (decision.RequestId is { } id)
+        {
+            _approvalDecisions[id] = decision;
+        }
+        else
+        {
+            var key = (step, decision.BlockIndex ?? 0);
+            (_reviews.TryGetValue(key, out var reviews) ? reviews : _reviews[key] = []).Add(decision);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -187,7 +262,8 @@ internal sealed class DurableRun : IAsyncDisposable
         _gate.Dispose();
     }
 
-    private async Task AppendAsync(JournalEntry entry)
+    /// <summary>Appends <paramref name="entry"/> as the next entry and returns the time it carries.</summary>
+    private async Task<DateTimeOffset> AppendAsync(JournalEntry entry)
     {
         // Not cancellable: once the work is done, recording it is what makes a resume skip it.
         await _gate.WaitAsync().ConfigureAwait(false);
@@ -206,8 +282,10 @@ internal sealed class DurableRun : IAsyncDisposable
                 Interlocked.Exchange(ref _leaseRenewedTicks, _time.GetUtcNow().UtcTicks);
             }
 
-            await _store.AppendAsync(Session.Id, entry with { Sequence = _nextSequence, At = _time.GetUtcNow() }).ConfigureAwait(false);
+            var at = _time.GetUtcNow();
+            await _store.AppendAsync(Session.Id, entry with { Sequence = _nextSequence, At = at }).ConfigureAwait(false);
             _nextSequence++;
+            return at;
         }
         finally
         {

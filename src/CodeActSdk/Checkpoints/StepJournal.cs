@@ -6,7 +6,8 @@ namespace CodeActSdk;
 /// The outermost step middleware of durable runs. A step the journal holds is replayed: the model's turn comes from the
 /// journal, and the step must end as it did (<see cref="DurableRun.CheckReplay"/>). A new step's turn is journaled as
 /// soon as the model has written it, and the finished step before it is handed out, so that a resume replays it
-/// instead of redoing it. Other runs pass straight through.
+/// instead of redoing it. A step that stopped to wait for an approval is not journaled as finished: its approval
+/// request is, and the resume replays the step up to it. Other runs pass straight through.
 /// </summary>
 /// <remarks>Stateless; thread-safe.</remarks>
 internal sealed class StepJournal : IAgentStepMiddleware
@@ -39,6 +40,12 @@ internal sealed class StepJournal : IAgentStepMiddleware
         durable.CurrentStep = number;
         var step = await next(context, cancellationToken).ConfigureAwait(false);
         durable.CheckReplay(number, step.Executions, step.FinalAnswer);
+        if (step.Outcome == AgentOutcome.AwaitingApproval)
+        {
+            // Not finished: the resume replays this step up to the request, then goes on with the decision.
+            return step;
+        }
+
         if (journaled is not null)
         {
             return step with { Outcome = journaled.Outcome ?? step.Outcome, Replayed = true };

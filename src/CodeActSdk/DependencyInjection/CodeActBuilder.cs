@@ -169,7 +169,7 @@ public sealed class CodeActBuilder : ICodeActBuilder
 
     /// <summary>
     /// Journals durable runs (<see cref="AgentRunRequest.Durable"/>) in <paramref name="store"/>, from which
-    /// a resume (<see cref="AgentRunRequest.Resume"/>) continues them after a crash; for example <c>new SqliteCheckpointStore("sessions.db")</c>.
+    /// a resume (<see cref="AgentRunRequest.Resume(string)"/>) continues them after a crash; for example <c>new SqliteCheckpointStore("sessions.db")</c>.
     /// </summary>
     /// <param name="store">The journal store; it must be thread-safe.</param>
     /// <returns>This builder.</returns>
@@ -210,6 +210,26 @@ public sealed class CodeActBuilder : ICodeActBuilder
     /// <returns>This builder.</returns>
     public CodeActBuilder UseStepMiddleware(Func<AgentStepContext, AgentStepHandler, CancellationToken, Task<AgentStep>> middleware) =>
         UseStepMiddleware(new AgentStepMiddleware(middleware));
+
+    /// <summary>
+    /// Decides the calls to tools that need approval (<see cref="Microsoft.Extensions.AI.ApprovalRequiredAIFunction"/>)
+    /// while the code waits at the call: the in-line approval of an interactive host. Without one, a durable run is
+    /// suspended at such a call (<see cref="AgentOutcome.AwaitingApproval"/>) and any other run has the call rejected.
+    /// </summary>
+    /// <param name="approver">Decides, or answers <see langword="null"/> to leave the decision for later; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseToolApprover(IToolApprover approver)
+    {
+        ArgumentNullException.ThrowIfNull(approver);
+        Services.Replace(ServiceDescriptor.Singleton(approver));
+        return this;
+    }
+
+    /// <summary>Decides the calls to tools that need approval with a delegate; see <see cref="UseToolApprover(IToolApprover)"/>.</summary>
+    /// <param name="decide">Decides a request, or answers <see langword="null"/> to leave it for later; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseToolApprover(Func<ApprovalRequest, CancellationToken, ValueTask<ApprovalDecision?>> decide) =>
+        UseToolApprover(new DelegateToolApprover(decide));
 
     /// <summary>
     /// Reviews every code block before it runs (see <see cref="CodeReview"/>): <paramref name="reviewer"/> decides, and

@@ -72,6 +72,7 @@ public static class CodeActServiceCollectionExtensions
             services.GetService<ISkillStore>(),
             services.GetService<ICheckpointStore>(),
             services.GetKeyedServices<IAgentStepMiddleware>(CodeActBuilder.ServiceKey),
-            services.GetService<TimeProvider>());
+            services.GetService<TimeProvider>(),
+            services.GetService<IToolApprover>());
     }
 }

@@ -13,24 +13,27 @@ namespace CodeActSdk;
 /// </summary>
 /// <remarks>
 /// <para>
-/// An <see cref="ReviewVerdict.AskHuman"/> answer goes to the human reviewer; without one, or when the human also
-/// answers <see cref="ReviewVerdict.AskHuman"/>, the code is rejected with a reason saying that a human's approval was
-/// required and none was given. A reviewer (or human) that throws or answers <see langword="null"/> gets the
+/// An <see cref="ReviewVerdict.AskHuman"/> answer goes to the human reviewer (see below when there is none). A reviewer (or human) that throws or answers <see langword="null"/> gets the
 /// <see cref="ReviewFailurePolicy"/>'s decision, with a reason naming the reviewer and what went wrong; only the
 /// run's own cancellation propagates.
 /// </para>
 /// <para>
 /// Each decision is recorded on the step: an <c>codeact.review</c> event on the <c>codeact.step</c> span (tags
 /// <c>codeact.review.reviewer</c>, <c>.verdict</c>, <c>.reason</c>, <c>.failed</c>, <c>codeact.block.index</c>), and
-/// <see cref="AgentStep.Reviews"/>. In a durable run, a step replayed from the journal is not reviewed again: a block
-/// the journal holds as rejected is rejected again with the journaled message, the others run as they did. A step
-/// whose turn was journaled but which did not finish is reviewed again, since its decision was not journaled.
+/// <see cref="AgentStep.Reviews"/>. In a durable run each decision is also journaled, and a replayed block is not
+/// reviewed again: it gets its journaled decisions.
+/// </para>
+/// <para>
+/// In a durable run, a block sent to a human that nobody decided (no human reviewer, or one that answered
+/// <see cref="ReviewVerdict.AskHuman"/>) suspends the run (<see cref="AgentOutcome.AwaitingApproval"/>) with an
+/// <see cref="ApprovalRequest"/> for the block; resumed with the decision, the block runs or is rejected. In other runs
+/// such a block is rejected, with a reason saying that a human's approval was required and none was given.
 /// </para>
 /// <para>Holds settings only; thread-safe.</para>
 /// </remarks>
 public sealed class CodeReview : IAgentStepMiddleware
 {
-    /// <summary>How every rejection's message starts; a replay recognises journaled rejections by it.</summary>
+    /// <summary>How every rejection's message starts.</summary>
     public const string RejectionPrefix = "The code was not run: ";
 
     private const string NoHumanReviewer = "code-review";
@@ -42,7 +45,7 @@ public sealed class CodeReview : IAgentStepMiddleware
 
     /// <summary>Creates the middleware.</summary>
     /// <param name="reviewer">Reviews every code block first.</param>
-    /// <param name="human">Decides when <paramref name="reviewer"/> asks a human; none when <see langword="null"/> (such code is rejected).</param>
+    /// <param name="human">Decides when <paramref name="reviewer"/> asks a human; none when <see langword="null"/> (such code is rejected, or waits in a durable run).</param>
     /// <param name="failurePolicy">What a failing reviewer's decision is; <see cref="ReviewFailurePolicy.Reject"/> by default.</param>
     /// <param name="timeProvider">The clock for <see cref="ReviewDecision.DecidedAt"/>; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="reviewer"/> is <see langword="null"/>.</exception>
@@ -59,36 +62,58 @@ public sealed class CodeReview : IAgentStepMiddleware
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var journaled = context.Replaying ? context.Durable?.JournaledStep(context.Number) : null;
         var decisions = new List<ReviewDecision>();
-        context.Interpreter = journaled is not null
-            ? new ReplayedReviewSession(context.Interpreter, journaled)
-            : new ReviewedSession(context.Interpreter, this, context, decisions);
+        context.Interpreter = new ReviewedSession(context.Interpreter, this, context, decisions);
         var step = await next(context, cancellationToken).ConfigureAwait(false);
         return decisions.Count == 0 ? step : step with { Reviews = [.. step.Reviews, .. decisions] };
     }
 
-    /// <summary>Reviews one block and returns the decisions taken (the reviewer's, then the human's if asked); the last one holds.</summary>
-    private async Task<ReviewDecision> ReviewAsync(CodeReviewRequest request, List<ReviewDecision> decisions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decides one block. The reviewer is asked, then the human when the reviewer asks for one, each decision recorded
+    /// (and journaled in a durable run); a replayed block gets its journaled decisions instead, and only the answers the
+    /// journal lacks are asked. When nobody decided and the run is durable, the block's approval request decides, or
+    /// the result is <see langword="null"/>: the run must stop to wait for a person.
+    /// </summary>
+    private async Task<ReviewDecision?> DecideAsync(AgentStepContext context, string code, int blockIndex, List<ReviewDecision> decisions, CancellationToken cancellationToken)
     {
-        var decision = await AskAsync(_reviewer, request, decisions, cancellationToken).ConfigureAwait(false);
+        var journaled = context.Durable?.ReviewsOf(context.Number, blockIndex).Select(JournaledApprovals.ToReview).ToList() ?? [];
+        decisions.AddRange(journaled);
+        var request = new Lazy<CodeReviewRequest>(() => CreateRequest(context, code, blockIndex, cancellationToken));
+        var decision = journaled.Count > 0 ? journaled[^1] : await AskAsync(context, _reviewer, request.Value, decisions, cancellationToken).ConfigureAwait(false);
+        if (decision.Verdict == ReviewVerdict.AskHuman && _human is not null && journaled.Count < 2)
+        {
+            decision = await AskAsync(context, _human, request.Value, decisions, cancellationToken).ConfigureAwait(false);
+        }
+
         if (decision.Verdict != ReviewVerdict.AskHuman)
         {
             return decision;
         }
 
-        if (_human is null)
+        if (context.Durable is null)
         {
-            return Record(ReviewDecision.Reject(NoHumanReviewer, $"a human's approval was required ({decision.Reason}), and no human reviewer is available"), request, decisions);
+            var missing = _human is null ? "no human reviewer is available" : "the human reviewer did not decide";
+            return await RecordAsync(context, ReviewDecision.Reject(NoHumanReviewer, $"a human's approval was required ({decision.Reason}), and {missing}"), blockIndex, decisions).ConfigureAwait(false);
         }
 
-        var human = await AskAsync(_human, request, decisions, cancellationToken).ConfigureAwait(false);
-        return human.Verdict == ReviewVerdict.AskHuman
-            ? Record(ReviewDecision.Reject(NoHumanReviewer, $"a human's approval was required ({decision.Reason}), and the human reviewer did not decide"), request, decisions)
-            : human;
+        // A durable run can wait: it stops here until a person decides the block (or takes the decision a resume brought).
+        var approval = await context.Approvals.DecideBlockAsync(blockIndex, code, $"a reviewer asked for a human's approval: {decision.Reason}", cancellationToken).ConfigureAwait(false);
+        if (approval is null)
+        {
+            return null;
+        }
+
+        var human = new ReviewDecision(approval.Approved ? ReviewVerdict.Approve : ReviewVerdict.Reject, approval.Reason, approval.DecidedBy)
+        {
+            DecidedAt = approval.DecidedAt,
+            BlockIndex = blockIndex,
+            IsFailure = approval.IsFailure,
+        };
+        decisions.Add(human);
+        return human;
     }
 
-    private async Task<ReviewDecision> AskAsync(ICodeReviewer reviewer, CodeReviewRequest request, List<ReviewDecision> decisions, CancellationToken cancellationToken)
+    private async Task<ReviewDecision> AskAsync(AgentStepContext context, ICodeReviewer reviewer, CodeReviewRequest request, List<ReviewDecision> decisions, CancellationToken cancellationToken)
     {
         var name = NameOf(reviewer);
         ReviewDecision decision;
@@ -115,7 +140,7 @@ public sealed class CodeReview : IAgentStepMiddleware
             decision = Failed(name, $"{e.GetType().Name}: {e.Message}");
         }
 
-        return Record(decision, request, decisions);
+        return await RecordAsync(context, decision, request.BlockIndex, decisions).ConfigureAwait(false);
     }
 
     private ReviewDecision Failed(string reviewer, string what) =>
@@ -124,10 +149,16 @@ public sealed class CodeReview : IAgentStepMiddleware
             IsFailure = true,
         };
 
-    private ReviewDecision Record(ReviewDecision decision, CodeReviewRequest request, List<ReviewDecision> decisions)
+    /// <summary>Stamps the decision, adds it to the step's, journals it in a durable run and marks the step's span.</summary>
+    private async Task<ReviewDecision> RecordAsync(AgentStepContext context, ReviewDecision decision, int blockIndex, List<ReviewDecision> decisions)
     {
-        decision = decision with { DecidedAt = _time.GetUtcNow(), BlockIndex = request.BlockIndex };
+        decision = decision with { DecidedAt = _time.GetUtcNow(), BlockIndex = blockIndex };
         decisions.Add(decision);
+        if (context.Durable is { } durable)
+        {
+            await durable.RecordDecisionAsync(context.Number, JournaledApprovals.ToJournal(decision)).ConfigureAwait(false);
+        }
+
         var step = Activity.Current;
         while (step is not null && step.OperationName != CodeActTags.StepActivity)
         {
@@ -144,6 +175,41 @@ public sealed class CodeReview : IAgentStepMiddleware
         }));
         return decision;
     }
+
+    private static CodeReviewRequest CreateRequest(AgentStepContext context, string code, int blockIndex, CancellationToken cancellationToken)
+    {
+        var agent = context.Session.Owner;
+        IReadOnlyList<AIFunction> tools = context.Session.Plan is { } plan ? [.. agent.Tools, plan.Tool] : agent.Tools;
+        CallPreview preview;
+        if (agent.Interpreter.GetService<ICallPreviewer>() is { } previewer)
+        {
+            try
+            {
+                preview = previewer.Preview(code, tools, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                preview = Unknown($"the call preview failed ({e.GetType().Name}: {e.Message}), so any tool may be called");
+            }
+        }
+        else
+        {
+            preview = Unknown($"the {agent.Language.Name} interpreter offers no call preview, so any tool may be called");
+        }
+
+        return new CodeReviewRequest
+        {
+            Code = code,
+            Language = agent.Language,
+            Tools = tools,
+            Preview = preview,
+            StepNumber = context.Number,
+            BlockIndex = blockIndex,
+            Task = context.History.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? "",
+        };
+    }
+
+    private static CallPreview Unknown(string reason) => new() { Dynamic = [new DynamicReach(DynamicReachKind.UnknownCallee, reason, 1, 1, "")] };
 
     private static string NameOf(ICodeReviewer reviewer) => reviewer switch
     {
@@ -166,62 +232,17 @@ public sealed class CodeReview : IAgentStepMiddleware
 
         public override async Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
         {
-            var request = CreateRequest(code, _blockIndex++, cancellationToken);
-            var decision = await review.ReviewAsync(request, decisions, cancellationToken).ConfigureAwait(false);
-            return decision.Verdict == ReviewVerdict.Approve
-                ? await base.ExecuteAsync(code, cancellationToken).ConfigureAwait(false)
-                : Rejected($"{RejectionPrefix}{decision.Reason} (reviewer: {decision.Reviewer}).");
-        }
-
-        protected override ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;
-
-        private CodeReviewRequest CreateRequest(string code, int blockIndex, CancellationToken cancellationToken)
-        {
-            var agent = context.Session.Owner;
-            IReadOnlyList<AIFunction> tools = context.Session.Plan is { } plan ? [.. agent.Tools, plan.Tool] : agent.Tools;
-            CallPreview preview;
-            if (agent.Interpreter.GetService<ICallPreviewer>() is { } previewer)
+            var decision = await review.DecideAsync(context, code, _blockIndex++, decisions, cancellationToken).ConfigureAwait(false);
+            return decision switch
             {
-                try
+                null => new ExecutionResult
                 {
-                    preview = previewer.Preview(code, tools, cancellationToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    preview = Unknown($"the call preview failed ({e.GetType().Name}: {e.Message}), so any tool may be called");
-                }
-            }
-            else
-            {
-                preview = Unknown($"the {agent.Language.Name} interpreter offers no call preview, so any tool may be called");
-            }
-
-            return new CodeReviewRequest
-            {
-                Code = code,
-                Language = agent.Language,
-                Tools = tools,
-                Preview = preview,
-                StepNumber = context.Number,
-                BlockIndex = blockIndex,
-                Task = context.History.FirstOrDefault(m => m.Role == ChatRole.User)?.Text ?? "",
+                    Status = ExecutionStatus.Cancelled,
+                    Error = new ExecutionError(ErrorKind.ApprovalRequired, $"The code was not run yet: it waits for a person's approval (request {context.Approvals.Pending!.Id})."),
+                },
+                { Verdict: ReviewVerdict.Approve } => await base.ExecuteAsync(code, cancellationToken).ConfigureAwait(false),
+                _ => Rejected($"{RejectionPrefix}{decision.Reason} (reviewer: {decision.Reviewer})."),
             };
-        }
-
-        private static CallPreview Unknown(string reason) => new() { Dynamic = [new DynamicReach(DynamicReachKind.UnknownCallee, reason, 1, 1, "")] };
-    }
-
-    /// <summary>A replayed step's session: blocks journaled as rejected are rejected again; the others run (their tool calls served from the journal).</summary>
-    private sealed class ReplayedReviewSession(IInterpreterSession inner, JournaledStep journaled) : DelegatingInterpreterSession(inner)
-    {
-        private int _blockIndex;
-
-        public override Task<ExecutionResult> ExecuteAsync(string code, CancellationToken cancellationToken = default)
-        {
-            var index = _blockIndex++;
-            return index < journaled.Executions.Count && journaled.Executions[index] is { Status: ExecutionStatus.PolicyViolation, Error: { } error } && error.StartsWith(RejectionPrefix, StringComparison.Ordinal)
-                ? Task.FromResult(Rejected(error))
-                : base.ExecuteAsync(code, cancellationToken);
         }
 
         protected override ValueTask DisposeAsyncCore() => ValueTask.CompletedTask;

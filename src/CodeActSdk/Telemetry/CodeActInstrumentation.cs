@@ -91,4 +91,11 @@ internal static class CodeActTags
     public const string ReviewVerdict = "codeact.review.verdict";
     public const string ReviewReason = "codeact.review.reason";
     public const string ReviewFailed = "codeact.review.failed";
+    public const string ApprovalEvent = "codeact.approval";
+    public const string ApprovalRequestedEvent = "codeact.approval.requested";
+    public const string ApprovalId = "codeact.approval.id";
+    public const string ApprovalDecidedBy = "codeact.approval.decided_by";
+    public const string ApprovalApproved = "codeact.approval.approved";
+    public const string ApprovalReason = "codeact.approval.reason";
+    public const string ApprovalEdited = "codeact.approval.edited";
 }

@@ -6,7 +6,8 @@ namespace CodeActSdk;
 /// <summary>
 /// The step middleware that records telemetry: a <c>codeact.step</c> span under the run's, the steps counter and a log
 /// line per step, and, through <see cref="InstrumentedSession"/>, an <c>execute_code</c> span per execution with its
-/// tool calls, the execution-duration histogram and the tool-call counter. Model calls are not recorded here: add
+/// tool calls, the execution-duration histogram and the tool-call counter; and a <c>codeact.approval</c> event per
+/// decided tool approval, or <c>codeact.approval.requested</c> when the step stopped to wait for one. Model calls are not recorded here: add
 /// <c>UseOpenTelemetry()</c> to the chat client (Microsoft.Extensions.AI), which follows the GenAI conventions.
 /// </summary>
 /// <remarks>Holds settings and instruments only; thread-safe.</remarks>
@@ -25,6 +26,29 @@ internal sealed partial class StepTelemetry(string agentName, CodeLanguage langu
         if (step.Outcome is { } outcome)
         {
             activity?.SetTag(CodeActTags.Outcome, outcome.ToString());
+        }
+
+        foreach (var approval in step.Approvals)
+        {
+            activity?.AddEvent(new ActivityEvent(CodeActTags.ApprovalEvent, approval.Decision.DecidedAt, new ActivityTagsCollection
+            {
+                [CodeActTags.ApprovalId] = approval.Request.Id,
+                [CodeActTags.ToolName] = approval.Request.ToolName,
+                [CodeActTags.ApprovalDecidedBy] = approval.Decision.DecidedBy,
+                [CodeActTags.ApprovalApproved] = approval.Decision.Approved,
+                [CodeActTags.ApprovalReason] = approval.Decision.Reason,
+                [CodeActTags.ApprovalEdited] = approval.Decision.Arguments is not null,
+            }));
+        }
+
+        if (step.PendingApproval is { } pending)
+        {
+            activity?.AddEvent(new ActivityEvent(CodeActTags.ApprovalRequestedEvent, pending.RequestedAt, new ActivityTagsCollection
+            {
+                [CodeActTags.ApprovalId] = pending.Id,
+                [CodeActTags.ToolName] = pending.ToolName,
+                [CodeActTags.ApprovalReason] = pending.Reason,
+            }));
         }
 
         return step;

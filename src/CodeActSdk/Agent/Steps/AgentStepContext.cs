@@ -17,8 +17,9 @@ public sealed class AgentStepContext
     private ICodeGenerator _generator;
     private IInterpreterSession _interpreter;
 
-    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity)
+    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity, StepApprovals approvals)
     {
+        Approvals = approvals;
         Session = session;
         History = history;
         Number = number;
@@ -72,6 +73,9 @@ public sealed class AgentStepContext
     /// a step); the model is then not asked and the memory policy not applied. <see langword="null"/> otherwise.
     /// </summary>
     public ModelTurn? Turn { get; set; }
+
+    /// <summary>The step's approvals: its tool calls that need one, and the request it stopped at.</summary>
+    internal StepApprovals Approvals { get; }
 
     /// <summary>The journal of a durable run; <see langword="null"/> for other runs.</summary>
     internal DurableRun? Durable { get; }

@@ -35,6 +35,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             foreach (var block in runnable)
             {
                 var executionStarted = time.GetTimestamp();
+                context.Approvals.CurrentCode = block.Code;
                 var result = await context.Interpreter.ExecuteAsync(block.Code, cancellationToken).ConfigureAwait(false);
                 executionDuration += time.GetElapsedTime(executionStarted);
 
@@ -70,7 +71,14 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             observation = $"Your answer had no code block, so nothing ran. Write {language.Name} code in a ```{FenceTag} block; when you have the answer, call final_answer(value) in the code.";
         }
 
-        if (outcome is null && context.IsLastStep)
+        var pending = context.Approvals.Pending;
+        if (pending is not null)
+        {
+            // The code stopped at something that waits for a person: the run is suspended, not over.
+            outcome = AgentOutcome.AwaitingApproval;
+            observation = $"The run waits for a person's approval of {(pending.ToolName is { } tool ? $"a call to '{tool}'" : "a code block")} (request {pending.Id}).";
+        }
+        else if (outcome is null && context.IsLastStep)
         {
             outcome = AgentOutcome.MaxStepsReached;
         }
@@ -89,6 +97,8 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             Usage = turn.Usage,
             FinalAnswer = finalAnswer,
             Outcome = outcome,
+            Approvals = context.Approvals.Decided,
+            PendingApproval = pending,
         };
     }
 
