@@ -3,6 +3,15 @@ namespace CodeActSdk;
 /// <summary>Turns approval requests and decisions (approvals and reviews) into their journal records and back.</summary>
 internal static class JournaledApprovals
 {
+    /// <summary>The last approval request of <paramref name="entries"/> when no decision about it follows.</summary>
+    public static ApprovalRequest? PendingIn(IReadOnlyList<JournalEntry> entries)
+    {
+        var last = entries.LastOrDefault(e => e.Kind == JournalEntryKind.ApprovalRequested);
+        return last is null || entries.Any(e => e.Sequence > last.Sequence && e.Decision?.RequestId == last.ApprovalRequest!.Id)
+            ? null
+            : ToRequest(last.ApprovalRequest!, last.Step, last.At);
+    }
+
     public static JournaledApprovalRequest ToJournal(ApprovalRequest request) =>
         new(request.Id, request.Reason, request.Code, request.ToolName, request.Arguments);
 

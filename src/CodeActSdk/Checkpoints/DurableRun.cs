@@ -83,13 +83,14 @@ internal sealed class DurableRun : IAsyncDisposable
     }
 
     /// <summary>Takes a journaled session's lease, then reads its journal (so that nobody appends meanwhile).</summary>
-    public static async Task<DurableRun> ResumeAsync(ICheckpointStore store, string sessionId, string language, TimeProvider time, CancellationToken cancellationToken)
+    /// <remarks>A <paramref name="language"/> of <see langword="null"/> accepts any: for work on the journal that runs no code.</remarks>
+    public static async Task<DurableRun> ResumeAsync(ICheckpointStore store, string sessionId, string? language, TimeProvider time, CancellationToken cancellationToken)
     {
         var lease = await TakeLeaseAsync(store, JournalCodec.ValidateSessionId(sessionId), cancellationToken).ConfigureAwait(false);
         try
         {
             var journal = await store.ReadAsync(sessionId, cancellationToken).ConfigureAwait(false);
-            if (journal.Session.Language != language)
+            if (language is not null && journal.Session.Language != language)
             {
                 throw new CheckpointException($"Session '{sessionId}' was run in {journal.Session.Language}; this agent's interpreter runs {language}. Resume it with a {journal.Session.Language} backend.");
             }
@@ -130,7 +131,7 @@ internal sealed class DurableRun : IAsyncDisposable
     /// </summary>
     /// <exception cref="InvalidOperationException">The session does not wait for an approval.</exception>
     /// <exception cref="ArgumentException">The decision edits the arguments of a code block, which has none.</exception>
-    public async Task DecidePendingAsync(ApprovalDecision decision, TimeProvider time)
+    public async Task<ApprovalRequest> DecidePendingAsync(ApprovalDecision decision, TimeProvider time)
     {
         var pending = PendingApproval
             ?? throw new InvalidOperationException($"Session '{Session.Id}' is not waiting for an approval, so there is nothing to decide. Resume it without a decision.");
@@ -141,6 +142,7 @@ internal sealed class DurableRun : IAsyncDisposable
 
         decision = decision.DecidedAt == default ? decision with { DecidedAt = time.GetUtcNow() } : decision;
         await RecordDecisionAsync(pending.Step, JournaledApprovals.ToJournal(pending.Id, decision)).ConfigureAwait(false);
+        return pending;
     }
 
     /// <summary>The next journaled tool call of the current step, when there is one left to serve.</summary>
