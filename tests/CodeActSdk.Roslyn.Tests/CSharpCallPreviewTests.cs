@@ -154,6 +154,12 @@ public class CSharpCallPreviewTests
         "dynamic Reflection 1:36 `DynamicInvoke`", TestName = "Trick: DynamicInvoke")]
     [TestCase("CodeActSdk.Roslyn.Runtime.ToolGateway.Call<double>(0, \"a\");",
         "dynamic Reflection 1:39 `Call<double>`", TestName = "Trick: the tool gateway called directly")]
+    [TestCase("t.GetPrice(\"a\");",
+        "dynamic UnknownCallee 1:1 get_price `t.GetPrice`", TestName = "Trick: an alias of tools kept from an earlier step")]
+    [TestCase("t?.GetPrice(\"a\");",
+        "dynamic UnknownCallee 1:3 get_price `.GetPrice`", TestName = "Trick: an alias of tools kept from an earlier step, called conditionally")]
+    [TestCase("var f = t.GetPrice;",
+        "dynamic UnknownCallee 1:9 get_price `t.GetPrice`", TestName = "Trick: a method group of an alias of tools kept from an earlier step")]
     public void Trick_is_reported_as_dynamic(string code, params string[] expected)
     {
         var preview = Previewer.Preview(code, Tools);

@@ -22,7 +22,9 @@ namespace CodeActSdk.Roslyn.Preview;
 /// </summary>
 /// <remarks>
 /// The preview does not know the session's earlier steps: their variables and methods are unbound names here, which
-/// only matters for calls of their methods (reported as <see cref="DynamicReachKind.UnknownCallee"/>). The compiled
+/// only matters for calls of their methods and for a tool method named on one of their variables (which may hold the
+/// <c>tools</c> object: <c>var t = tools;</c>, then <c>t.GetPrice(...)</c> in a later step), both reported as
+/// <see cref="DynamicReachKind.UnknownCallee"/>, the latter with the tool's name. The compiled
 /// tools submission is cached per tool set (a handful at most), so a preview parses and binds only the step.
 /// Thread-safe.
 /// </remarks>

@@ -117,7 +117,19 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
         {
             Report(DynamicReachKind.UnknownCallee, invocation.Expression, $"calls '{name.Identifier.ValueText}', which this step does not declare: a method of an earlier step may call tools");
         }
+        else if (invocation.Expression switch { MemberAccessExpressionSyntax access => access.Name, MemberBindingExpressionSyntax binding => binding.Name, _ => null } is { } member
+                 && tools.TryGetValue(member.Identifier.ValueText, out var named))
+        {
+            UnboundToolName(invocation.Expression, member, named);
+        }
     }
+
+    /// <summary>
+    /// A tool method's name on a receiver that does not bind here, typically an earlier step's variable: it may hold
+    /// the tools object (<c>var t = tools;</c> in one step, <c>t.GetPrice(...)</c> in the next), which nothing else reports.
+    /// </summary>
+    private void UnboundToolName(ExpressionSyntax expression, SimpleNameSyntax member, CSharpToolMethod tool) =>
+        Report(DynamicReachKind.UnknownCallee, expression, $"names the tool method {member.Identifier.ValueText} on a value this step does not declare: an earlier step's variable may hold the tools object", tool.Tool.Function.Name);
 
     /// <summary>A name spelled like a tool method: a method group of a tool, unless it is called; a member read at run time (dynamic).</summary>
     private void Name(SimpleNameSyntax name)
@@ -143,6 +155,10 @@ internal sealed class CSharpCallWalker(SemanticModel model, IReadOnlyDictionary<
         else if (symbol is null && expression is MemberAccessExpressionSyntax { Expression: var receiver } && IsDynamic(receiver))
         {
             Report(DynamicReachKind.Reflection, expression, "reads a member bound at run time (dynamic), which may be a tool method");
+        }
+        else if (symbol is null && expression is MemberAccessExpressionSyntax or MemberBindingExpressionSyntax && tools.TryGetValue(name.Identifier.ValueText, out var unbound))
+        {
+            UnboundToolName(expression, name, unbound);
         }
     }
 
