@@ -112,7 +112,7 @@ public sealed class ToolApprovalTests : AgentTestBase
         _sent.Should().Equal("ann@example.com: Your invoice");
         var request = seen.Should().ContainSingle().Subject;
         request.ToolName.Should().Be("send_email");
-        request.Arguments!.Value.GetRawText().Should().Be("""{"to":"ann@example.com","body":"Your invoice"}""");
+        JsonElement.DeepEquals(request.Arguments!.Value, JsonDocument.Parse("""{"to":"ann@example.com","body":"Your invoice"}""").RootElement).Should().BeTrue();
         request.Code.Should().Contain("send_email(to, 'Your invoice')");
         request.Id.Should().Be("2.call1");
         var approval = result.Steps[1].Approvals.Should().ContainSingle().Subject;
@@ -212,7 +212,7 @@ public sealed class ToolApprovalTests : AgentTestBase
         (await _store.GetPendingApprovalAsync("mail-2")).Should().BeNull();
 
         // A resume of the finished session replays everything: the decision and the call come from the journal.
-        using var third = Agent([]);
+        using var third = Agent([Js("final_answer('not asked');")]);
         var replayed = await third.RunAsync(AgentRunRequest.Resume("mail-2"));
         replayed.FinalAnswerText.Should().Be("sent #1 to ann@example.com");
         _sent.Should().HaveCount(1);
@@ -253,7 +253,7 @@ public sealed class ToolApprovalTests : AgentTestBase
 
         _sent.Should().Equal("ann@example.com: Your corrected invoice");
         result.FinalAnswerText.Should().Be("sent #1 to ann@example.com");
-        using var third = Agent([]);
+        using var third = Agent([Js("final_answer('not asked');")]);
         (await third.RunAsync(AgentRunRequest.Resume("mail-4"))).FinalAnswerText.Should().Be("sent #1 to ann@example.com");
         _sent.Should().HaveCount(1);
     }
@@ -266,7 +266,7 @@ public sealed class ToolApprovalTests : AgentTestBase
             await first.RunAsync(AgentRunRequest.Durable("mail-5", "Mail Ann."));
         }
 
-        using var second = Agent([]);
+        using var second = Agent([Js("final_answer('not asked');")]);
         var again = await second.RunAsync(AgentRunRequest.Resume("mail-5"));
 
         again.Outcome.Should().Be(AgentOutcome.AwaitingApproval);
@@ -288,7 +288,7 @@ public sealed class ToolApprovalTests : AgentTestBase
         }
 
         var before = (await _store.ReadAsync("mail-6")).Entries.Count;
-        using var second = Agent([]);
+        using var second = Agent([Js("final_answer('not asked');")]);
         var resume = () => second.RunAsync(AgentRunRequest.Resume("mail-6", ApprovalDecision.Approve("bob")));
 
         (await resume.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*'mail-6' is not waiting for an approval*");
@@ -310,7 +310,7 @@ public sealed class ToolApprovalTests : AgentTestBase
             (await first.RunAsync(AgentRunRequest.Durable("mail-7", "Mail two."))).PendingApproval!.Id.Should().Be("1.call1");
         }
 
-        using (var second = Agent([]))
+        using (var second = Agent([Js("final_answer('not asked');")]))
         {
             var waiting = await second.RunAsync(AgentRunRequest.Resume("mail-7", ApprovalDecision.Approve("bob")));
             waiting.PendingApproval!.Should().Match<ApprovalRequest>(r => r.Id == "1.call2" && r.Arguments!.Value.GetProperty("to").GetString() == "b@example.com");
