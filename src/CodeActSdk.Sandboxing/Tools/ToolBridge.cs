@@ -48,6 +48,12 @@ public sealed class ToolBridge
     /// <exception cref="SandboxStopException">The execution timed out or was cancelled during the call, or the tool halted it (<see cref="ExecutionHaltException"/>).</exception>
     public JsonNode? Invoke(ToolDescriptor tool, IReadOnlyList<JsonNode?> arguments, ExecutionBudget budget, ICollection<ToolCallRecord> calls)
     {
+        // An execution that was stopped runs no tool again, even from a catch or finally block that a backend let run.
+        if (budget.Stop is { } stopped)
+        {
+            throw stopped;
+        }
+
         var started = Stopwatch.GetTimestamp();
         JsonObject named;
         try

@@ -324,6 +324,50 @@ public sealed class CodeReviewTests : AgentTestBase
         }
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task A_durable_run_waits_for_a_human_to_decide_a_block_and_runs_or_rejects_it_on_resume(bool approve)
+    {
+        var folder = Directory.CreateTempSubdirectory("codeact-review-").FullName;
+        try
+        {
+            using var store = new SqliteCheckpointStore(Path.Combine(folder, "sessions.db"));
+            string[] turns = [Js("console.log('looked');"), Js("delete_file('a.txt'); console.log('deleted');"), Js("final_answer('done');")];
+            var rules = new List<CodeReviewRequest>();
+            var review = new CodeReview(new DelegateCodeReviewer("rules", (request, _) =>
+            {
+                rules.Add(request);
+                return ValueTask.FromResult(request.Code.Contains("delete_file", StringComparison.Ordinal) ? ReviewDecision.AskHuman("rules", "deleting needs a person") : ReviewDecision.Approve("rules"));
+            }));
+
+            var waiting = await Agent(turns, review, store).RunAsync(AgentRunRequest.Durable("review-block", "Tidy up."));
+
+            waiting.Outcome.Should().Be(AgentOutcome.AwaitingApproval);
+            waiting.PendingApproval.Should().Match<ApprovalRequest>(r => r.Id == "2.block0" && r.ToolName == null && r.Code.Contains("delete_file") && r.Reason.Contains("deleting needs a person"));
+            waiting.Steps[1].Executions[0].Error!.Kind.Should().Be(ErrorKind.ApprovalRequired);
+            _deleted.Should().BeEmpty();
+            rules.Should().HaveCount(2);
+
+            var decision = approve ? ApprovalDecision.Approve("alice", "a.txt is scratch") : ApprovalDecision.Reject("alice", "keep a.txt");
+            var resumed = await Agent(turns.Skip(2), review, store).RunAsync(AgentRunRequest.Resume("review-block", decision));
+
+            rules.Should().HaveCount(3, "the journaled reviews are replayed; the reviewer is asked only about the new step");
+            rules[2].Code.Should().Contain("final_answer");
+            _deleted.Should().HaveCount(approve ? 1 : 0);
+            resumed.FinalAnswerText.Should().Be("done");
+            resumed.Steps[1].Reviews.Select(r => (r.Reviewer, r.Verdict)).Should().Equal(("rules", ReviewVerdict.AskHuman), ("alice", approve ? ReviewVerdict.Approve : ReviewVerdict.Reject));
+            resumed.Steps[1].Observation.Should().Contain(approve ? "deleted" : "keep a.txt");
+            resumed.Steps[0].Reviews.Should().ContainSingle().Which.Should().Match<ReviewDecision>(r => r.Reviewer == "rules" && r.Verdict == ReviewVerdict.Approve, "a replayed step has its journaled decisions");
+            var journal = await store.ReadAsync("review-block");
+            journal.Entries.Where(e => e.Kind == JournalEntryKind.Decision).Select(e => (e.Decision!.DecidedBy, e.Decision.BlockIndex, e.Decision.RequestId))
+                .Should().Equal(("rules", 0, null), ("rules", 0, null), ("alice", null, "2.block0"), ("rules", 0, null));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Test]
     public async Task A_human_who_does_not_decide_is_a_rejection()
     {
