@@ -42,12 +42,20 @@ public sealed class CodeExecutionTool : AIFunction, IAsyncDisposable
     /// <summary>Creates the tool; its session is created by the first call.</summary>
     /// <param name="interpreter">The backend that runs the code.</param>
     /// <param name="options">The sandbox's limits, its files and the tools the code may call.</param>
-    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid; the message says which one.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> are invalid, or name a tool that needs approval (<see cref="ApprovalRequiredAIFunction"/>); the message says which one.</exception>
     public CodeExecutionTool(ICodeInterpreter interpreter, SandboxOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         _interpreter = interpreter;
         _options = (options ?? new SandboxOptions()).Validate();
+        if (_options.Tools.FirstOrDefault(t => t.GetService<ApprovalRequiredAIFunction>() is not null) is { } needsApproval)
+        {
+            throw new ArgumentException(
+                $"The tool '{needsApproval.Name}' needs a person's approval for every call (ApprovalRequiredAIFunction), and execute_code cannot stop in the middle of the code to ask. " +
+                "Offer it to the model as a tool of its own, where the chat framework asks for approval, or let a CodeActAgent run the code: it waits for approvals.",
+                nameof(options));
+        }
+
         Description = Describe(interpreter, _options);
     }
 

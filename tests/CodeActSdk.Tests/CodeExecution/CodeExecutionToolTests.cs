@@ -18,6 +18,16 @@ public sealed class CodeExecutionToolTests
     public void DisposeInterpreter() => _interpreter.Dispose();
 
     [Test]
+    public void A_tool_that_needs_approval_is_refused_with_what_to_do_instead()
+    {
+        var send = new ApprovalRequiredAIFunction(AIFunctionFactory.Create((string to) => "sent", "send_email", "Sends an email."));
+
+        var create = () => new CodeExecutionTool(_interpreter, new SandboxOptions { Tools = [send] });
+
+        create.Should().Throw<ArgumentException>().WithMessage("*'send_email' needs a person's approval*cannot stop in the middle*CodeActAgent*");
+    }
+
+    [Test]
     public async Task Variables_persist_from_one_call_to_the_next()
     {
         await using var tool = new CodeExecutionTool(_interpreter);
