@@ -16,18 +16,31 @@ internal static class AgentResponses
     public static TextReasoningContent StepContent(AgentStep step) =>
         new($"Step {step.Number.ToString(CultureInfo.InvariantCulture)}:\n{step.ModelText}\n\nObservation:\n{step.Observation}") { RawRepresentation = step };
 
-    /// <summary>The answer of a run's last step, as <see cref="AgentResult.FinalAnswerText"/> words it, or why there is none.</summary>
-    public static string AnswerText(AgentStep last, int steps) => last.Outcome switch
+    /// <summary>
+    /// How a run's last step ends the response: the answer, as <see cref="AgentResult.FinalAnswerText"/> words it, or why
+    /// there is none; and, when the run waits for an approval, the framework's request for it.
+    /// </summary>
+    public static IEnumerable<AIContent> Ending(AgentStep last, int steps, string? durableId)
     {
-        AgentOutcome.FinalAnswer when last.FinalAnswer is { } answer => answer.ValueKind == JsonValueKind.String ? answer.GetString() ?? "" : answer.GetRawText(),
-        AgentOutcome.AnsweredWithoutCode => last.ModelText.Trim(),
-        _ => NoAnswer(steps, last.Observation),
-    };
+        if (last is { Outcome: AgentOutcome.AwaitingApproval, PendingApproval: { } pending } && durableId is not null)
+        {
+            yield return new TextContent($"Waiting for approval: {(pending.ToolName is { } tool ? $"a call to '{tool}'" : "a code block")} ({pending.Reason}). Answer the approval request to continue.");
+            yield return ApprovalContents.Request(durableId, pending);
+            yield break;
+        }
 
-    public static AgentResponse FromResult(AgentResult result, string agentId, string? authorName)
+        yield return new TextContent(last.Outcome switch
+        {
+            AgentOutcome.FinalAnswer when last.FinalAnswer is { } answer => answer.ValueKind == JsonValueKind.String ? answer.GetString() ?? "" : answer.GetRawText(),
+            AgentOutcome.AnsweredWithoutCode => last.ModelText.Trim(),
+            _ => NoAnswer(steps, last.Observation),
+        });
+    }
+
+    public static AgentResponse FromResult(AgentResult result, string? durableId, string agentId, string? authorName)
     {
         List<AIContent> contents = [.. result.Steps.Select(StepContent)];
-        contents.Add(new TextContent(result.Succeeded ? result.FinalAnswerText ?? "" : NoAnswer(result.Steps.Count, result.LastObservation)));
+        contents.AddRange(Ending(result.Steps[^1], result.Steps.Count, durableId));
         return new AgentResponse(new ChatMessage(ChatRole.Assistant, contents) { AuthorName = authorName, MessageId = NewId() })
         {
             AgentId = agentId,

@@ -23,6 +23,12 @@ namespace CodeActSdk.Agents;
 /// a checkpoint store, and how a host resumes one after a restart (<c>RunAsync(session)</c> with no message).
 /// </para>
 /// <para>
+/// A durable run that stops to wait for a person's approval (a tool marked <see cref="ApprovalRequiredAIFunction"/>, or
+/// a code block a reviewer sent to a human) answers with a <see cref="ToolApprovalRequestContent"/> for it; the host
+/// answers the framework's way (<see cref="ToolApprovalRequestContent.CreateResponse"/>, optionally with edited
+/// arguments) in the next run of the session, on any host over the same store, and the run goes on from its journal.
+/// </para>
+/// <para>
 /// The CodeAct agent's own settings (model, sandbox, tools, step budget) govern the run; <see cref="AgentRunOptions"/>
 /// are not used. Without a session, a run uses a new one and disposes it at the end.
 /// </para>
@@ -104,9 +110,9 @@ public sealed class CodeActAIAgent : AIAgent
         typed.BeginRun();
         try
         {
-            var request = await RequestFor(typed, task, cancellationToken).ConfigureAwait(false);
+            var request = await RequestFor(typed, messages, task, cancellationToken).ConfigureAwait(false);
             var result = await _agent.RunAsync(request, cancellationToken).ConfigureAwait(false);
-            return AgentResponses.FromResult(result, Id, Name);
+            return AgentResponses.FromResult(result, request.DurableSessionId, Id, Name);
         }
         finally
         {
@@ -126,7 +132,7 @@ public sealed class CodeActAIAgent : AIAgent
         typed.BeginRun();
         try
         {
-            var request = await RequestFor(typed, task, cancellationToken).ConfigureAwait(false);
+            var request = await RequestFor(typed, messages, task, cancellationToken).ConfigureAwait(false);
             var responseId = AgentResponses.NewId();
             var messageId = AgentResponses.NewId();
             var steps = 0;
@@ -142,7 +148,7 @@ public sealed class CodeActAIAgent : AIAgent
                 yield return Update(contents, responseId, messageId, step, null);
                 if (step.Outcome is not null)
                 {
-                    yield return Update([new TextContent(AgentResponses.AnswerText(step, steps))], responseId, messageId, step, ChatFinishReason.Stop);
+                    yield return Update([.. AgentResponses.Ending(step, steps, request.DurableSessionId)], responseId, messageId, step, ChatFinishReason.Stop);
                 }
             }
         }
@@ -173,20 +179,29 @@ public sealed class CodeActAIAgent : AIAgent
             ? ((CodeActAgentSession)await CreateSessionCoreAsync(cancellationToken).ConfigureAwait(false), true)
             : (Typed(session), false);
 
-    /// <summary>What the CodeAct agent runs: the next durable run, a resume of the latest one, or a run in the live session.</summary>
-    private async Task<AgentRunRequest> RequestFor(CodeActAgentSession session, string? task, CancellationToken cancellationToken)
+    /// <summary>
+    /// What the CodeAct agent runs: a resume of the latest durable run with the approval the messages answer, the next
+    /// durable run, a resume of the latest one, or a run in the live session.
+    /// </summary>
+    private async Task<AgentRunRequest> RequestFor(CodeActAgentSession session, IEnumerable<ChatMessage> messages, string? task, CancellationToken cancellationToken)
     {
         if (_agent.CheckpointStore is { } store)
         {
-            if (task is null)
+            var latest = await DurableRuns.LatestAsync(store, session, cancellationToken).ConfigureAwait(false);
+            if (ApprovalContents.DecisionIn(messages, id => latest is { } n && id == session.DurableIdOf(n)) is { } answered)
             {
-                var latest = await DurableRuns.LatestAsync(store, session, cancellationToken).ConfigureAwait(false)
-                    ?? throw new ArgumentException($"The CodeAct session '{session.SessionId}' has no run to resume and no task was given: pass the task as a user message.", "messages");
-                session.SetRunCount(latest);
-                return AgentRunRequest.Resume(session.DurableIdOf(latest));
+                session.SetRunCount(latest!.Value);
+                return AgentRunRequest.Resume(answered.DurableId, answered.Decision);
             }
 
-            var next = await DurableRuns.NextAsync(store, session, cancellationToken).ConfigureAwait(false);
+            if (task is null)
+            {
+                session.SetRunCount(latest
+                    ?? throw new ArgumentException($"The CodeAct session '{session.SessionId}' has no run to resume and no task was given: pass the task as a user message.", "messages"));
+                return AgentRunRequest.Resume(session.DurableIdOf(latest.Value));
+            }
+
+            var next = (latest ?? 0) + 1;
             session.SetRunCount(next);
             return AgentRunRequest.Durable(session.DurableIdOf(next), task);
         }

@@ -19,10 +19,6 @@ internal static class DurableRuns
         return latest == 0 ? null : latest;
     }
 
-    /// <summary>The number of the session's next run: one after the latest journaled run.</summary>
-    public static async Task<int> NextAsync(ICheckpointStore store, CodeActAgentSession session, CancellationToken cancellationToken) =>
-        (await LatestAsync(store, session, cancellationToken).ConfigureAwait(false) ?? 0) + 1;
-
     private static async Task<bool> ExistsAsync(ICheckpointStore store, string durableId, CancellationToken cancellationToken)
     {
         try
