@@ -19,7 +19,7 @@ internal static class CodeActCommandLine
         SessionsCommand.Create(),
     };
 
-    /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error).</summary>
+    /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error, 3 a durable run awaits approval).</summary>
     public static async Task<int> InvokeAsync(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
