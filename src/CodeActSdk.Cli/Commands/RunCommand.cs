@@ -117,7 +117,7 @@ internal static class RunCommand
 
         var command = new Command(
             "run",
-            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' tool, against the model endpoint in " +
+            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' and '{ReportTool.Name}' tools, against the model endpoint in " +
             $"{OpenAIEndpointOptions.BaseUrlVariable}, {OpenAIEndpointOptions.ApiKeyVariable} and {OpenAIEndpointOptions.ModelVariable}, " +
             "or a scripted model (--script). Prints each step as it happens. Exit code 0 with a final answer, 1 without one, 2 for a usage error, " +
             $"{ExitCodes.AwaitingApproval} when a durable run (--session) waits for the approval of a tool call (see --require-approval, 'codeact sessions approve').")
