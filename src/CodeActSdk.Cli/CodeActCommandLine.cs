@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using System.Text;
 using CodeActSdk.Cli.Commands;
@@ -18,7 +19,7 @@ internal static class CodeActCommandLine
         SessionsCommand.Create(),
     };
 
-    /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error).</summary>
+    /// <summary>Runs the command line and returns the process exit code (0 ok, 1 failed, 2 usage error, 3 a durable run awaits approval).</summary>
     public static async Task<int> InvokeAsync(string[] args)
     {
         Console.OutputEncoding = new UTF8Encoding(false);
@@ -79,8 +80,17 @@ internal static class CodeActCommandLine
         return ExitCodes.Usage;
     }
 
-    private static string CommandPath(ParseResult parse) =>
-        parse.CommandResult.Command is RootCommand ? "codeact" : $"codeact {parse.CommandResult.Command.Name}";
+    // "codeact sessions approve", not "codeact approve": every command from the root down.
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Command is not RootCommand; result = result.Parent as CommandResult ?? parse.RootCommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+
+        return string.Join(' ', ["codeact", .. names]);
+    }
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -11,4 +11,10 @@ internal static class ExitCodes
 
     /// <summary>The command line is wrong or something it names is missing; nothing ran and stdout is empty.</summary>
     public const int Usage = 2;
+
+    /// <summary>
+    /// The durable run (run --session) stopped at a tool call that waits for a person's approval: nothing failed, the
+    /// run is suspended. Decide with 'codeact sessions approve ID', then continue with 'codeact run --session ID --resume'.
+    /// </summary>
+    public const int AwaitingApproval = 3;
 }

@@ -11,10 +11,10 @@ namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
 /// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--isolation inprocess|process] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
-/// [--upload FILE]... [--out DIR] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
-/// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
+/// [--upload FILE]... [--out DIR] [--require-approval TOOL]... [--approve] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
+/// runs the agent on a task, with the demo <c>orders</c> and <c>send_report</c> tools and the tools of any MCP servers named, against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
-/// configuration error.
+/// configuration error, 3 when a durable run stopped to wait for the approval of a tool call.
 /// </summary>
 internal static class RunCommand
 {
@@ -97,6 +97,18 @@ internal static class RunCommand
         });
         var resume = new Option<bool>("--resume") { Description = "Continue the durable session given with --session: replay its journal, then go on live. Give no task." };
         var store = CheckpointStores.Option();
+        var requireApproval = new Option<string[]>("--require-approval")
+        {
+            Description = $"Every call of this tool (a demo tool such as {ReportTool.Name}, or an MCP server's) waits for a person's decision: on the terminal with --approve; " +
+                "otherwise a durable run (--session) stops with exit code 3 until 'codeact sessions approve' decides, and any other run has the call rejected. Repeat for several tools.",
+            HelpName = "TOOL",
+        };
+        var approve = new Option<bool>("--approve")
+        {
+            Description = "Ask on the terminal before each call that needs approval: the request is printed on stderr and one answer line is read from stdin " +
+                "(y = approve, n [reason] = reject, e {json} = approve with these arguments). No answer leaves the call undecided. " +
+                $"Each code block may then take up to {ApprovalWait.TotalMinutes:0} minutes, to wait for the answers.",
+        };
         var task = new Argument<string[]>("task")
         {
             Description = "What the agent should do, in quotes; for example \"What is the average gross margin across all orders?\"",
@@ -105,9 +117,10 @@ internal static class RunCommand
 
         var command = new Command(
             "run",
-            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' tool, against the model endpoint in " +
+            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' and '{ReportTool.Name}' tools, against the model endpoint in " +
             $"{OpenAIEndpointOptions.BaseUrlVariable}, {OpenAIEndpointOptions.ApiKeyVariable} and {OpenAIEndpointOptions.ModelVariable}, " +
-            "or a scripted model (--script). Prints each step as it happens.")
+            "or a scripted model (--script). Prints each step as it happens. Exit code 0 with a final answer, 1 without one, 2 for a usage error, " +
+            $"{ExitCodes.AwaitingApproval} when a durable run (--session) waits for the approval of a tool call (see --require-approval, 'codeact sessions approve').")
         {
             script,
             maxSteps,
@@ -120,6 +133,8 @@ internal static class RunCommand
             session,
             resume,
             store,
+            requireApproval,
+            approve,
             task,
         };
 
@@ -147,6 +162,10 @@ internal static class RunCommand
             {
                 result.AddError("--store is only used with --session.");
             }
+            else if (result.GetValue(approve) && !resuming && (result.GetValue(requireApproval) ?? []).Length == 0)
+            {
+                result.AddError("--approve asks about the calls of the tools that need approval; name them with --require-approval TOOL.");
+            }
         });
 
         command.SetAction((parse, cancellationToken) => RunAsync(
@@ -162,9 +181,43 @@ internal static class RunCommand
                 parse.GetValue(outDirectory),
                 parse.GetValue(session),
                 parse.GetValue(resume),
-                parse.GetValue(store)),
+                parse.GetValue(store),
+                [.. (parse.GetValue(requireApproval) ?? []).Select(t => t.Trim())],
+                parse.GetValue(approve),
+                ResumeArguments(parse, [script, maxSteps, backend, isolation, mcp, mounts, outDirectory, store, requireApproval, approve])),
             cancellationToken));
         return command;
+    }
+
+    /// <summary>How long one code block may take when --approve asks on the terminal: long enough for a person to answer.</summary>
+    private static readonly TimeSpan ApprovalWait = TimeSpan.FromMinutes(10);
+
+    /// <summary>The options given on the command line, as a resume of the same run needs them again.</summary>
+    private static IReadOnlyList<string> ResumeArguments(ParseResult parse, IEnumerable<Option> options)
+    {
+        var arguments = new List<string>();
+        foreach (var option in options)
+        {
+            if (parse.GetResult(option) is not { Implicit: false } result)
+            {
+                continue;
+            }
+
+            if (option is Option<bool>)
+            {
+                arguments.Add(option.Name);
+            }
+            else
+            {
+                foreach (var token in result.Tokens)
+                {
+                    arguments.Add(option.Name);
+                    arguments.Add(token.Value);
+                }
+            }
+        }
+
+        return arguments;
     }
 
     /// <summary>What <c>codeact run</c> was asked to do.</summary>
@@ -180,7 +233,10 @@ internal static class RunCommand
         DirectoryInfo? OutDirectory,
         string? SessionId,
         bool Resume,
-        string? Store);
+        string? Store,
+        IReadOnlyList<string> RequireApproval,
+        bool Approve,
+        IReadOnlyList<string> ResumeArguments);
 
     private static async Task<int> RunAsync(RunRequest request, CancellationToken cancellationToken)
     {
@@ -206,14 +262,19 @@ internal static class RunCommand
 
     private static async Task<int> RunAsync(RunRequest request, ICheckpointStore? store, CancellationToken cancellationToken)
     {
-        var (task, backend, isolation, script, maxSteps, servers, files, uploads, outDirectory, sessionId, resume, _) = request;
+        var (task, backend, isolation, script, maxSteps, servers, files, uploads, outDirectory, sessionId, resume, _, requireApproval, approve, _) = request;
         var journaledTurns = 0;
+        var needApproval = new HashSet<string>(requireApproval, StringComparer.Ordinal);
+        var journaledApprovals = new HashSet<string>(StringComparer.Ordinal);
         if (resume)
         {
             // The task is the journaled one, and a scripted model goes on from the first turn not journaled.
             var journal = await store!.ReadAsync(sessionId!, cancellationToken).ConfigureAwait(false);
             task = journal.Session.Task;
             journaledTurns = journal.Entries.Count(e => e.Kind == JournalEntryKind.ModelTurn);
+
+            // A tool that waited for approval in this session still does, even when the resume does not say so again.
+            journaledApprovals.UnionWith(ToolApprovals.JournaledTools(journal));
         }
 
         string? notice = null;
@@ -257,12 +318,18 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"codeact run: warning: {problem}").ConfigureAwait(false);
         }
 
+        IReadOnlyList<AIFunction> tools = [OrdersTool.Create(), ReportTool.Create(), .. mcpTools.Tools];
+        needApproval.UnionWith(journaledApprovals.Where(name => tools.Any(t => t.Name == name)));
+        tools = ToolApprovals.Require(tools, needApproval);
+        var approver = approve ? new ToolApprovals.TerminalApprover(Console.In, Console.Error, Environment.UserName, Console.IsInputRedirected) : null;
+        var sandbox = new SandboxOptions { Files = files, Isolation = isolation };
         using var agent = new CodeActAgent(
             interpreter,
             new ChatClientCodeGenerator(client),
-            new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files, Isolation = isolation } },
-            [OrdersTool.Create(), .. mcpTools.Tools],
-            checkpoints: store);
+            new CodeActOptions { MaxSteps = maxSteps, Sandbox = approve ? sandbox with { Timeout = ApprovalWait } : sandbox },
+            tools,
+            checkpoints: store,
+            toolApprover: approver);
 
         var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
         printer.Header(
@@ -273,6 +340,7 @@ internal static class RunCommand
                 .. opened.IsIsolated ? new[] { ("worker", $"{string.Join(", ", opened.AppliedProtections)}; tools run here") } : [],
                 ("files", FilesLine(files, uploads)),
                 ("budget", $"{maxSteps} steps"),
+                .. needApproval.Count == 0 ? [] : new[] { ("approval", $"{string.Join(", ", tools.Where(t => needApproval.Contains(t.Name)).Select(t => t.Name))}: every call waits for a decision, {(approve ? "asked on the terminal" : sessionId is null ? "and nobody is asked, so it is rejected (use --approve or --session)" : "taken with 'codeact sessions approve'")}") },
                 .. sessionId is null ? [] : new[] { ("session", $"{sessionId}, {(resume ? "resumed from" : "journaled in")} {CheckpointStores.Describe(request.Store)}") },
                 ("task", task),
             ]);
@@ -332,7 +400,10 @@ internal static class RunCommand
             return ExitCodes.Failed;
         }
 
-        printer.Finished(last!, Stopwatch.GetElapsedTime(started));
+        var awaiting = last!.Outcome is AgentOutcome.AwaitingApproval && last.PendingApproval is { } pending
+            ? NextCommands(pending, sessionId!, request.ResumeArguments)
+            : null;
+        printer.Finished(last, Stopwatch.GetElapsedTime(started), awaiting);
         if (outDirectory is not null)
         {
             // A durable run has a session of its own; its artifacts are those its steps wrote, the latest of each.
@@ -341,7 +412,45 @@ internal static class RunCommand
             await ArtifactSaver.SaveAsync(artifacts, outDirectory, Console.Out, cancellationToken).ConfigureAwait(false);
         }
 
-        return last!.Outcome is AgentOutcome.FinalAnswer ? ExitCodes.Ok : ExitCodes.Failed;
+        return last.Outcome switch
+        {
+            AgentOutcome.FinalAnswer => ExitCodes.Ok,
+            AgentOutcome.AwaitingApproval => ExitCodes.AwaitingApproval,
+            _ => ExitCodes.Failed,
+        };
+    }
+
+    /// <summary>What a suspended run waits for, and the commands that decide it and continue the run, ready to paste.</summary>
+    private static string NextCommands(ApprovalRequest pending, string sessionId, IReadOnlyList<string> runArguments)
+    {
+        var storeArguments = new List<string>();
+        for (var i = 0; i + 1 < runArguments.Count; i++)
+        {
+            if (runArguments[i] == "--store")
+            {
+                storeArguments.AddRange(["--store", runArguments[i + 1]]);
+            }
+        }
+
+        string Command(IEnumerable<string> words) => string.Join(' ', words.Select(ToolApprovals.Quote));
+        var approveCommand = Command(["codeact", "sessions", "approve", sessionId, .. storeArguments]);
+        var exampleArguments = ToolApprovals.Json(pending.Arguments);
+        var lines = new List<string>
+        {
+            ToolApprovals.Describe(pending, "  "),
+            "",
+            "Decide with one of:",
+            $"  {approveCommand}",
+            $"  {approveCommand} --reject 'REASON'",
+        };
+        if (pending.IsToolCall)
+        {
+            lines.Add($"  {approveCommand} --arguments {ToolApprovals.Quote(exampleArguments)}");
+        }
+
+        lines.Add("then continue the run with:");
+        lines.Add($"  {Command(["codeact", "run", "--session", sessionId, "--resume", .. runArguments])}");
+        return string.Join('\n', lines);
     }
 
     private static string FilesLine(FileSystemOptions files, IReadOnlyList<FileInfo> uploads)

@@ -96,6 +96,19 @@ internal sealed class StepPrinter(TextWriter output, bool color, bool tokensAreE
             }
         }
 
+        if (step.Approvals.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(Paint("approvals", Cyan));
+            foreach (var (request, decision) in step.Approvals)
+            {
+                var verdict = !decision.Approved ? Paint("rejected", Red)
+                    : decision.Arguments is { } edited ? Paint("approved with arguments " + Shorten(JsonSerializer.Serialize(edited), 100), Green)
+                    : Paint("approved", Green);
+                output.WriteLine($"  {request.Id} {request.ToolName}: {verdict} by {decision.DecidedBy} ({decision.Reason})");
+            }
+        }
+
         output.WriteLine();
         output.WriteLine($"{Paint("observation", Cyan)} · {Statuses(step.Executions)} · {Duration(step.ExecutionDuration)}");
         WriteIndented(step.Observation, "  ");
@@ -103,7 +116,10 @@ internal sealed class StepPrinter(TextWriter output, bool color, bool tokensAreE
     }
 
     /// <summary>Prints how the run ended: the final answer, or why there is none, with the totals.</summary>
-    public void Finished(AgentStep last, TimeSpan total)
+    /// <param name="last">The run's last step.</param>
+    /// <param name="total">How long the run took.</param>
+    /// <param name="awaiting">When the run waits for an approval: what it waits for and how to go on.</param>
+    public void Finished(AgentStep last, TimeSpan total, string? awaiting = null)
     {
         output.WriteLine();
         output.WriteLine(Paint(new string('═', Width), Bold));
@@ -111,6 +127,14 @@ internal sealed class StepPrinter(TextWriter output, bool color, bool tokensAreE
         {
             case AgentOutcome.FinalAnswer when last.FinalAnswer is { } answer:
                 output.WriteLine(Paint("Final answer: ", Bold) + Paint(AnswerText(answer), Green));
+                break;
+            case AgentOutcome.AwaitingApproval:
+                output.WriteLine(Paint($"Waiting for approval: the run stopped at {(last.PendingApproval?.ToolName is { } tool ? $"a call to '{tool}'" : "a code block")} and continues once it is decided.", Yellow));
+                if (awaiting is not null)
+                {
+                    WriteIndented(awaiting, "");
+                }
+
                 break;
             case AgentOutcome.AnsweredWithoutCode:
                 output.WriteLine(Paint("Final answer (the model's text, not computed in code): ", Bold) + last.ModelText.Trim());
