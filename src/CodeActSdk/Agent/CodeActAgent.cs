@@ -51,6 +51,7 @@ public sealed partial class CodeActAgent : IDisposable
     private readonly CodeActInstrumentation _instrumentation;
     private readonly AgentStepHandler _step;
     private readonly IToolApprover? _toolApprover;
+    private readonly KnowledgeTools? _knowledge;
 
     /// <summary>Creates an agent; this is the constructor dependency injection uses.</summary>
     /// <param name="interpreter">The sandbox backend that runs the model's code.</param>
@@ -65,6 +66,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="stepMiddleware">The host's step middleware, outermost first (see <see cref="IAgentStepMiddleware"/>); none when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for durations and the journal's lease; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="toolApprover">Decides, while the code waits, the calls to tools that need approval (<see cref="ApprovalRequiredAIFunction"/>); when <see langword="null"/>, a durable run is suspended at such a call and any other run has it rejected.</param>
+    /// <param name="knowledge">Knowledge the code looks up by topic (<c>search_context</c>, <c>read_context</c>), listed with each run's task; none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -79,8 +81,9 @@ public sealed partial class CodeActAgent : IDisposable
         ICheckpointStore? checkpoints = null,
         IEnumerable<IAgentStepMiddleware>? stepMiddleware = null,
         TimeProvider? timeProvider = null,
-        IToolApprover? toolApprover = null)
-        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills, checkpoints, stepMiddleware, timeProvider, toolApprover)
+        IToolApprover? toolApprover = null,
+        IKnowledgeSource? knowledge = null)
+        : this(interpreter, generator, options?.Value ?? new CodeActOptions(), tools, memoryPolicy, logger, meterFactory, skills, checkpoints, stepMiddleware, timeProvider, toolApprover, knowledge)
     {
     }
 
@@ -97,6 +100,7 @@ public sealed partial class CodeActAgent : IDisposable
     /// <param name="stepMiddleware">The host's step middleware, outermost first (see <see cref="IAgentStepMiddleware"/>); none when <see langword="null"/>.</param>
     /// <param name="timeProvider">The clock for durations and the journal's lease; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
     /// <param name="toolApprover">Decides, while the code waits, the calls to tools that need approval (<see cref="ApprovalRequiredAIFunction"/>); when <see langword="null"/>, a durable run is suspended at such a call and any other run has it rejected.</param>
+    /// <param name="knowledge">Knowledge the code looks up by topic (<c>search_context</c>, <c>read_context</c>), listed with each run's task; none when <see langword="null"/>.</param>
     /// <exception cref="OptionsValidationException">The options are invalid; the message names each bad option.</exception>
     /// <exception cref="ArgumentException">Two tools share a name.</exception>
     public CodeActAgent(
@@ -111,7 +115,8 @@ public sealed partial class CodeActAgent : IDisposable
         ICheckpointStore? checkpoints = null,
         IEnumerable<IAgentStepMiddleware>? stepMiddleware = null,
         TimeProvider? timeProvider = null,
-        IToolApprover? toolApprover = null)
+        IToolApprover? toolApprover = null,
+        IKnowledgeSource? knowledge = null)
     {
         ArgumentNullException.ThrowIfNull(interpreter);
         ArgumentNullException.ThrowIfNull(generator);
@@ -134,18 +139,21 @@ public sealed partial class CodeActAgent : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _toolApprover = toolApprover;
 
-        Tools = [.. options.Sandbox.Tools, .. tools ?? []];
-        _sandboxOptions = (options.Sandbox with { Tools = Tools }).Validate();
         Language = interpreter.Language ?? throw new ArgumentException("The interpreter's Language is null.", nameof(interpreter));
+        IReadOnlyList<AIFunction> hostTools = [.. options.Sandbox.Tools, .. tools ?? []];
+        _knowledge = knowledge is null ? null : new KnowledgeTools(knowledge);
+        var catalog = hostTools.Count > options.ToolSearchAbove ? new ToolCatalog(hostTools, interpreter) : null;
 
-        // The plan tool is per session (it holds the session's plan); one made here documents it, and checks its name is free.
-        IReadOnlyList<AIFunction> documented = _enablePlan ? [.. Tools, new PlanBoard().Tool] : Tools;
-        if (_enablePlan)
-        {
-            _ = (_sandboxOptions with { Tools = documented }).Validate();
-        }
+        // The agent's own tools: knowledge look-up and tool search. The plan tool is per session (it holds the
+        // session's plan); one made here documents it, and checks its name is free.
+        IReadOnlyList<AIFunction> own = [.. _knowledge?.Tools ?? [], .. catalog?.Tools ?? [], .. _enablePlan ? [new PlanBoard().Tool] : Array.Empty<AIFunction>()];
+        Tools = [.. hostTools, .. _knowledge?.Tools ?? [], .. catalog?.Tools ?? []];
+        _sandboxOptions = (options.Sandbox with { Tools = Tools }).Validate();
+        _ = (_sandboxOptions with { Tools = [.. hostTools, .. own] }).Validate();
 
-        SystemPrompt = SystemPromptBuilder.Build(Language, documented.Count == 0 ? "" : interpreter.DescribeTools(documented), options.MaxObservationChars, options.Instructions);
+        IReadOnlyList<AIFunction> documented = [.. hostTools, .. own];
+        var toolDocumentation = catalog is not null ? catalog.Render(own) : documented.Count == 0 ? "" : interpreter.DescribeTools(documented);
+        SystemPrompt = SystemPromptBuilder.Build(Language, toolDocumentation, options.MaxObservationChars, options.Instructions);
         _modelId = (generator.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata)?.DefaultModelId;
         _instrumentation = new CodeActInstrumentation(meterFactory);
 
@@ -166,7 +174,11 @@ public sealed partial class CodeActAgent : IDisposable
     /// <summary>The language the model is asked to write, from the interpreter.</summary>
     public CodeLanguage Language { get; }
 
-    /// <summary>The tools bridged into every session: <see cref="CodeActOptions.Sandbox"/>'s tools, then the constructor's.</summary>
+    /// <summary>
+    /// The tools bridged into every session: <see cref="CodeActOptions.Sandbox"/>'s tools, then the constructor's, then
+    /// the agent's own (knowledge look-up when it has a knowledge source, tool search above
+    /// <see cref="CodeActOptions.ToolSearchAbove"/> tools). The plan tool is added per session.
+    /// </summary>
     public IReadOnlyList<AIFunction> Tools { get; }
 
     /// <summary>The system prompt every run starts with.</summary>
@@ -363,7 +375,8 @@ public sealed partial class CodeActAgent : IDisposable
         try
         {
             var task = request.Task ?? durable!.Session.Task;
-            var taskMessage = string.Join("\n\n", new[] { task, session.SkillList, session.Notice.ForTask() }.Where(p => p is not null));
+            var topics = _knowledge is null ? null : await _knowledge.ListAsync(cancellationToken).ConfigureAwait(false);
+            var taskMessage = string.Join("\n\n", new[] { task, session.SkillList, topics, session.Notice.ForTask() }.Where(p => p is not null));
             var history = new List<ChatMessage> { new(ChatRole.System, SystemPrompt), new(ChatRole.User, taskMessage) };
             long? inputTokens = null;
             long? outputTokens = null;

@@ -62,6 +62,13 @@ public sealed class CodeActOptions
     /// </summary>
     public SandboxOptions Sandbox { get; set; } = new();
 
+    /// <summary>
+    /// Above this many tools, the prompt stops documenting each one: it lists them in one line each, grouped by server,
+    /// and the code gets <c>search_tools(query)</c> and <c>describe_tool(name)</c> to find signatures when it needs them
+    /// (every tool stays callable). 0 to 10,000; <see cref="int.MaxValue"/> turns tool search off. Default 40.
+    /// </summary>
+    public int ToolSearchAbove { get; set; } = 40;
+
     /// <summary>Extra instructions appended to the system prompt, for example the persona or the answer format the host expects.</summary>
     public string? Instructions { get; set; }
 

@@ -33,6 +33,11 @@ public sealed class CodeActOptionsValidator : IValidateOptions<CodeActOptions>
             failures.Add($"CodeActOptions.MaxObservationChars must be at least {CodeActOptions.MinObservationChars} (was {options.MaxObservationChars}).");
         }
 
+        if (options.ToolSearchAbove is < 0 or (> 10_000 and < int.MaxValue))
+        {
+            failures.Add($"CodeActOptions.ToolSearchAbove must be between 0 and 10,000, or int.MaxValue to turn tool search off (was {options.ToolSearchAbove}).");
+        }
+
         if (options.StateDigestEntries is < 1 or > 500)
         {
             failures.Add($"CodeActOptions.StateDigestEntries must be between 1 and 500 (was {options.StateDigestEntries}).");

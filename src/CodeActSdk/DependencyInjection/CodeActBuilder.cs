@@ -212,6 +212,27 @@ public sealed class CodeActBuilder : ICodeActBuilder
         UseStepMiddleware(new AgentStepMiddleware(middleware));
 
     /// <summary>
+    /// Gives the agent knowledge to look up by topic instead of preloading it into the prompt: each run's task lists the
+    /// topics, and the code calls <c>search_context(query)</c> and <c>read_context(topic)</c> (C#:
+    /// <c>tools.SearchContext(...)</c>, <c>tools.ReadContext(...)</c>) when a step needs them.
+    /// </summary>
+    /// <param name="source">The knowledge, for example <c>new MarkdownKnowledgeSource("docs/knowledge")</c>; it must be thread-safe.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseKnowledge(IKnowledgeSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Services.Replace(ServiceDescriptor.Singleton(source));
+        return this;
+    }
+
+    /// <summary>Gives the agent the Markdown documents under <paramref name="folder"/> as knowledge, one topic per file, searched with BM25; see <see cref="UseKnowledge(IKnowledgeSource)"/>.</summary>
+    /// <param name="folder">The folder of the <c>*.md</c> files (subfolders included).</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ArgumentException">The folder holds no Markdown file.</exception>
+    public CodeActBuilder UseKnowledge(string folder) => UseKnowledge(new MarkdownKnowledgeSource(folder));
+
+    /// <summary>
     /// Decides the calls to tools that need approval (<see cref="Microsoft.Extensions.AI.ApprovalRequiredAIFunction"/>)
     /// while the code waits at the call: the in-line approval of an interactive host. Without one, a durable run is
     /// suspended at such a call (<see cref="AgentOutcome.AwaitingApproval"/>) and any other run has the call rejected.

@@ -73,6 +73,7 @@ public static class CodeActServiceCollectionExtensions
             services.GetService<ICheckpointStore>(),
             services.GetKeyedServices<IAgentStepMiddleware>(CodeActBuilder.ServiceKey),
             services.GetService<TimeProvider>(),
-            services.GetService<IToolApprover>());
+            services.GetService<IToolApprover>(),
+            services.GetService<IKnowledgeSource>());
     }
 }
