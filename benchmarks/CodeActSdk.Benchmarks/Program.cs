@@ -45,7 +45,8 @@ public static class Program
                   allocating execution next to 1,000 live sessions), memory-policies,
                   journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
                   needs CODEACT_POSTGRES), resume (extra: a 100-step session run plain, run durably and resumed),
-                  approval (extra: a durable session suspended at a call that needs approval, and resumed with it)
+                  approval (extra: a durable session suspended at a call that needs approval, and resumed with it),
+                  context (extra: the prompt with 200 tools with and without tool search; knowledge search latency)
                   or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;
                   V8 needs nothing more), hostile (extra: how far past
                   a 2 s time limit hostile scripts are stopped, and how), parse (extra: parse cost at the source cap) or

@@ -18,29 +18,29 @@ internal sealed class Bm25Index<T>
         ["a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "doe", "for", "from", "how", "i", "in", "is", "it", "of", "on", "or", "that", "the", "this", "to", "what", "when", "where", "which", "who", "why", "with"],
         StringComparer.Ordinal);
 
-    private readonly List<(T Item, Dictionary<string, int> Terms, int Length)> _texts = [];
-    private readonly Dictionary<string, int> _documentFrequency = new(StringComparer.Ordinal);
-    private double _averageLength;
+    private readonly List<(T Item, int Length)> _texts = [];
+    private readonly Dictionary<string, List<(int Text, int Frequency)>> _postings = new(StringComparer.Ordinal);
+    private readonly double _averageLength;
 
     /// <summary>Indexes <paramref name="texts"/>.</summary>
     public Bm25Index(IEnumerable<(T Item, string Text)> texts)
     {
         foreach (var (item, text) in texts)
         {
-            var terms = new Dictionary<string, int>(StringComparer.Ordinal);
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             var length = 0;
             foreach (var term in Terms(text))
             {
-                terms[term] = terms.GetValueOrDefault(term) + 1;
+                counts[term] = counts.GetValueOrDefault(term) + 1;
                 length++;
             }
 
-            foreach (var term in terms.Keys)
+            foreach (var (term, frequency) in counts)
             {
-                _documentFrequency[term] = _documentFrequency.GetValueOrDefault(term) + 1;
+                (_postings.TryGetValue(term, out var postings) ? postings : _postings[term] = []).Add((_texts.Count, frequency));
             }
 
-            _texts.Add((item, terms, length));
+            _texts.Add((item, length));
         }
 
         _averageLength = _texts.Count == 0 ? 0 : _texts.Average(t => (double)t.Length);
@@ -52,33 +52,29 @@ internal sealed class Bm25Index<T>
     /// <summary>The <paramref name="max"/> best texts for <paramref name="query"/>, best first; texts that share no term with it are left out.</summary>
     public IReadOnlyList<(T Item, double Score)> Search(string query, int max)
     {
-        var terms = Terms(query).Distinct(StringComparer.Ordinal).Where(_documentFrequency.ContainsKey).ToList();
-        if (terms.Count == 0 || max <= 0)
+        if (max <= 0)
         {
             return [];
         }
 
-        var scored = new List<(T Item, double Score, int Order)>();
-        for (var i = 0; i < _texts.Count; i++)
+        // Only the texts that hold a query term are scored: their postings are read, nothing else.
+        var scores = new Dictionary<int, double>();
+        foreach (var term in Terms(query).Distinct(StringComparer.Ordinal))
         {
-            var (item, counts, length) = _texts[i];
-            double score = 0;
-            foreach (var term in terms)
+            if (!_postings.TryGetValue(term, out var postings))
             {
-                if (counts.TryGetValue(term, out var frequency))
-                {
-                    var idf = Math.Log(1 + ((_texts.Count - _documentFrequency[term] + 0.5) / (_documentFrequency[term] + 0.5)));
-                    score += idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * length / _averageLength))));
-                }
+                continue;
             }
 
-            if (score > 0)
+            var idf = Math.Log(1 + ((_texts.Count - postings.Count + 0.5) / (postings.Count + 0.5)));
+            foreach (var (text, frequency) in postings)
             {
-                scored.Add((item, score, i));
+                var length = _texts[text].Length;
+                scores[text] = scores.GetValueOrDefault(text) + (idf * frequency * (K1 + 1) / (frequency + (K1 * (1 - B + (B * length / _averageLength)))));
             }
         }
 
-        return [.. scored.OrderByDescending(s => s.Score).ThenBy(s => s.Order).Take(max).Select(s => (s.Item, s.Score))];
+        return [.. scores.OrderByDescending(s => s.Value).ThenBy(s => s.Key).Take(max).Select(s => (_texts[s.Key].Item, s.Value))];
     }
 
     /// <summary>The terms of <paramref name="text"/>, in order.</summary>
