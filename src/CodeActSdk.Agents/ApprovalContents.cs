@@ -8,7 +8,7 @@ namespace CodeActSdk.Agents;
 /// (<see cref="AgentOutcome.AwaitingApproval"/>) answers with a <see cref="ToolApprovalRequestContent"/> for the waiting
 /// call (or code block, as a call of <see cref="CodeBlockTool"/> with the code); the host answers it the framework's way
 /// (<see cref="ToolApprovalRequestContent.CreateResponse"/>), and the next run of the session resumes the durable run with
-/// that decision. The request's id names the durable run and the approval, so an answer is never applied to another.
+/// that decision. A question (<see cref="AskHuman"/>) is answered by approving it with the answer as the reason. The request's id names the durable run and the approval, so an answer is never applied to another.
 /// </summary>
 internal static class ApprovalContents
 {
@@ -57,7 +57,9 @@ internal static class ApprovalContents
         var reason = string.IsNullOrWhiteSpace(answer.Reason) ? null : answer.Reason;
         var decision = !answer.Approved
             ? ApprovalDecision.Reject(by, reason ?? "rejected")
-            : answer.ToolCall is FunctionCallContent { Name: not CodeBlockTool, Arguments: { } edited }
+            : answer.ToolCall is FunctionCallContent { Name: AskHuman.ToolName } && reason is not null
+                ? ApprovalDecision.Reply(by, reason)
+            : answer.ToolCall is FunctionCallContent { Name: not CodeBlockTool and not AskHuman.ToolName, Arguments: { } edited }
                 ? ApprovalDecision.ApproveWithArguments(by, JsonSerializer.SerializeToElement(edited, AIJsonUtilities.DefaultOptions), reason ?? "approved")
                 : ApprovalDecision.Approve(by, reason ?? "approved");
         return (durableId, decision);

@@ -93,6 +93,7 @@ public sealed record JournaledApprovalRequest(string Id, string Reason, string C
 /// <param name="RequestId">The <see cref="JournaledApprovalRequest.Id"/> decided, for an approval.</param>
 /// <param name="Arguments">The arguments the call is to run with instead, when the person edited them.</param>
 /// <param name="IsFailure">Whether the decision was a failure policy's, because the reviewer or approver failed.</param>
+/// <param name="Answer">The person's answer, returned as the call's result instead of running the tool (a question).</param>
 public sealed record JournaledDecision(
     string Verdict,
     string Reason,
@@ -101,7 +102,8 @@ public sealed record JournaledDecision(
     int? BlockIndex = null,
     string? RequestId = null,
     JsonElement? Arguments = null,
-    bool IsFailure = false);
+    bool IsFailure = false,
+    string? Answer = null);
 
 /// <summary>A tool call as journaled: replaying serves <see cref="Result"/> (or throws <see cref="Error"/>) instead of calling the tool.</summary>
 /// <param name="Name">The tool's name.</param>

@@ -20,6 +20,9 @@ public sealed class SandboxThreadPool : IDisposable
     /// <summary>The stack each thread reserves. Reserved, not committed: only the pages the code touches use memory.</summary>
     public const int StackBytes = 256 * 1024 * 1024;
 
+    [ThreadStatic]
+    private static SandboxThreadPool? t_owner;
+
     private readonly BlockingCollection<WorkItem> _work = new();
     private readonly string _name;
     private readonly int _maxThreads;
@@ -130,8 +133,58 @@ public sealed class SandboxThreadPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Marks the current sandbox thread as waiting for the host (a tool call) until the returned scope is disposed: it
+    /// stops counting toward the maximum meanwhile, and a thread is started for queued work. Code waiting on a tool
+    /// runs nothing, and the tool may itself need a sandbox thread (a sub-agent's code): without this, nested work
+    /// would wait for a thread its own caller holds. On another thread it does nothing.
+    /// </summary>
+    /// <returns>The scope; dispose it when the wait is over.</returns>
+    public static WaitScope WaitingOnHost()
+    {
+        var pool = t_owner;
+        if (pool is null)
+        {
+            return default;
+        }
+
+        lock (pool._lock)
+        {
+            pool._threads--;
+            if (pool._work.Count > 0 && pool._idle == 0 && pool._threads < pool._maxThreads && !pool._work.IsAddingCompleted)
+            {
+                pool._threads++;
+                pool._idle++;
+                new Thread(pool.Loop, StackBytes) { IsBackground = true, Name = pool._name }.Start();
+            }
+        }
+
+        return new WaitScope(pool);
+    }
+
+    /// <summary>A sandbox thread's wait for the host; see <see cref="WaitingOnHost"/>.</summary>
+    public readonly struct WaitScope : IDisposable
+    {
+        private readonly SandboxThreadPool? _pool;
+
+        internal WaitScope(SandboxThreadPool pool) => _pool = pool;
+
+        /// <summary>The thread counts toward the maximum again; if the pool is over it, the thread ends after its work.</summary>
+        public void Dispose()
+        {
+            if (_pool is { } pool)
+            {
+                lock (pool._lock)
+                {
+                    pool._threads++;
+                }
+            }
+        }
+    }
+
     private void Loop()
     {
+        t_owner = this;
         while (RunNext())
         {
         }
@@ -177,6 +230,13 @@ public sealed class SandboxThreadPool : IDisposable
             }
 
             item.State = WorkState.Done;
+            if (_threads > _maxThreads)
+            {
+                // A thread started while this one waited on the host: end, so that the pool is back at its size.
+                _threads--;
+                return false;
+            }
+
             _idle++;
             return true;
         }

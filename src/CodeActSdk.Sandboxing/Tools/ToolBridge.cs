@@ -93,6 +93,8 @@ public sealed class ToolBridge
             functionArguments[property.Name] = property.Value;
         }
 
+        // The sandbox thread only waits from here on: it lends its place, since the tool may need one (a sub-agent).
+        using var waiting = SandboxThreadPool.WaitingOnHost();
         try
         {
             var pending = tool.Function.InvokeAsync(functionArguments, budget.Token);

@@ -89,6 +89,9 @@ public sealed record AgentRunRequest
     /// <summary>The durable session's id, for <see cref="Durable(string, string)"/> and <see cref="Resume(string)"/>; otherwise <see langword="null"/>.</summary>
     public string? DurableSessionId { get; }
 
+    /// <summary>How many agents up the delegation goes: 0 for a run the host started, 1 for a sub-agent's (<see cref="AgentTool"/>).</summary>
+    internal int Depth { get; init; }
+
     /// <summary>Whether this request resumes a durable session.</summary>
     public bool IsResume => DurableSessionId is not null && Task is null;
 }

@@ -14,9 +14,9 @@ public sealed class AgentSession : IAsyncDisposable
 {
     private int _running;
 
-    internal AgentSession(CodeActAgent owner, IInterpreterSession session, PlanBoard? plan, string? skillList, ApprovalScope approvals)
+    internal AgentSession(CodeActAgent owner, IInterpreterSession session, PlanBoard? plan, string? skillList, SessionScope scope)
     {
-        Approvals = approvals;
+        Scope = scope;
         Owner = owner;
         Session = session;
         Plan = plan;
@@ -39,8 +39,8 @@ public sealed class AgentSession : IAsyncDisposable
 
     internal FilesNotice Notice { get; }
 
-    /// <summary>Where the session's tools that need approval find the running step's approvals.</summary>
-    internal ApprovalScope Approvals { get; }
+    /// <summary>Where the session's tools find the step that runs now (its approvals, its delegations).</summary>
+    internal SessionScope Scope { get; }
 
     /// <summary>Disposes the interpreter session.</summary>
     public ValueTask DisposeAsync() => Session.DisposeAsync();

@@ -36,7 +36,7 @@ public sealed record AgentStep
     /// <summary>How long the executions of this step took in total.</summary>
     public TimeSpan ExecutionDuration { get; init; }
 
-    /// <summary>The model's token usage for this step, when it reported one.</summary>
+    /// <summary>The token usage of this step, when reported: the model's, and its sub-agents' (<see cref="Delegations"/>).</summary>
     public UsageDetails? Usage { get; init; }
 
     /// <summary>The value passed to <c>final_answer(...)</c> in this step, or <see langword="null"/>.</summary>
@@ -69,6 +69,22 @@ public sealed record AgentStep
     /// <see cref="AgentOutcome.AwaitingApproval"/>; otherwise <see langword="null"/>.
     /// </summary>
     public ApprovalRequest? PendingApproval { get; init; }
+
+    /// <summary>
+    /// The tasks this step's code gave to other agents (<see cref="AgentTool"/>), with their answers, steps and
+    /// tokens, in order; their tokens are also in <see cref="Usage"/>. Empty when it delegated nothing.
+    /// </summary>
+    public IReadOnlyList<Delegation> Delegations { get; init; } = [];
+
+    /// <summary>The name of the agent that took the step (<see cref="CodeActOptions.Name"/>).</summary>
+    public string Agent { get; init; } = "";
+
+    /// <summary>
+    /// 0 for a step of the run the host started; 1 for a step of a sub-agent it called (<see cref="AgentTool"/>), which
+    /// <see cref="CodeActAgent.RunStreamingAsync"/> streams as it happens, before the calling step; 2 for a sub-agent's
+    /// sub-agent, and so on. <see cref="AgentResult.Steps"/> holds only the run's own steps.
+    /// </summary>
+    public int Depth { get; init; }
 
     /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume(string)"/>) rather than run live.</summary>
     public bool Replayed { get; init; }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -226,14 +227,14 @@ public sealed partial class CodeActAgent : IDisposable
     private async Task<AgentSession> CreateAgentSessionAsync(DurableRun? durable, CancellationToken cancellationToken)
     {
         var plan = _enablePlan ? new PlanBoard() : null;
-        var approvals = new ApprovalScope();
-        IReadOnlyList<AIFunction> tools = [.. Tools.Select(t => SessionTool(t, durable, approvals))];
+        var scope = new SessionScope();
+        IReadOnlyList<AIFunction> tools = [.. Tools.Select(t => SessionTool(t, durable, scope))];
         var sandbox = _sandboxOptions with { Tools = plan is null ? tools : [.. tools, plan.Tool] };
         var session = await _interpreter.CreateSessionAsync(sandbox, cancellationToken).ConfigureAwait(false);
         try
         {
             var skills = _skills is null ? null : await LoadSkillsAsync(session, cancellationToken).ConfigureAwait(false);
-            return new AgentSession(this, session, plan, skills, approvals);
+            return new AgentSession(this, session, plan, skills, scope);
         }
         catch
         {
@@ -243,13 +244,15 @@ public sealed partial class CodeActAgent : IDisposable
     }
 
     /// <summary>
-    /// A tool as a session holds it. A durable run's tools journal their calls, or serve them from the journal while
-    /// it is replayed; a tool that needs approval waits for its decision first, also when the call is replayed.
+    /// A tool as a session holds it. A sub-agent (<see cref="AgentTool"/>) is told the step that calls it. A durable
+    /// run's tools journal their calls, or serve them from the journal while it is replayed; a tool that needs approval
+    /// waits for its decision first, also when the call is replayed.
     /// </summary>
-    private static AIFunction SessionTool(AIFunction tool, DurableRun? durable, ApprovalScope approvals)
+    private static AIFunction SessionTool(AIFunction tool, DurableRun? durable, SessionScope scope)
     {
-        var session = durable is null ? tool : new JournaledTool(tool, durable);
-        return tool.GetService<ApprovalRequiredAIFunction>() is null ? session : new ApprovalGate(session, approvals);
+        var session = tool.GetService<AgentTool>() is null ? tool : new ScopedTool(tool, scope);
+        session = durable is null ? session : new JournaledTool(session, durable);
+        return tool.GetService<ApprovalRequiredAIFunction>() is null ? session : new ApprovalGate(session, scope);
     }
 
     private AgentRunRequest Check(AgentRunRequest request)
@@ -273,8 +276,38 @@ public sealed partial class CodeActAgent : IDisposable
         return request;
     }
 
-    /// <summary>One event of a run: a finished step, and once at the end the conversation and the session's artifacts.</summary>
-    private readonly record struct RunEvent(AgentStep? Step, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<Artifact> Artifacts);
+    /// <summary>
+    /// One event of a run: a finished step (the run's own, or a sub-agent's when <paramref name="Nested"/>), and once at
+    /// the end the conversation and the session's artifacts.
+    /// </summary>
+    private readonly record struct RunEvent(AgentStep? Step, IReadOnlyList<ChatMessage> Messages, IReadOnlyList<Artifact> Artifacts, bool Nested = false);
+
+    /// <summary>Runs one step through the pipeline, with <paramref name="scope"/> as what its tools reach; logs and marks the run when it throws.</summary>
+    private async Task<AgentStep> RunStepAsync(AgentStepContext context, StepScope scope, ChannelWriter<AgentStep> nested, Activity? runActivity, CancellationToken cancellationToken)
+    {
+        context.Session.Scope.Current = scope;
+        try
+        {
+            return await _step(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            CodeActInstrumentation.MarkFailed(runActivity, e);
+            LogRunCancelled(_logger, _name, context.Number);
+            throw;
+        }
+        catch (Exception e)
+        {
+            CodeActInstrumentation.MarkFailed(runActivity, e);
+            LogRunFailed(_logger, e, _name, context.Number);
+            throw;
+        }
+        finally
+        {
+            context.Session.Scope.Current = null;
+            nested.TryComplete();
+        }
+    }
 
     private static async IAsyncEnumerable<AgentStep> StepsOf(IAsyncEnumerable<RunEvent> events)
     {
@@ -296,6 +329,11 @@ public sealed partial class CodeActAgent : IDisposable
         UsageDetails? usage = null;
         await foreach (var item in events.ConfigureAwait(false))
         {
+            if (item.Nested)
+            {
+                continue; // a sub-agent's step: the calling step holds it in its Delegations
+            }
+
             if (item.Step is not { } step)
             {
                 artifacts = item.Artifacts;
@@ -382,30 +420,21 @@ public sealed partial class CodeActAgent : IDisposable
             long? outputTokens = null;
             for (var number = 1; number <= _maxSteps; number++)
             {
-                AgentStep step;
-                var approvals = new StepApprovals(number, durable, _toolApprover, _time);
-                session.Approvals.Current = approvals;
-                try
+                // Sub-agents called by the step's code report their steps here; they are streamed while the step runs.
+                var nested = Channel.CreateUnbounded<AgentStep>(new UnboundedChannelOptions { SingleReader = true });
+                var scope = new StepScope(new StepApprovals(number, durable, _toolApprover, _time), request.Depth, nested.Writer);
+                var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext, scope);
+                var running = RunStepAsync(context, scope, nested.Writer, runActivity, cancellationToken);
+                // The channel is completed when the step ends, so waiting on it never outlives the step.
+                while (await nested.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
-                    var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext, approvals);
-                    step = await _step(context, cancellationToken).ConfigureAwait(false);
+                    while (nested.Reader.TryRead(out var subStep))
+                    {
+                        yield return new RunEvent(subStep, [], [], Nested: true);
+                    }
                 }
-                catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
-                {
-                    CodeActInstrumentation.MarkFailed(runActivity, e);
-                    LogRunCancelled(_logger, _name, number);
-                    throw;
-                }
-                catch (Exception e)
-                {
-                    CodeActInstrumentation.MarkFailed(runActivity, e);
-                    LogRunFailed(_logger, e, _name, number);
-                    throw;
-                }
-                finally
-                {
-                    session.Approvals.Current = null;
-                }
+
+                var step = await running.ConfigureAwait(false) with { Agent = _name, Depth = request.Depth };
 
                 inputTokens = Sum(inputTokens, step.Usage?.InputTokenCount);
                 outputTokens = Sum(outputTokens, step.Usage?.OutputTokenCount);

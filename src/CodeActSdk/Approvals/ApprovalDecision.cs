@@ -6,8 +6,9 @@ namespace CodeActSdk;
 /// <remarks>Make one with <see cref="Approve"/>, <see cref="Reject"/> or <see cref="ApproveWithArguments"/>. An immutable record; safe to share.</remarks>
 public sealed record ApprovalDecision
 {
-    private ApprovalDecision(bool approved, string decidedBy, string reason, JsonElement? arguments)
+    private ApprovalDecision(bool approved, string decidedBy, string reason, JsonElement? arguments, string? answer = null)
     {
+        Answer = answer;
         ArgumentException.ThrowIfNullOrWhiteSpace(decidedBy);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         Approved = approved;
@@ -28,6 +29,12 @@ public sealed record ApprovalDecision
     /// <summary>The arguments the tool is called with instead of the code's, when the person edited them; otherwise <see langword="null"/>.</summary>
     public JsonElement? Arguments { get; }
 
+    /// <summary>
+    /// The person's answer, returned to the code as the call's result instead of running the tool: how a question
+    /// (<see cref="AskHuman"/>) is answered. <see langword="null"/> for other decisions.
+    /// </summary>
+    public string? Answer { get; }
+
     /// <summary>When it was decided; the agent sets it as it records the decision when it is left at its default.</summary>
     public DateTimeOffset DecidedAt { get; init; }
 
@@ -40,6 +47,17 @@ public sealed record ApprovalDecision
     /// <returns>The decision.</returns>
     /// <exception cref="ArgumentException"><paramref name="decidedBy"/> or <paramref name="reason"/> is empty.</exception>
     public static ApprovalDecision Approve(string decidedBy, string reason = "approved") => new(true, decidedBy, reason, null);
+
+    /// <summary>Answers a question (<see cref="AskHuman"/>): the code gets <paramref name="answer"/> as the call's result, and no tool runs.</summary>
+    /// <param name="decidedBy">Who answered.</param>
+    /// <param name="answer">The answer.</param>
+    /// <returns>The decision.</returns>
+    /// <exception cref="ArgumentException"><paramref name="decidedBy"/> or <paramref name="answer"/> is empty.</exception>
+    public static ApprovalDecision Reply(string decidedBy, string answer)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(answer);
+        return new(true, decidedBy, "answered", null, answer);
+    }
 
     /// <summary>The call (or code block) must not happen; the code sees the call fail with <paramref name="reason"/>.</summary>
     /// <param name="decidedBy">Who decided.</param>

@@ -6,18 +6,18 @@ namespace CodeActSdk;
 /// <summary>
 /// Stands in a session for a tool marked as needing approval (<see cref="ApprovalRequiredAIFunction"/>): every call,
 /// however the code reached it, waits for its decision (<see cref="StepApprovals"/>). An approved call runs, with the
-/// edited arguments when the person changed them; a rejected one fails with the reason, which the code sees; a call
+/// edited arguments when the person changed them; an answered one returns the person's answer without running the tool; a rejected one fails with the reason, which the code sees; a call
 /// that must wait halts the execution there (<see cref="ExecutionHaltException"/>), where the code cannot catch it.
 /// </summary>
 /// <remarks>
 /// The gate wraps the journaled tool of a durable run, so a replayed call is decided again from the journal (the
 /// decision is never asked twice) and then served its journaled result. Thread-safe.
 /// </remarks>
-internal sealed class ApprovalGate(AIFunction tool, ApprovalScope scope) : DelegatingAIFunction(tool)
+internal sealed class ApprovalGate(AIFunction tool, SessionScope scope) : DelegatingAIFunction(tool)
 {
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        var approvals = scope.Current
+        var approvals = scope.Current?.Approvals
             ?? throw new InvalidOperationException($"'{Name}' needs a person's approval, and it was called outside a run of the agent, where nobody can give it.");
         var json = JsonSerializer.SerializeToElement(arguments.ToDictionary(a => a.Key, a => a.Value), AIJsonUtilities.DefaultOptions);
         var decision = await approvals.DecideCallAsync(Name, json, cancellationToken).ConfigureAwait(false);
@@ -30,6 +30,11 @@ internal sealed class ApprovalGate(AIFunction tool, ApprovalScope scope) : Deleg
         if (!decision.Approved)
         {
             throw new InvalidOperationException($"the call was rejected by {decision.DecidedBy}: {decision.Reason}");
+        }
+
+        if (decision.Answer is { } answer)
+        {
+            return answer;
         }
 
         if (decision.Arguments is { } edited)

@@ -27,7 +27,7 @@ internal static class JournaledApprovals
     };
 
     public static JournaledDecision ToJournal(string requestId, ApprovalDecision decision) =>
-        new(decision.Approved ? nameof(ReviewVerdict.Approve) : nameof(ReviewVerdict.Reject), decision.Reason, decision.DecidedBy, decision.DecidedAt, RequestId: requestId, Arguments: decision.Arguments, IsFailure: decision.IsFailure);
+        new(decision.Approved ? nameof(ReviewVerdict.Approve) : nameof(ReviewVerdict.Reject), decision.Reason, decision.DecidedBy, decision.DecidedAt, RequestId: requestId, Arguments: decision.Arguments, IsFailure: decision.IsFailure, Answer: decision.Answer);
 
     public static ApprovalDecision ToDecision(JournaledDecision decision)
     {
@@ -39,6 +39,7 @@ internal static class JournaledApprovals
         };
         var result = !approved
             ? ApprovalDecision.Reject(decision.DecidedBy, decision.Reason)
+            : decision.Answer is { } answer ? ApprovalDecision.Reply(decision.DecidedBy, answer)
             : decision.Arguments is { } arguments ? ApprovalDecision.ApproveWithArguments(decision.DecidedBy, arguments, decision.Reason) : ApprovalDecision.Approve(decision.DecidedBy, decision.Reason);
         return result with { DecidedAt = decision.DecidedAt, IsFailure = decision.IsFailure };
     }

@@ -10,7 +10,7 @@ namespace CodeActSdk;
 /// </summary>
 /// <remarks>
 /// Created by the agent for every step (<see cref="AgentStepContext"/>) and reached by the tools through
-/// <see cref="ApprovalScope"/>. The code calls tools one at a time; the counters are still updated atomically.
+/// <see cref="SessionScope"/>. The code calls tools one at a time; the counters are still updated atomically.
 /// </remarks>
 internal sealed class StepApprovals(int step, DurableRun? durable, IToolApprover? approver, TimeProvider time)
 {
@@ -141,18 +141,4 @@ internal sealed class StepApprovals(int step, DurableRun? durable, IToolApprover
 
     private static string Describe(string? tool, JsonElement? arguments) =>
         tool is null ? "a code block" : $"{tool}({arguments?.GetRawText()})";
-}
-
-/// <summary>Where the tools of an agent session find the approvals of the step that runs now.</summary>
-/// <remarks>One per <see cref="AgentSession"/>, which runs one step at a time.</remarks>
-internal sealed class ApprovalScope
-{
-    private StepApprovals? _current;
-
-    /// <summary>The running step's approvals; <see langword="null"/> between runs.</summary>
-    public StepApprovals? Current
-    {
-        get => Volatile.Read(ref _current);
-        set => Volatile.Write(ref _current, value);
-    }
 }

@@ -308,6 +308,33 @@ public sealed class CodeActBuilder : ICodeActBuilder
     /// <returns>This builder.</returns>
     public CodeActBuilder AddTools(params AIFunction[] tools) => AddTools((IEnumerable<AIFunction>)tools);
 
+    /// <summary>
+    /// Gives the code <c>ask_human(question)</c> (see <see cref="AskHuman"/>): a person's answer as the call's result,
+    /// from the tool approver (<see cref="UseToolApprover(IToolApprover)"/>) at once, or, in a durable run, after the
+    /// run was suspended and resumed with <see cref="ApprovalDecision.Reply"/>.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddAskHuman() => AddTool(_ => AskHuman.CreateTool());
+
+    /// <summary>
+    /// Lets the code hand a task to another CodeAct agent, as the tool <c>name(task)</c> (see <see cref="AgentTool"/>):
+    /// it runs with its own sandbox, step budget and memory, its steps stream into this agent's run as nested steps,
+    /// and its tokens count in the calling step's usage.
+    /// </summary>
+    /// <param name="name">The tool's name, for example <c>data_analyst</c>.</param>
+    /// <param name="description">What the agent is good at, for the model to choose it.</param>
+    /// <param name="agent">The sub-agent.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddAgentTool(string name, string description, CodeActAgent agent) => AddTool(AgentTool.Create(name, description, agent));
+
+    /// <summary>Lets the code ask a chat model, as the tool <c>name(task)</c>, for one answer in words; see <see cref="AgentTool"/>.</summary>
+    /// <param name="name">The tool's name, for example <c>translator</c>.</param>
+    /// <param name="description">What the model is asked for.</param>
+    /// <param name="model">The model.</param>
+    /// <param name="instructions">Its system prompt; none when <see langword="null"/>.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder AddAgentTool(string name, string description, IChatClient model, string? instructions = null) => AddTool(AgentTool.Create(name, description, model, instructions));
+
     /// <summary>Makes <paramref name="tools"/> callable from the sandboxed code.</summary>
     /// <param name="tools">The tools.</param>
     /// <returns>This builder.</returns>

@@ -97,7 +97,7 @@ public sealed class CodeReview : IAgentStepMiddleware
         }
 
         // A durable run can wait: it stops here until a person decides the block (or takes the decision a resume brought).
-        var approval = await context.Approvals.DecideBlockAsync(blockIndex, code, $"a reviewer asked for a human's approval: {decision.Reason}", cancellationToken).ConfigureAwait(false);
+        var approval = await context.Scope.Approvals.DecideBlockAsync(blockIndex, code, $"a reviewer asked for a human's approval: {decision.Reason}", cancellationToken).ConfigureAwait(false);
         if (approval is null)
         {
             return null;
@@ -238,7 +238,7 @@ public sealed class CodeReview : IAgentStepMiddleware
                 null => new ExecutionResult
                 {
                     Status = ExecutionStatus.Cancelled,
-                    Error = new ExecutionError(ErrorKind.ApprovalRequired, $"The code was not run yet: it waits for a person's approval (request {context.Approvals.Pending!.Id})."),
+                    Error = new ExecutionError(ErrorKind.ApprovalRequired, $"The code was not run yet: it waits for a person's approval (request {context.Scope.Approvals.Pending!.Id})."),
                 },
                 { Verdict: ReviewVerdict.Approve } => await base.ExecuteAsync(code, cancellationToken).ConfigureAwait(false),
                 _ => Rejected($"{RejectionPrefix}{decision.Reason} (reviewer: {decision.Reviewer})."),

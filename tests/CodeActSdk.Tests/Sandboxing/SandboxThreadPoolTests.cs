@@ -2,7 +2,7 @@ using CodeActSdk.Sandboxing;
 
 namespace CodeActSdk.Tests.Sandboxing;
 
-/// <summary>Work stuck in a call that cannot be interrupted can be given up, so that it does not hold the pool's threads.</summary>
+/// <summary>Work stuck in a call that cannot be interrupted can be given up, and work waiting on the host lends its place, so that neither holds the pool's threads.</summary>
 public class SandboxThreadPoolTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -25,6 +25,27 @@ public class SandboxThreadPoolTests
         (await stuck.WaitAsync(Patience)).Should().Be(1, "abandoned work still completes");
         await WaitUntil(() => pool.AbandonedThreads == 0);
         (await pool.Run(() => 3).WaitAsync(Patience)).Should().Be(3);
+    }
+
+    [Test]
+    public async Task Work_that_waits_on_the_host_lends_its_place_to_the_work_it_waits_for()
+    {
+        using var pool = new SandboxThreadPool("test", maxThreads: 1);
+
+        // Nested three deep on a pool of one thread: each level waits (as code waits on a tool) for work queued on the same pool.
+        int Nest(int depth)
+        {
+            if (depth == 0)
+            {
+                return 0;
+            }
+
+            using var waiting = SandboxThreadPool.WaitingOnHost();
+            return pool.Run(() => Nest(depth - 1)).Result + 1;
+        }
+
+        (await pool.Run(() => Nest(3)).WaitAsync(Patience)).Should().Be(3);
+        (await pool.Run(() => 7).WaitAsync(Patience)).Should().Be(7, "the pool is back at its size and still works");
     }
 
     [Test]

@@ -17,9 +17,9 @@ public sealed class AgentStepContext
     private ICodeGenerator _generator;
     private IInterpreterSession _interpreter;
 
-    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity, StepApprovals approvals)
+    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity, StepScope scope)
     {
-        Approvals = approvals;
+        Scope = scope;
         Session = session;
         History = history;
         Number = number;
@@ -74,8 +74,8 @@ public sealed class AgentStepContext
     /// </summary>
     public ModelTurn? Turn { get; set; }
 
-    /// <summary>The step's approvals: its tool calls that need one, and the request it stopped at.</summary>
-    internal StepApprovals Approvals { get; }
+    /// <summary>What the step's tools reach: its approvals (and the request it stopped at) and its sub-agents' runs.</summary>
+    internal StepScope Scope { get; }
 
     /// <summary>The journal of a durable run; <see langword="null"/> for other runs.</summary>
     internal DurableRun? Durable { get; }

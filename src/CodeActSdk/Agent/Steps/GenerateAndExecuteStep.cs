@@ -35,7 +35,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             foreach (var block in runnable)
             {
                 var executionStarted = time.GetTimestamp();
-                context.Approvals.CurrentCode = block.Code;
+                context.Scope.Approvals.CurrentCode = block.Code;
                 var result = await context.Interpreter.ExecuteAsync(block.Code, cancellationToken).ConfigureAwait(false);
                 executionDuration += time.GetElapsedTime(executionStarted);
 
@@ -71,7 +71,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             observation = $"Your answer had no code block, so nothing ran. Write {language.Name} code in a ```{FenceTag} block; when you have the answer, call final_answer(value) in the code.";
         }
 
-        var pending = context.Approvals.Pending;
+        var pending = context.Scope.Approvals.Pending;
         if (pending is not null)
         {
             // The code stopped at something that waits for a person: the run is suspended, not over.
@@ -94,12 +94,31 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             ToolCalls = executions.SelectMany(e => e.ToolCalls).ToList(),
             ModelDuration = modelDuration,
             ExecutionDuration = executionDuration,
-            Usage = turn.Usage,
+            Usage = Total(turn.Usage, context.Scope.DelegatedUsage),
             FinalAnswer = finalAnswer,
             Outcome = outcome,
-            Approvals = context.Approvals.Decided,
+            Approvals = context.Scope.Approvals.Decided,
             PendingApproval = pending,
+            Delegations = context.Scope.Delegations,
         };
+    }
+
+    /// <summary>The step's tokens: the model's turn and its sub-agents' runs.</summary>
+    private static UsageDetails? Total(UsageDetails? turn, UsageDetails? delegated)
+    {
+        if (delegated is null)
+        {
+            return turn;
+        }
+
+        var total = new UsageDetails();
+        if (turn is not null)
+        {
+            total.Add(turn);
+        }
+
+        total.Add(delegated);
+        return total;
     }
 
     private string FenceTag => language.FenceTags.Count > 0 ? language.FenceTags[0] : "";
