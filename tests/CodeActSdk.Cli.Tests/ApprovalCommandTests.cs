@@ -212,11 +212,7 @@ public sealed partial class ApprovalCommandTests
     [Test]
     public async Task The_approvals_sample_stops_for_approval_and_a_new_agent_finishes_with_one_call()
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // …/bin/Release/net10.0/
-        var sample = Path.Combine(CodeActProcess.RepositoryRoot, "samples", "Approvals", "bin", configuration, "net10.0", "Approvals.dll");
-        File.Exists(sample).Should().BeTrue($"the test project builds the sample ({sample})");
-
-        var run = await SampleProcess.RunAsync(sample);
+        var run = await SampleProcess.RunAsync("Approvals");
 
         run.ExitCode.Should().Be(0, run.ToString());
         run.Stdout.Should().Contain("Host A: the run ended AwaitingApproval")
@@ -236,40 +232,4 @@ public sealed partial class ApprovalCommandTests
 
     [GeneratedRegex(@"Final answer: (.+)")]
     private static partial Regex FinalAnswer();
-
-    /// <summary>Runs a sample's built dll as a child process.</summary>
-    private static class SampleProcess
-    {
-        public static async Task<CliRun> RunAsync(string dll)
-        {
-            var start = new System.Diagnostics.ProcessStartInfo(TestEnvironment.DotnetHost())
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = CodeActProcess.RepositoryRoot,
-            };
-            start.ArgumentList.Add(dll);
-            foreach (var name in new[] { "OPENAI_BASE_URL", "OPENAI_API_KEY", "CODEACT_MODEL" })
-            {
-                start.Environment.Remove(name);
-            }
-
-            using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2)); // a safety net, not a timing assertion
-            try
-            {
-                await process.WaitForExitAsync(guard.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"{dll} did not exit within 2 minutes.");
-            }
-
-            return new CliRun(process.ExitCode, await stdout, await stderr);
-        }
-    }
 }
