@@ -46,7 +46,8 @@ public static class Program
                   journal-sqlite / journal-postgres (extra: 1,000 journal appends, then reading them back; PostgreSQL
                   needs CODEACT_POSTGRES), resume (extra: a 100-step session run plain, run durably and resumed),
                   approval (extra: a durable session suspended at a call that needs approval, and resumed with it),
-                  context (extra: the prompt with 200 tools with and without tool search; knowledge search latency)
+                  context (extra: the prompt with 200 tools with and without tool search; knowledge search latency),
+                  delegation (extra: what a sub-agent call costs beyond the sub-agent's own steps)
                   or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;
                   V8 needs nothing more), hostile (extra: how far past
                   a 2 s time limit hostile scripts are stopped, and how), parse (extra: parse cost at the source cap) or

@@ -17,7 +17,7 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["execute", "churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "approval", "context", "isolation", "hostile", "parse", "compile-cost"];
+    private static readonly string[] ExtraFigures = ["execute", "churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "approval", "context", "delegation", "isolation", "hostile", "parse", "compile-cost"];
 
     // Figures that run no Jint sandbox, so they skip its warm-up.
     private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres", "compile-cost"];
@@ -99,6 +99,9 @@ public static class HarnessRunner
                     break;
                 case "context":
                     await ContextFigures.RunAsync(n).ConfigureAwait(false);
+                    break;
+                case "delegation":
+                    await DelegationFigures.RunAsync(n).ConfigureAwait(false);
                     break;
                 case "isolation":
                     await IsolationFigures.RunAsync(n).ConfigureAwait(false);
