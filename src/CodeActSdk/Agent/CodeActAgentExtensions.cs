@@ -60,4 +60,24 @@ public static class CodeActAgentExtensions
         ArgumentNullException.ThrowIfNull(session);
         return agent.RunStreamingAsync(new AgentRunRequest(task) { Session = session }, cancellationToken);
     }
+
+    /// <summary>
+    /// Resumes durable session <paramref name="sessionId"/> from its journal: after a crash, or, with
+    /// <paramref name="decision"/>, after it stopped to wait for a person's approval (<see cref="AgentOutcome.AwaitingApproval"/>).
+    /// Shorthand for <see cref="CodeActAgent.RunAsync(AgentRunRequest, CancellationToken)"/> with
+    /// <see cref="AgentRunRequest.Resume(string)"/> or <see cref="AgentRunRequest.Resume(string, ApprovalDecision)"/>.
+    /// </summary>
+    /// <param name="agent">The agent; it needs the checkpoint store the session is journaled in.</param>
+    /// <param name="sessionId">The durable session.</param>
+    /// <param name="decision">The decision about the approval the session waits for; <see langword="null"/> to resume without one.</param>
+    /// <param name="cancellationToken">Stops the run; the journal keeps what was done.</param>
+    /// <returns>The whole run: the replayed steps, then the live ones.</returns>
+    /// <exception cref="ArgumentException"><paramref name="sessionId"/> is not a valid id, or the decision edits a code block's arguments.</exception>
+    /// <exception cref="InvalidOperationException">The agent has no checkpoint store, or a decision was given for a session that waits for none.</exception>
+    /// <exception cref="CheckpointException">The store failed, or the session was not found, is leased, damaged or does not replay; the message says which.</exception>
+    public static Task<AgentResult> ResumeAsync(this CodeActAgent agent, string sessionId, ApprovalDecision? decision = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.RunAsync(decision is null ? AgentRunRequest.Resume(sessionId) : AgentRunRequest.Resume(sessionId, decision), cancellationToken);
+    }
 }

@@ -197,7 +197,7 @@ public sealed class ToolApprovalTests : AgentTestBase
 
         var time = new FakeTimeProvider(Now);
         using var second = Agent(Mail.Skip(2), time: time);
-        var result = await second.RunAsync(AgentRunRequest.Resume("mail-2", ApprovalDecision.Approve("bob", "checked the invoice")));
+        var result = await second.ResumeAsync("mail-2", ApprovalDecision.Approve("bob", "checked the invoice"));
 
         result.FinalAnswerText.Should().Be("sent #1 to ann@example.com");
         _sent.Should().HaveCount(1);
