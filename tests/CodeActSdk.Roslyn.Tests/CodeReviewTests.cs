@@ -1,3 +1,4 @@
+using CodeActSdk.Tests.Shared;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CodeActSdk.Testing;
@@ -14,43 +15,16 @@ namespace CodeActSdk.Roslyn.Tests;
 /// </summary>
 public sealed class CodeReviewTests : RoslynTestBase
 {
-    private readonly List<string> _deleted = [];
-    private readonly List<string> _sent = [];
+    private readonly SideEffectTools _effects = new();
 
-    private AIFunction DeleteFile => AIFunctionFactory.Create(
-        (string path) =>
-        {
-            lock (_deleted)
-            {
-                _deleted.Add(path);
-            }
+    private AIFunction DeleteFile => _effects.DeleteFile;
 
-            return "deleted " + path;
-        },
-        "delete_file",
-        "Deletes a file.");
-
-    private AIFunction SendEmail => AIFunctionFactory.Create(
-        (string to, string body) =>
-        {
-            lock (_sent)
-            {
-                _sent.Add(to);
-            }
-
-            return "sent";
-        },
-        "send_email",
-        "Sends an email.");
+    private AIFunction SendEmail => _effects.SendEmail;
 
     private ScriptedChatClient Client { get; set; } = null!;
 
     [SetUp]
-    public void Clear()
-    {
-        _deleted.Clear();
-        _sent.Clear();
-    }
+    public void Clear() => _effects.Clear();
 
     private static string Cs(string code) => $"Next step.\n```csharp\n{code}\n```";
 
@@ -85,7 +59,7 @@ public sealed class CodeReviewTests : RoslynTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("deleted a.txt", "the approved code ran and called the tool");
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
         var request = seen.Should().ContainSingle().Subject;
         request.Code.Should().Be("var r = tools.DeleteFile(\"a.txt\");\nfinal_answer(r);");
         request.Language.Should().BeSameAs(Interpreter.Language);
@@ -117,8 +91,8 @@ public sealed class CodeReviewTests : RoslynTestBase
 
         var result = await agent.RunAsync("Tidy up.");
 
-        _deleted.Should().BeEmpty("the rejected code never ran");
-        _sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty("the rejected code never ran");
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("kept");
         var rejected = result.Steps[0].Executions.Should().ContainSingle().Subject;
         rejected.Status.Should().Be(ExecutionStatus.PolicyViolation);
@@ -143,8 +117,8 @@ public sealed class CodeReviewTests : RoslynTestBase
 
         var result = await agent.RunAsync("Tidy up.");
 
-        _deleted.Should().BeEmpty();
-        _sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty();
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("ok");
         var first = result.Steps[0].Reviews[0];
         first.Should().Match<ReviewDecision>(d => d.Verdict == verdict && d.Reviewer == "rules" && !d.IsFailure);
@@ -180,7 +154,7 @@ public sealed class CodeReviewTests : RoslynTestBase
     {
         foreach (var human in new[] { ReviewVerdict.Reject, ReviewVerdict.Approve })
         {
-            _deleted.Clear();
+            _effects.Deleted.Clear();
             var humans = new List<CodeReviewRequest>();
             var review = new CodeReview(new RuleBasedCodeReviewer().Sensitive("delete_file"), Always(human, "alice", humans));
             using var agent = Agent([Cs(code), Cs("final_answer(\"ok\");")], review);
@@ -196,7 +170,7 @@ public sealed class CodeReviewTests : RoslynTestBase
             rules.Reason.Should().Contain("may reach the sensitive tool delete_file dynamically");
             result.FinalAnswerText.Should().Be("ok");
             // What the human decides holds; approved, the delegate really reaches the tool (dynamic is refused by the API policy).
-            _deleted.Should().Equal(human == ReviewVerdict.Approve && runsWhenApproved ? new[] { "a.txt" } : []);
+            _effects.Deleted.Should().Equal(human == ReviewVerdict.Approve && runsWhenApproved ? new[] { "a.txt" } : []);
         }
     }
 
@@ -225,7 +199,7 @@ public sealed class CodeReviewTests : RoslynTestBase
         reach.Source.Should().Be("Wipe");
         humans[1].Preview.IsComplete.Should().BeFalse();
         result.Steps[1].Reviews[0].Reason.Should().Contain("may reach the sensitive tool delete_file dynamically at line 1");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.FinalAnswerText.Should().Be("ok");
     }
 
@@ -245,7 +219,7 @@ public sealed class CodeReviewTests : RoslynTestBase
         request.Preview.Dynamic.Should().ContainSingle().Which.Should().Match<DynamicReach>(d =>
             d.Kind == DynamicReachKind.UnknownCallee && d.ToolName == "delete_file" && d.Source == "t.DeleteFile");
         result.Steps[1].Reviews[0].Reason.Should().Contain("may reach the sensitive tool delete_file dynamically at line 1");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.FinalAnswerText.Should().Be("ok");
     }
 
@@ -267,7 +241,7 @@ public sealed class CodeReviewTests : RoslynTestBase
         preview.IsComplete.Should().BeFalse();
         preview.Dynamic.Should().ContainSingle().Which.Should().Match<DynamicReach>(d => d.Kind == DynamicReachKind.ToolAsValue && d.ToolName == "send_email");
         result.Steps[0].Reviews.Should().ContainSingle().Which.Verdict.Should().Be(ReviewVerdict.Approve);
-        _sent.Should().Equal("a@b.c");
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("sent");
     }
 
@@ -282,7 +256,7 @@ public sealed class CodeReviewTests : RoslynTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("ok");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Reviews.Should().ContainSingle().Which.Should().Match<ReviewDecision>(d => d.IsFailure && d.Verdict == ReviewVerdict.Reject && d.Reviewer == "flaky");
         result.Steps[0].Executions.Should().ContainSingle().Which.Error!.Kind.Should().Be(ErrorKind.Rejected);
         result.Steps[0].Observation.Should().Contain("the reviewer failed (InvalidOperationException: backend down); the failure policy is to reject");
@@ -298,8 +272,8 @@ public sealed class CodeReviewTests : RoslynTestBase
 
         var result = await agent.RunAsync("Do both.");
 
-        _sent.Should().Equal("a@b.c");
-        _deleted.Should().BeEmpty();
+        _effects.Sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Executions.Select(e => e.Status).Should().Equal(ExecutionStatus.Completed, ExecutionStatus.PolicyViolation);
         result.Steps[0].Reviews.Select(r => (r.BlockIndex, r.Verdict, r.Reviewer)).Should().Equal((0, ReviewVerdict.Approve, "rules"), (1, ReviewVerdict.Reject, "rules"));
         result.Steps[0].Reviews.Should().OnlyContain(r => r.DecidedAt != default);

@@ -1,3 +1,4 @@
+using CodeActSdk.Tests.Shared;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
 
@@ -10,23 +11,12 @@ namespace CodeActSdk.Roslyn.Tests;
 /// </summary>
 public sealed class ToolApprovalTests : RoslynTestBase
 {
-    private readonly List<string> _deleted = [];
+    private readonly SideEffectTools _effects = new();
 
-    private AIFunction DeleteFile => new ApprovalRequiredAIFunction(AIFunctionFactory.Create(
-        (string path) =>
-        {
-            lock (_deleted)
-            {
-                _deleted.Add(path);
-            }
-
-            return "deleted " + path;
-        },
-        "delete_file",
-        "Deletes a file."));
+    private AIFunction DeleteFile => new ApprovalRequiredAIFunction(_effects.DeleteFile);
 
     [SetUp]
-    public void Clear() => _deleted.Clear();
+    public void Clear() => _effects.Clear();
 
     private static string Cs(string code) => $"Next step.\n```csharp\n{code}\n```";
 
@@ -52,7 +42,7 @@ public sealed class ToolApprovalTests : RoslynTestBase
         (await approving.RunAsync("Delete a.txt.")).FinalAnswerText.Should().Be("done");
 
         asked.Should().ContainSingle().Which.Should().Match<ApprovalRequest>(r => r.ToolName == "delete_file" && r.Arguments!.Value.GetProperty("path").GetString() == "a.txt");
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
     }
 
     [Test]
@@ -65,7 +55,7 @@ public sealed class ToolApprovalTests : RoslynTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Contain("rejected by alice: keep it");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
     }
 
     [Test]
@@ -84,7 +74,7 @@ public sealed class ToolApprovalTests : RoslynTestBase
 
         result.FinalAnswerText.Should().Be("gave up");
         asked.Should().Be(1);
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[1].Approvals.Should().ContainSingle().Which.Request.Step.Should().Be(2);
     }
 }

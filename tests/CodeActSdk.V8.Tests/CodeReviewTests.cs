@@ -1,3 +1,4 @@
+using CodeActSdk.Tests.Shared;
 using System.Text.Json;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
@@ -12,43 +13,16 @@ namespace CodeActSdk.V8.Tests;
 /// </summary>
 public sealed class CodeReviewTests : V8TestBase
 {
-    private readonly List<string> _deleted = [];
-    private readonly List<string> _sent = [];
+    private readonly SideEffectTools _effects = new();
 
-    private AIFunction DeleteFile => AIFunctionFactory.Create(
-        (string path) =>
-        {
-            lock (_deleted)
-            {
-                _deleted.Add(path);
-            }
+    private AIFunction DeleteFile => _effects.DeleteFile;
 
-            return "deleted " + path;
-        },
-        "delete_file",
-        "Deletes a file.");
-
-    private AIFunction SendEmail => AIFunctionFactory.Create(
-        (string to, string body) =>
-        {
-            lock (_sent)
-            {
-                _sent.Add(to);
-            }
-
-            return "sent";
-        },
-        "send_email",
-        "Sends an email.");
+    private AIFunction SendEmail => _effects.SendEmail;
 
     private ScriptedChatClient Client { get; set; } = null!;
 
     [SetUp]
-    public void Clear()
-    {
-        _deleted.Clear();
-        _sent.Clear();
-    }
+    public void Clear() => _effects.Clear();
 
     private static string Js(string code) => $"Next step.\n```js\n{code}\n```";
 
@@ -75,7 +49,7 @@ public sealed class CodeReviewTests : V8TestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("deleted a.txt", "the approved code ran in V8 and called the tool");
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
         var request = seen.Should().ContainSingle().Subject;
         request.Code.Should().Be("const r = delete_file('a.txt'); final_answer(r);");
         request.Language.Should().BeSameAs(Interpreter.Language);
@@ -104,8 +78,8 @@ public sealed class CodeReviewTests : V8TestBase
 
         var result = await agent.RunAsync("Tidy up.");
 
-        _deleted.Should().BeEmpty("the rejected code never ran");
-        _sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty("the rejected code never ran");
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("kept");
         var rejected = result.Steps[0].Executions.Should().ContainSingle().Subject;
         rejected.Status.Should().Be(ExecutionStatus.PolicyViolation);
@@ -128,8 +102,8 @@ public sealed class CodeReviewTests : V8TestBase
 
         var result = await agent.RunAsync("Tidy up.");
 
-        _deleted.Should().BeEmpty();
-        _sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty();
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("ok");
         var first = result.Steps[0].Reviews[0];
         first.Should().Match<ReviewDecision>(d => d.Verdict == verdict && d.Reviewer == "rules" && !d.IsFailure);
@@ -147,7 +121,7 @@ public sealed class CodeReviewTests : V8TestBase
     {
         foreach (var human in new[] { ReviewVerdict.Reject, ReviewVerdict.Approve })
         {
-            _deleted.Clear();
+            _effects.Deleted.Clear();
             var humans = new List<CodeReviewRequest>();
             var review = new CodeReview(new RuleBasedCodeReviewer().Sensitive("delete_file"), Always(human, "alice", humans));
             using var agent = Agent([Js(code), Js("final_answer('ok');")], review);
@@ -163,7 +137,7 @@ public sealed class CodeReviewTests : V8TestBase
             rules.Reason.Should().Contain("may reach the sensitive tool delete_file dynamically");
             result.FinalAnswerText.Should().Be("ok");
             // What the human decides holds; approved, V8 really reaches the tool the preview could not name.
-            _deleted.Should().Equal(human == ReviewVerdict.Approve ? new[] { "a.txt" } : []);
+            _effects.Deleted.Should().Equal(human == ReviewVerdict.Approve ? new[] { "a.txt" } : []);
         }
     }
 
@@ -188,7 +162,7 @@ public sealed class CodeReviewTests : V8TestBase
         preview.Dynamic.Should().ContainSingle().Which.Should().Match<DynamicReach>(d => d.Kind == DynamicReachKind.ToolAsValue && d.ToolName == "send_email");
         humans.Should().BeEmpty("the only tool this reach can be is send_email, which is not sensitive");
         result.Steps[0].Reviews.Should().ContainSingle().Which.Verdict.Should().Be(ReviewVerdict.Approve);
-        _sent.Should().Equal("a@b.c");
+        _effects.Sent.Should().Equal("a@b.c");
         result.FinalAnswerText.Should().Be("sent");
 
         // Calling an alias is a call of an unknown callee (no tool named), which the rules count as any tool.
@@ -215,7 +189,7 @@ public sealed class CodeReviewTests : V8TestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("ok");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Reviews.Should().ContainSingle().Which.Should().Match<ReviewDecision>(d => d.IsFailure && d.Verdict == ReviewVerdict.Reject && d.Reviewer == "flaky");
         result.Steps[0].Executions.Should().ContainSingle().Which.Error!.Kind.Should().Be(ErrorKind.Rejected);
         result.Steps[0].Observation.Should().Contain("the reviewer failed (InvalidOperationException: backend down); the failure policy is to reject");
@@ -231,8 +205,8 @@ public sealed class CodeReviewTests : V8TestBase
 
         var result = await agent.RunAsync("Do both.");
 
-        _sent.Should().Equal("a@b.c");
-        _deleted.Should().BeEmpty();
+        _effects.Sent.Should().Equal("a@b.c");
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Executions.Select(e => e.Status).Should().Equal(ExecutionStatus.Completed, ExecutionStatus.PolicyViolation);
         result.Steps[0].Reviews.Select(r => (r.BlockIndex, r.Verdict, r.Reviewer)).Should().Equal((0, ReviewVerdict.Approve, "rules"), (1, ReviewVerdict.Reject, "rules"));
         result.Steps[0].Reviews.Should().OnlyContain(r => r.DecidedAt != default);

@@ -1,3 +1,4 @@
+using CodeActSdk.Tests.Shared;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
 
@@ -9,23 +10,12 @@ namespace CodeActSdk.V8.Tests;
 /// </summary>
 public sealed class ToolApprovalTests : V8TestBase
 {
-    private readonly List<string> _deleted = [];
+    private readonly SideEffectTools _effects = new();
 
-    private AIFunction DeleteFile => new ApprovalRequiredAIFunction(AIFunctionFactory.Create(
-        (string path) =>
-        {
-            lock (_deleted)
-            {
-                _deleted.Add(path);
-            }
-
-            return "deleted " + path;
-        },
-        "delete_file",
-        "Deletes a file."));
+    private AIFunction DeleteFile => new ApprovalRequiredAIFunction(_effects.DeleteFile);
 
     [SetUp]
-    public void Clear() => _deleted.Clear();
+    public void Clear() => _effects.Clear();
 
     private static string Js(string code) => $"Next step.\n```js\n{code}\n```";
 
@@ -53,7 +43,7 @@ public sealed class ToolApprovalTests : V8TestBase
         (await approving.RunAsync("Delete a.txt.")).FinalAnswerText.Should().Be("done");
 
         asked.Should().ContainSingle().Which.Should().Match<ApprovalRequest>(r => r.ToolName == "delete_file" && r.Arguments!.Value.GetProperty("path").GetString() == "a.txt");
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
     }
 
     [Test]
@@ -66,6 +56,6 @@ public sealed class ToolApprovalTests : V8TestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Contain("rejected by alice: keep it");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
     }
 }

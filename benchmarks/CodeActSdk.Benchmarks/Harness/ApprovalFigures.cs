@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using CodeActSdk.Jint;
-using CodeActSdk.Postgres;
-using CodeActSdk.Sqlite;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
 
@@ -21,26 +19,7 @@ public static class ApprovalFigures
     private const int Rounds = 12;
     private static readonly int[] SessionSteps = [10, 50];
 
-    public static async Task RunAsync()
-    {
-        var folder = Directory.CreateTempSubdirectory("codeact-approval-bench-").FullName;
-        try
-        {
-            await MeasureAsync("SQLite", () => new SqliteCheckpointStore(Path.Combine(folder, "sessions.db"))).ConfigureAwait(false);
-            if (Environment.GetEnvironmentVariable("CODEACT_POSTGRES") is { Length: > 0 } connection)
-            {
-                await MeasureAsync("PostgreSQL", () => new PostgresCheckpointStore(connection)).ConfigureAwait(false);
-            }
-            else
-            {
-                Console.WriteLine("[approval] PostgreSQL skipped: set CODEACT_POSTGRES (tests/provide-postgres.sh prints one).");
-            }
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+    public static Task RunAsync() => BenchmarkStores.EachAsync("approval", MeasureAsync);
 
     private static async Task MeasureAsync(string name, Func<ICheckpointStore> open)
     {

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using CodeActSdk.Jint;
-using CodeActSdk.Postgres;
-using CodeActSdk.Sqlite;
 using CodeActSdk.Testing;
 using Microsoft.Extensions.AI;
 
@@ -18,26 +16,7 @@ public static class DurableResumeFigures
     private const int Steps = 100;
     private const int Rounds = 5;
 
-    public static async Task RunAsync()
-    {
-        var folder = Directory.CreateTempSubdirectory("codeact-resume-bench-").FullName;
-        try
-        {
-            await MeasureAsync("SQLite", () => new SqliteCheckpointStore(Path.Combine(folder, "sessions.db"))).ConfigureAwait(false);
-            if (Environment.GetEnvironmentVariable("CODEACT_POSTGRES") is { Length: > 0 } connection)
-            {
-                await MeasureAsync("PostgreSQL", () => new PostgresCheckpointStore(connection)).ConfigureAwait(false);
-            }
-            else
-            {
-                Console.WriteLine("[resume] PostgreSQL skipped: set CODEACT_POSTGRES (tests/provide-postgres.sh prints one).");
-            }
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
+    public static Task RunAsync() => BenchmarkStores.EachAsync("resume", MeasureAsync);
 
     private static async Task MeasureAsync(string name, Func<ICheckpointStore> open)
     {

@@ -1,3 +1,4 @@
+using CodeActSdk.Tests.Shared;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using CodeActSdk.Sqlite;
@@ -11,41 +12,14 @@ namespace CodeActSdk.Tests.Review;
 /// <summary>The review seam before execution, on the real Jint interpreter and its real call preview.</summary>
 public sealed class CodeReviewTests : AgentTestBase
 {
-    private readonly List<string> _deleted = [];
-    private readonly List<string> _sent = [];
+    private readonly SideEffectTools _effects = new();
 
-    private AIFunction DeleteFile => AIFunctionFactory.Create(
-        (string path) =>
-        {
-            lock (_deleted)
-            {
-                _deleted.Add(path);
-            }
+    private AIFunction DeleteFile => _effects.DeleteFile;
 
-            return "deleted " + path;
-        },
-        "delete_file",
-        "Deletes a file.");
-
-    private AIFunction SendEmail => AIFunctionFactory.Create(
-        (string to, string body) =>
-        {
-            lock (_sent)
-            {
-                _sent.Add(to);
-            }
-
-            return "sent";
-        },
-        "send_email",
-        "Sends an email.");
+    private AIFunction SendEmail => _effects.SendEmail;
 
     [SetUp]
-    public void Clear()
-    {
-        _deleted.Clear();
-        _sent.Clear();
-    }
+    public void Clear() => _effects.Clear();
 
     private CodeActAgent Agent(IEnumerable<string> turns, CodeReview review, ICheckpointStore? checkpoints = null)
     {
@@ -86,7 +60,7 @@ public sealed class CodeReviewTests : AgentTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("done");
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
         var request = seen.Should().ContainSingle().Subject;
         request.Code.Should().Contain("delete_file('a.txt')");
         request.Language.Name.Should().Be("JavaScript");
@@ -106,7 +80,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
         var result = await agent.RunAsync("Tidy up.");
 
-        _deleted.Should().BeEmpty("the rejected code never ran");
+        _effects.Deleted.Should().BeEmpty("the rejected code never ran");
         result.FinalAnswerText.Should().Be("kept");
         var rejected = result.Steps[0].Executions.Should().ContainSingle().Subject;
         rejected.Status.Should().Be(ExecutionStatus.PolicyViolation);
@@ -128,7 +102,7 @@ public sealed class CodeReviewTests : AgentTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         humans.Should().ContainSingle().Which.Code.Should().Contain("delete_file");
-        _deleted.Should().HaveCount(deletions);
+        _effects.Deleted.Should().HaveCount(deletions);
         result.Steps[0].Reviews.Select(r => (r.Reviewer, r.Verdict)).Should().Equal(("rules", ReviewVerdict.AskHuman), ("alice", human));
         if (human == ReviewVerdict.Reject)
         {
@@ -143,7 +117,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
         var result = await agent.RunAsync("Delete a.txt.");
 
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Executions[0].Error!.Message.Should().Contain("a human's approval was required").And.Contain("no human reviewer is available");
         result.Steps[0].Reviews.Select(r => r.Verdict).Should().Equal(ReviewVerdict.AskHuman, ReviewVerdict.Reject);
     }
@@ -183,7 +157,7 @@ public sealed class CodeReviewTests : AgentTestBase
         var result = await agent.RunAsync("Delete x.");
 
         humans.Should().ContainSingle();
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.FinalAnswerText.Should().Be("ok");
     }
 
@@ -243,7 +217,7 @@ public sealed class CodeReviewTests : AgentTestBase
         var result = await agent.RunAsync("Delete a.txt.");
 
         result.FinalAnswerText.Should().Be("ok");
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         var decision = result.Steps[0].Reviews.Should().ContainSingle().Subject;
         decision.Should().Match<ReviewDecision>(d => d.IsFailure && d.Verdict == ReviewVerdict.Reject && d.Reviewer == "flaky");
         result.Steps[0].Observation.Should().Contain("the reviewer failed (InvalidOperationException: backend down); the failure policy is to reject");
@@ -257,7 +231,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
         var result = await agent.RunAsync("Delete a.txt.");
 
-        _deleted.Should().Equal("a.txt");
+        _effects.Deleted.Should().Equal("a.txt");
         result.Steps[0].Reviews.Should().ContainSingle().Which.Should().Match<ReviewDecision>(d => d.IsFailure && d.Verdict == ReviewVerdict.Approve);
     }
 
@@ -286,7 +260,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
         var result = await provider.GetRequiredService<CodeActAgent>().RunAsync("Delete a.txt.");
 
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Executions[0].Error!.Kind.Should().Be(ErrorKind.Rejected);
         result.Steps[0].Observation.Should().Contain("calls the sensitive tool delete_file (line 1) (reviewer: rules)");
     }
@@ -313,7 +287,7 @@ public sealed class CodeReviewTests : AgentTestBase
             var resumed = await Agent(turns.Skip(2), new CodeReview(Always(ReviewVerdict.Approve, "later", asked)), store).RunAsync(AgentRunRequest.Resume("review-1"));
 
             resumed.FinalAnswerText.Should().Be("ok");
-            _deleted.Should().BeEmpty("the replay rejects the journaled rejection again instead of running it");
+            _effects.Deleted.Should().BeEmpty("the replay rejects the journaled rejection again instead of running it");
             asked.Should().ContainSingle("only the new step is reviewed").Which.Code.Should().Contain("final_answer");
             resumed.Steps[0].Executions[0].Error!.Message.Should().Contain("no deleting");
             resumed.Steps.Select(s => s.Replayed).Should().Equal(true, true, false);
@@ -345,7 +319,7 @@ public sealed class CodeReviewTests : AgentTestBase
             waiting.Outcome.Should().Be(AgentOutcome.AwaitingApproval);
             waiting.PendingApproval.Should().Match<ApprovalRequest>(r => r.Id == "2.block0" && r.ToolName == null && r.Code.Contains("delete_file") && r.Reason.Contains("deleting needs a person"));
             waiting.Steps[1].Executions[0].Error!.Kind.Should().Be(ErrorKind.ApprovalRequired);
-            _deleted.Should().BeEmpty();
+            _effects.Deleted.Should().BeEmpty();
             rules.Should().HaveCount(2);
 
             var decision = approve ? ApprovalDecision.Approve("alice", "a.txt is scratch") : ApprovalDecision.Reject("alice", "keep a.txt");
@@ -353,7 +327,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
             rules.Should().HaveCount(3, "the journaled reviews are replayed; the reviewer is asked only about the new step");
             rules[2].Code.Should().Contain("final_answer");
-            _deleted.Should().HaveCount(approve ? 1 : 0);
+            _effects.Deleted.Should().HaveCount(approve ? 1 : 0);
             resumed.FinalAnswerText.Should().Be("done");
             resumed.Steps[1].Reviews.Select(r => (r.Reviewer, r.Verdict)).Should().Equal(("rules", ReviewVerdict.AskHuman), ("alice", approve ? ReviewVerdict.Approve : ReviewVerdict.Reject));
             resumed.Steps[1].Observation.Should().Contain(approve ? "deleted" : "keep a.txt");
@@ -375,7 +349,7 @@ public sealed class CodeReviewTests : AgentTestBase
 
         var result = await agent.RunAsync("Delete a.txt.");
 
-        _deleted.Should().BeEmpty();
+        _effects.Deleted.Should().BeEmpty();
         result.Steps[0].Observation.Should().Contain("the human reviewer did not decide");
     }
 
@@ -398,14 +372,14 @@ public sealed class CodeReviewTests : AgentTestBase
             var cancelled = () => Agent(turns.Take(1), new CodeReview(OnDelete(ReviewVerdict.AskHuman, "rules"), leaving), store)
                 .RunAsync(AgentRunRequest.Durable("review-2", "Tidy up."), stop.Token);
             await cancelled.Should().ThrowAsync<OperationCanceledException>("the run's own cancellation is not a review failure");
-            _deleted.Should().BeEmpty();
+            _effects.Deleted.Should().BeEmpty();
 
             var asked = new List<CodeReviewRequest>();
             var resumed = await Agent(turns.Skip(1), new CodeReview(OnDelete(ReviewVerdict.AskHuman, "rules"), Always(ReviewVerdict.Approve, "bob", asked)), store)
                 .RunAsync(AgentRunRequest.Resume("review-2"));
 
             asked.Should().ContainSingle("the unfinished step's decision was not journaled, so it is asked again").Which.Code.Should().Contain("delete_file");
-            _deleted.Should().Equal("a.txt");
+            _effects.Deleted.Should().Equal("a.txt");
             resumed.FinalAnswerText.Should().Be("ok");
             resumed.Steps[0].Reviews.Select(r => r.Reviewer).Should().Equal("rules", "bob");
         }
