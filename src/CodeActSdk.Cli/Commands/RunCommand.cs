@@ -12,7 +12,7 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>
 /// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--isolation inprocess|process] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
 /// [--upload FILE]... [--out DIR] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
-/// runs the agent on a task, with the demo <c>orders</c> tool and the tools of any MCP servers named, against the
+/// runs the agent on a task, with the tools of the MCP servers named (the demo <c>orders</c> tool when none is), against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
 /// configuration error.
 /// </summary>
@@ -105,7 +105,7 @@ internal static class RunCommand
 
         var command = new Command(
             "run",
-            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' tool, against the model endpoint in " +
+            $"Run the CodeAct agent on a task with the tools of the MCP servers given with --mcp (or, when none is given, the demo '{OrdersTool.Name}' tool), against the model endpoint in " +
             $"{OpenAIEndpointOptions.BaseUrlVariable}, {OpenAIEndpointOptions.ApiKeyVariable} and {OpenAIEndpointOptions.ModelVariable}, " +
             "or a scripted model (--script). Prints each step as it happens.")
         {
@@ -261,7 +261,8 @@ internal static class RunCommand
             interpreter,
             new ChatClientCodeGenerator(client),
             new CodeActOptions { MaxSteps = maxSteps, Sandbox = new SandboxOptions { Files = files, Isolation = isolation } },
-            [OrdersTool.Create(), .. mcpTools.Tools],
+            // The demo tool is there to try the agent without tools of one's own; next to the user's tools it only distracts the model.
+            servers.Count == 0 ? [OrdersTool.Create()] : [.. mcpTools.Tools],
             checkpoints: store);
 
         var printer = new StepPrinter(Console.Out, StepPrinter.ShouldUseColor(), tokensAreEstimated: script is not null);
