@@ -104,7 +104,7 @@ public sealed class McpToolSource : IAsyncDisposable
             {
                 problems.Add(
                     $"The MCP server {config} has tool{(needTasks.Count > 1 ? "s" : "")} {string.Join(", ", needTasks.Order(StringComparer.Ordinal).Select(n => $"'{n}'"))} " +
-                    "that can only be called as MCP tasks (execution.taskSupport \"required\"), which this client does not support; they are left out.");
+                    $"that can only be called as MCP tasks (execution.taskSupport \"required\"), which this client does not support; {(needTasks.Count > 1 ? "they are" : "it is")} left out.");
             }
 
             return new Connection(config, client, [.. tools.Where(t => !needTasks.Contains(t.Name))], standardError, problems);
