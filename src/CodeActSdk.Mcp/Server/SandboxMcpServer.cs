@@ -7,8 +7,10 @@ using ModelContextProtocol.Server;
 namespace CodeActSdk.Mcp.Server;
 
 /// <summary>
-/// Serves sandboxed interpreters to MCP clients as three tools: <c>execute_code</c> (run code in a backend, in a
-/// fresh session or in a named one whose state persists), <c>list_sessions</c> and <c>close_session</c>. The same
+/// Serves sandboxed interpreters to MCP clients as four tools: <c>execute_code</c> (run code in a backend, in a
+/// fresh session or in a named one whose state persists), <c>list_sessions</c>, <c>close_session</c> and
+/// <c>upload_file</c>, and the files the code writes as resources. A call whose code fails (any status but
+/// Completed) is a tool error (<c>isError</c>) that still carries the structured result. The same
 /// operations are available to .NET callers as <see cref="ExecuteAsync(SandboxExecutionRequest, CancellationToken)"/>, <see cref="ListSessions"/> and
 /// <see cref="CloseSessionAsync"/>.
 /// </summary>

@@ -37,7 +37,14 @@ public static class JavaScriptToolDocumentation
             {
                 var name = parameter.Required ? parameter.Name : (Default(parameter.Schema) is { } fallback ? $"[{parameter.Name}={fallback}]" : $"[{parameter.Name}]");
                 text.Append($" * @param {{{JsType(parameter.Schema)}}} {name}");
-                var notes = string.Join(" ", new[] { parameter.Description?.TrimEnd(), Constraints(parameter.Schema) }.Where(n => !string.IsNullOrEmpty(n)));
+                var description = parameter.Description?.TrimEnd();
+                var constraints = Constraints(parameter.Schema);
+                if (constraints is not null && description is { Length: > 0 } && !description.EndsWith('.') && !description.EndsWith('!') && !description.EndsWith('?'))
+                {
+                    description += ".";
+                }
+
+                var notes = string.Join(" ", new[] { description, constraints }.Where(n => !string.IsNullOrEmpty(n)));
                 text.AppendLine(notes.Length == 0 ? "" : $" - {notes}");
             }
 
