@@ -201,6 +201,8 @@ public sealed class SandboxServerTests
     [TestCase("--idle-minutes", "0", "--idle-minutes must be positive")]
     [TestCase("--max-timeout-ms", "abc", "--max-timeout-ms must be a whole number, but was 'abc'")]
     [TestCase("--max-memory-mb", "-1", "--max-memory-mb must be positive")]
+    [TestCase("--max-concurrency", "0", "--max-concurrency must be positive")]
+    [TestCase("--max-code-chars", "100001", "--max-code-chars")]
     [TestCase("stray", null, "'stray'")]
     public async Task A_bad_command_line_exits_2_with_one_line_on_stderr_and_nothing_on_stdout(string option, string? value, string expected)
     {
@@ -439,5 +441,106 @@ public sealed class TestServerTests
         Text(failure).Should().Be("out of stock");
         Text(big).Length.Should().Be(3 * 1024);
         Text(weird).Should().Be("ok");
+    }
+}
+
+/// <summary>The .NET API of <see cref="SandboxMcpServer"/> for what issue #19 added: progress with output, the bounded queue, uploads.</summary>
+[NonParallelizable]
+public sealed class SandboxServerApiTests
+{
+    [TestCase("jint", "console.log('first line'); var x = 0; while (true) { x++; }")]
+    [TestCase("csharp", "Console.WriteLine(\"first line\"); var x = 0L; while (true) { x++; }")]
+    public async Task Progress_reports_start_and_carry_what_the_code_printed(string backend, string code)
+    {
+        await using var server = Create(new SandboxMcpServerOptions { ProgressInterval = TimeSpan.FromMilliseconds(50), Sandbox = new SandboxOptions { MaxOperations = long.MaxValue / 2 } });
+        var reports = new ConcurrentQueue<SandboxExecutionProgress>();
+        var sawOutput = new TaskCompletionSource();
+        var progress = new Reporter(p =>
+        {
+            reports.Enqueue(p);
+            if (p.Output.Contains("first line", StringComparison.Ordinal))
+            {
+                sawOutput.TrySetResult();
+            }
+        });
+
+        using var stop = new CancellationTokenSource();
+        var running = server.ExecuteAsync(new SandboxExecutionRequest { Backend = backend, Code = code, Timeout = TimeSpan.FromMinutes(1) }, progress, stop.Token);
+        await sawOutput.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+        var result = await running;
+
+        result.Status.Should().Be(ExecutionStatus.Cancelled);
+        result.Stdout.Should().Contain("first line", "the output still reaches the result");
+        reports.First().Stage.Should().Be(SandboxExecutionStage.Running);
+        reports.First().Elapsed.Should().Be(TimeSpan.Zero);
+        reports.Should().OnlyContain(r => r.Timeout == TimeSpan.FromMinutes(1));
+    }
+
+    [Test]
+    public async Task Past_the_queue_a_call_is_refused_as_busy_and_the_queued_one_runs_later()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxConcurrentExecutions = 1, MaxQueuedExecutions = 1, Sandbox = new SandboxOptions { MaxOperations = long.MaxValue / 2 } });
+        var queued = new TaskCompletionSource();
+        var first = server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "while (true) {}", SessionId = "busy", Timeout = TimeSpan.FromMinutes(1) });
+        while (server.RunningExecutions == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        var second = server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'second'" }, new Reporter(p => queued.TrySetResult()));
+        await queued.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var third = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'third'" });
+
+        await third.Should().ThrowAsync<SandboxRequestException>().WithMessage("The server is busy: 1 executions are running and 1 are waiting*Nothing ran*");
+        server.QueuedExecutions.Should().Be(1);
+        await server.CloseSessionAsync("busy");
+        (await first).Status.Should().Be(ExecutionStatus.Cancelled);
+        (await second).Value!.Value.GetString().Should().Be("second");
+    }
+
+    [Test]
+    public async Task An_uploaded_file_is_read_by_the_code_and_bad_uploads_say_why()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxUploadBytes = 16 });
+
+        var added = await server.UploadFileAsync("data", "jint", "in/n.txt", "41"u8.ToArray());
+        var read = await server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "Number(files.readText('in/n.txt')) + 1", SessionId = "data" });
+        var tooBig = () => server.UploadFileAsync("data", null, "big.txt", new byte[17]);
+        var noSession = () => server.UploadFileAsync("nobody", null, "a.txt", "a"u8.ToArray());
+        var intoOut = () => server.UploadFileAsync("data", null, "out/a.txt", "a"u8.ToArray());
+
+        added.Path.Should().Be("in/n.txt");
+        added.Size.Should().Be(2);
+        read.Value!.Value.GetInt32().Should().Be(42);
+        await tooBig.Should().ThrowAsync<SandboxRequestException>().WithMessage("The file is 17 bytes; upload_file accepts at most 16*");
+        await noSession.Should().ThrowAsync<SandboxRequestException>().WithMessage("No open session 'nobody'. Pass backend*");
+        await intoOut.Should().ThrowAsync<SandboxRequestException>().WithMessage("The file was not added to session 'data': *");
+    }
+
+    [Test]
+    public async Task Code_longer_than_the_limit_is_refused_by_the_dotnet_api_too()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxCodeChars = 10 });
+
+        var tooLong = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "1 + 1 + 1 + 1" });
+        var emoji = await server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'😀😀😀😀😀😀'" });
+
+        await tooLong.Should().ThrowAsync<SandboxRequestException>().WithMessage("'code' is 13 characters long; this server accepts at most 10 (SandboxMcpServerOptions.MaxCodeChars*");
+        emoji.Status.Should().Be(ExecutionStatus.Completed, "8 characters, though 14 UTF-16 code units");
+    }
+
+    private static SandboxMcpServer Create(SandboxMcpServerOptions options) =>
+        new(
+            [
+                new SandboxBackend("jint", "JavaScript (ES2023)", () => new JintInterpreter()),
+                new SandboxBackend("csharp", "C#", () => new CodeActSdk.Roslyn.RoslynInterpreter()),
+            ],
+            options);
+
+    /// <summary>An <see cref="IProgress{T}"/> that calls back at once, on the reporting thread.</summary>
+    private sealed class Reporter(Action<SandboxExecutionProgress> report) : IProgress<SandboxExecutionProgress>
+    {
+        public void Report(SandboxExecutionProgress value) => report(value);
     }
 }

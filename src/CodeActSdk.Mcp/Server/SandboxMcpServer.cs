@@ -276,7 +276,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         using (executionSlot)
         {
             var result = request.SessionId is null
-                ? await ExecuteOnceAsync(slot, request.Code, _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = run.Output.Write }, run, cancellationToken).ConfigureAwait(false)
+                ? await ExecuteOnceAsync(slot, request.Code, _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = _options.Sandbox.OutputListener + run.Output.Write }, run, cancellationToken).ConfigureAwait(false)
                 : await ExecuteInSessionAsync(slot, request, timeout, memory, run, cancellationToken).ConfigureAwait(false);
             LogExecuted(slot.Backend.Name, request.SessionId ?? "(fresh)", result.Status, (long)result.Duration.TotalMilliseconds);
             return result;
@@ -332,7 +332,18 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         var named = Acquire(slot, new SandboxExecutionRequest { Backend = slot.Backend.Name, Code = "", SessionId = sessionId }, _options.Sandbox.Timeout, _options.Sandbox.MemoryLimitBytes);
         try
         {
-            var session = await named.Session.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            IInterpreterSession session;
+            try
+            {
+                session = await named.Session.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The session could not be created; forget it so that the next call with this id tries again.
+                Forget(named);
+                throw;
+            }
+
             using var stream = new MemoryStream(content.ToArray(), writable: false);
             try
             {
@@ -618,7 +629,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
                 }
 
                 var output = new OutputRouter();
-                var sandbox = _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = output.Write };
+                var sandbox = _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = _options.Sandbox.OutputListener + output.Write };
                 named = new NamedSession(id, slot, sandbox, now, LazySession(slot, sandbox), output);
                 _sessions.Add(id, named);
                 LogSessionOpened(id, slot.Backend.Name);
@@ -846,15 +857,24 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
 
         var started = _options.TimeProvider.GetTimestamp();
         progress.Report(new SandboxExecutionProgress(SandboxExecutionStage.Running, TimeSpan.Zero, run.Timeout, run.Output.Take()));
-        while (true)
+        using var done = new CancellationTokenSource();
+        try
         {
-            var tick = Task.Delay(_options.ProgressInterval, _options.TimeProvider);
-            if (await Task.WhenAny(execution, tick).ConfigureAwait(false) == execution)
+            while (true)
             {
-                return await execution.ConfigureAwait(false);
-            }
+                var tick = Task.Delay(_options.ProgressInterval, _options.TimeProvider, done.Token);
+                if (await Task.WhenAny(execution, tick).ConfigureAwait(false) == execution)
+                {
+                    return await execution.ConfigureAwait(false);
+                }
 
-            progress.Report(new SandboxExecutionProgress(SandboxExecutionStage.Running, _options.TimeProvider.GetElapsedTime(started), run.Timeout, run.Output.Take()));
+                progress.Report(new SandboxExecutionProgress(SandboxExecutionStage.Running, _options.TimeProvider.GetElapsedTime(started), run.Timeout, run.Output.Take()));
+            }
+        }
+        finally
+        {
+            // The last tick's timer is not left to run out.
+            await done.CancelAsync().ConfigureAwait(false);
         }
     }
 

@@ -101,7 +101,7 @@ internal sealed class ToolArguments
             return null;
         }
 
-        var number = value.GetDouble();
+        var number = Number(value)!.Value;
         return number >= ceiling ? ceiling : (long)number;
     }
 
@@ -141,7 +141,7 @@ internal sealed class ToolArguments
 
         if (value.ValueKind == JsonValueKind.Number)
         {
-            var number = value.GetDouble();
+            var number = Number(value)!.Value;
             if (schema.TryGetProperty("minimum", out var min) && number < min.GetDouble())
             {
                 throw new SandboxRequestException($"'{name}' must be at least {min.GetRawText()}, but was {Show(value)}; leave it out for the default.");
@@ -161,9 +161,10 @@ internal sealed class ToolArguments
     private static bool MatchesType(string type, JsonElement value) => type switch
     {
         "string" => value.ValueKind == JsonValueKind.String,
-        "number" => value.ValueKind == JsonValueKind.Number,
+        // A number past the range of a double (1e400) is none: JavaScript clients read it as Infinity and refuse it too.
+        "number" => Number(value) is not null,
         // JSON Schema: a number with a zero fractional part is an integer (1.0 is, 1.5 is not).
-        "integer" => value.ValueKind == JsonValueKind.Number && double.IsFinite(value.GetDouble()) && value.GetDouble() == Math.Floor(value.GetDouble()),
+        "integer" => Number(value) is { } number && number == Math.Floor(number),
         "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
         "object" => value.ValueKind == JsonValueKind.Object,
         "array" => value.ValueKind == JsonValueKind.Array,
@@ -214,6 +215,9 @@ internal sealed class ToolArguments
     /// </summary>
     private static string DotNetPattern(string pattern) =>
         pattern.EndsWith('$') && !pattern.EndsWith("\\$", StringComparison.Ordinal) ? pattern[..^1] + "\\z" : pattern;
+
+    private static double? Number(JsonElement value) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) ? number : null;
 
     private static long CodePoints(string text)
     {
