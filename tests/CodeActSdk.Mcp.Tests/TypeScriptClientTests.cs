@@ -27,11 +27,7 @@ public sealed class TypeScriptClientTests
     [TestCase("schema-and-validation-agree", "")]
     public async Task The_typescript_sdk_client_sees_the_server_behave(string scenario, string options)
     {
-        var folder = Path.Combine(RepositoryRoot(), Fixture);
-        if (!Directory.Exists(Path.Combine(folder, "node_modules", "@modelcontextprotocol", "sdk")))
-        {
-            Assert.Fail($"The MCP TypeScript SDK is not installed in {Fixture}; run `npm ci --prefix {Fixture}` (tests/run.sh does).");
-        }
+        var folder = FixtureFolder();
 
         var start = new ProcessStartInfo("node")
         {
@@ -67,6 +63,18 @@ public sealed class TypeScriptClientTests
         var run = new ServerRun(process.ExitCode, await stdout, await stderr);
         run.ExitCode.Should().Be(0, run.ToString());
         run.Stdout.Should().Contain($"{scenario}: ok");
+    }
+
+    /// <summary>tests/fixtures/mcp-client, failing the test with the fix when its packages are not installed.</summary>
+    internal static string FixtureFolder()
+    {
+        var folder = Path.Combine(RepositoryRoot(), Fixture);
+        if (!Directory.Exists(Path.Combine(folder, "node_modules", "@modelcontextprotocol", "sdk")))
+        {
+            Assert.Fail($"The MCP TypeScript SDK is not installed in {Fixture}; run `npm ci --prefix {Fixture}` (tests/run.sh does).");
+        }
+
+        return folder;
     }
 
     private static string RepositoryRoot()
