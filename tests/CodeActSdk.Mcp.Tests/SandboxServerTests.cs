@@ -492,7 +492,7 @@ public sealed class SandboxServerApiTests
         await queued.Task.WaitAsync(TimeSpan.FromMinutes(1));
         var third = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'third'" });
 
-        await third.Should().ThrowAsync<SandboxRequestException>().WithMessage("The server is busy: 1 executions are running and 1 are waiting*Nothing ran*");
+        await third.Should().ThrowAsync<SandboxRequestException>().WithMessage("The server is busy: 1 execution is running and 1 is waiting*Nothing ran*");
         server.QueuedExecutions.Should().Be(1);
         await server.CloseSessionAsync("busy");
         (await first).Status.Should().Be(ExecutionStatus.Cancelled);

@@ -47,7 +47,7 @@ internal static class Backends
     /// only pays off when sessions are created again and again. Dispose the result (every backend is disposable).
     /// </summary>
     /// <exception cref="UsageException">The backend cannot run on this machine; the message says how to fix it.</exception>
-    public static ICodeInterpreter Create(string name, bool oneShot) => Create(name, oneShot, oneShot ? 1 : 4);
+    public static ICodeInterpreter Create(string name, bool oneShot) => Create(name, oneShot, oneShot ? 1 : 4, csharpMaxSourceChars: null);
 
     /// <summary>
     /// Creates the interpreter called <paramref name="name"/> for a server that runs up to
@@ -56,12 +56,16 @@ internal static class Backends
     /// in characters holds for every backend.
     /// </summary>
     /// <exception cref="UsageException">The backend cannot run on this machine; the message says how to fix it.</exception>
-    public static ICodeInterpreter Create(string name, bool oneShot, int maxConcurrentExecutions) => name switch
+    public static ICodeInterpreter Create(string name, bool oneShot, int maxConcurrentExecutions) => Create(name, oneShot, maxConcurrentExecutions, csharpMaxSourceChars: 200_000);
+
+    private static ICodeInterpreter Create(string name, bool oneShot, int maxConcurrentExecutions, int? csharpMaxSourceChars) => name switch
     {
         Jint => new JintInterpreter(new JintInterpreterOptions { WarmEngines = oneShot ? 0 : 1, MaxConcurrentExecutions = maxConcurrentExecutions }),
         V8 when !V8Interpreter.IsAvailable(out var reason) => throw new UsageException(reason ?? "The v8 backend is not available on this machine."),
         V8 => new V8Interpreter(new V8InterpreterOptions { WarmIsolates = oneShot ? 0 : 1, MaxConcurrentExecutions = maxConcurrentExecutions }),
-        CSharp => new RoslynInterpreter(new RoslynInterpreterOptions { MaxConcurrentExecutions = maxConcurrentExecutions, MaxSourceChars = 200_000 }),
+        CSharp => new RoslynInterpreter(csharpMaxSourceChars is { } chars
+            ? new RoslynInterpreterOptions { MaxConcurrentExecutions = maxConcurrentExecutions, MaxSourceChars = chars }
+            : new RoslynInterpreterOptions { MaxConcurrentExecutions = maxConcurrentExecutions }),
         _ => throw new UsageException($"Unknown backend '{name}'; use one of {string.Join(", ", Available)}."),
     };
 }

@@ -123,19 +123,23 @@ internal sealed class McpBridgedTool : AIFunction
         ImageContentBlock image => Binary("image", image.MimeType, System.Text.Encoding.ASCII.GetString(image.Data.Span)),
         AudioContentBlock audio => Binary("audio", audio.MimeType, System.Text.Encoding.ASCII.GetString(audio.Data.Span)),
         ResourceLinkBlock link => JsonSerializer.SerializeToElement(new { type = "resource_link", uri = link.Uri, name = link.Name }),
-        EmbeddedResourceBlock embedded => JsonSerializer.SerializeToElement(new { type = "resource", uri = embedded.Resource.Uri, text = (embedded.Resource as TextResourceContents)?.Text }),
+        EmbeddedResourceBlock { Resource: BlobResourceContents blob } => Binary("resource", blob.MimeType, System.Text.Encoding.ASCII.GetString(blob.Blob.Span), blob.Uri),
+        EmbeddedResourceBlock embedded => JsonSerializer.SerializeToElement(new { type = "resource", uri = embedded.Resource.Uri, mimeType = embedded.Resource.MimeType, text = (embedded.Resource as TextResourceContents)?.Text }),
         _ => JsonSerializer.SerializeToElement(new { type = block.Type }),
     };
 
-    private JsonElement Binary(string type, string? mimeType, string base64) => base64.Length <= _options.MaxBinaryContentChars
-        ? JsonSerializer.SerializeToElement(new { type, mimeType, data = base64, base64Length = base64.Length })
+    private JsonElement Binary(string type, string? mimeType, string base64, string? uri = null) => base64.Length <= _options.MaxBinaryContentChars
+        ? JsonSerializer.SerializeToElement(new { type, uri, mimeType, data = base64, base64Length = base64.Length }, SkipNulls)
         : JsonSerializer.SerializeToElement(new
         {
             type,
+            uri,
             mimeType,
             base64Length = base64.Length,
             note = $"The data ({base64.Length:N0} base64 characters) is larger than the {_options.MaxBinaryContentChars:N0} handed to code (McpToolSourceOptions.MaxBinaryContentChars), so it is left out.",
-        });
+        }, SkipNulls);
+
+    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary>The SDK's "MCP error -32603: " prefix carries nothing the code can use; the rest is the reason.</summary>
     private static string WithoutPrefix(string message)

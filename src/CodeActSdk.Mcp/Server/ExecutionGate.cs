@@ -30,7 +30,7 @@ internal sealed class ExecutionGate(int maxRunning, int maxQueued)
         {
             Interlocked.Decrement(ref _queued);
             throw new SandboxRequestException(
-                $"The server is busy: {maxRunning} executions are running and {maxQueued} are waiting, the most it allows " +
+                $"The server is busy: {Count(maxRunning, "execution is", "executions are")} running and {maxQueued} {(maxQueued == 1 ? "is" : "are")} waiting, the most it allows " +
                 "(SandboxMcpServerOptions.MaxConcurrentExecutions and MaxQueuedExecutions; codeact mcp --max-concurrency and --max-queue). Nothing ran; try again when a call has returned.");
         }
 
@@ -45,6 +45,8 @@ internal sealed class ExecutionGate(int maxRunning, int maxQueued)
             Interlocked.Decrement(ref _queued);
         }
     }
+
+    private static string Count(int count, string one, string many) => $"{count} {(count == 1 ? one : many)}";
 
     private sealed class Slot(SemaphoreSlim slots) : IDisposable
     {

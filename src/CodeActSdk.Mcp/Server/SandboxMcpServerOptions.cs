@@ -44,7 +44,9 @@ public sealed record SandboxMcpServerOptions
 
     /// <summary>
     /// How many executions run at once across all sessions (executions in one session always run one at a time).
-    /// Further calls wait in a queue, in arrival order. Default 16.
+    /// Further calls wait in a queue. Default 16. Give the backends at least as many threads (for example
+    /// <c>JintInterpreterOptions.MaxConcurrentExecutions</c>), or they make executions wait on their own; <c>codeact mcp</c>
+    /// sets them to this value.
     /// </summary>
     public int MaxConcurrentExecutions { get; init; } = 16;
 
