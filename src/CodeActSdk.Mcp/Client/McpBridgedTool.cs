@@ -107,7 +107,7 @@ internal sealed class McpBridgedTool : AIFunction
         var size = value.GetRawText().Length;
         if (size > _options.MaxResultChars)
         {
-            throw new McpToolException($"the result of the MCP tool '{_tool}' of server '{_server}' is {size:N0} characters of JSON; the limit is {_options.MaxResultChars:N0}. Ask the tool for less (filter or page).");
+            throw new McpToolException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the result of the MCP tool '{_tool}' of server '{_server}' is {size:N0} characters of JSON; the limit is {_options.MaxResultChars:N0}. Ask the tool for less (filter or page)."));
         }
 
         return value;
@@ -136,7 +136,7 @@ internal sealed class McpBridgedTool : AIFunction
             uri,
             mimeType,
             base64Length = base64.Length,
-            note = $"The data ({base64.Length:N0} base64 characters) is larger than the {_options.MaxBinaryContentChars:N0} handed to code (McpToolSourceOptions.MaxBinaryContentChars), so it is left out.",
+            note = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The data ({base64.Length:N0} base64 characters) is larger than the {_options.MaxBinaryContentChars:N0} handed to code (McpToolSourceOptions.MaxBinaryContentChars), so it is left out."),
         }, SkipNulls);
 
     private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };

@@ -303,7 +303,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         CheckSessionId(sessionId);
         if (content.Length > _options.MaxUploadBytes)
         {
-            throw new SandboxRequestException($"The file is {content.Length:N0} bytes; upload_file accepts at most {_options.MaxUploadBytes:N0} (SandboxMcpServerOptions.MaxUploadBytes). Nothing was added.");
+            throw new SandboxRequestException(string.Create(CultureInfo.InvariantCulture, $"The file is {content.Length:N0} bytes; upload_file accepts at most {_options.MaxUploadBytes:N0} (SandboxMcpServerOptions.MaxUploadBytes). Nothing was added."));
         }
 
         BackendSlot slot;
@@ -571,6 +571,17 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, named.Closing.Token, _stopping.Token);
+
+            // The session runs one call at a time anyway; taking turns here as well sends each call's output to that call.
+            try
+            {
+                await named.Turn.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                return CancelledBeforeStart();
+            }
+
             named.Output.Current = run.Output;
             try
             {
@@ -581,6 +592,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
             finally
             {
                 named.Output.Current = null;
+                named.Turn.Release();
             }
         }
         finally
@@ -843,7 +855,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         if (length > _options.MaxCodeChars)
         {
             throw new SandboxRequestException(
-                $"'code' is {length:N0} characters long; this server accepts at most {_options.MaxCodeChars:N0} (SandboxMcpServerOptions.MaxCodeChars; codeact mcp --max-code-chars). Nothing ran: split the work over several calls in one session.");
+                string.Create(CultureInfo.InvariantCulture, $"'code' is {length:N0} characters long; this server accepts at most {_options.MaxCodeChars:N0} (SandboxMcpServerOptions.MaxCodeChars; codeact mcp --max-code-chars). Nothing ran: split the work over several calls in one session."));
         }
     }
 
@@ -985,6 +997,9 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
 
         /// <summary>Passes what the code prints to the call running now.</summary>
         public OutputRouter Output => output;
+
+        /// <summary>Taken by the call that runs code in the session now. Never disposed: it has no wait handle.</summary>
+        public SemaphoreSlim Turn { get; } = new(1, 1);
 
         public string Id => id;
 

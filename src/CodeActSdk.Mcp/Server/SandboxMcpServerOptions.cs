@@ -103,7 +103,7 @@ public sealed record SandboxMcpServerOptions
         Require(Sandbox.MemoryLimitBytes <= MaxMemoryLimitBytes, nameof(Sandbox), Sandbox.MemoryLimitBytes, $"a sandbox whose MemoryLimitBytes is at most MaxMemoryLimitBytes ({MaxMemoryLimitBytes})");
         Require(SessionIdleTimeout > TimeSpan.Zero, nameof(SessionIdleTimeout), SessionIdleTimeout, "positive");
         Require(MaxSessions > 0, nameof(MaxSessions), MaxSessions, "positive");
-        Require(MaxCodeChars is > 0 and <= MaxCodeCharsLimit, nameof(MaxCodeChars), MaxCodeChars, $"between 1 and {MaxCodeCharsLimit:N0}");
+        Require(MaxCodeChars is > 0 and <= MaxCodeCharsLimit, nameof(MaxCodeChars), MaxCodeChars, "between 1 and 100,000");
         Require(MaxConcurrentExecutions is > 0 and <= 1024, nameof(MaxConcurrentExecutions), MaxConcurrentExecutions, "between 1 and 1,024");
         Require(MaxQueuedExecutions is >= 0 and <= 100_000, nameof(MaxQueuedExecutions), MaxQueuedExecutions, "between 0 and 100,000");
         Require(ProgressInterval >= TimeSpan.FromMilliseconds(10) && ProgressInterval <= TimeSpan.FromHours(1), nameof(ProgressInterval), ProgressInterval, "between 10 ms and 1 hour");
