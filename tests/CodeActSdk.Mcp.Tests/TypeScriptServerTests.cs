@@ -44,6 +44,17 @@ public sealed class TypeScriptServerTests
     }
 
     [Test]
+    public void The_csharp_documentation_shows_them_too()
+    {
+        using var roslyn = new CodeActSdk.Roslyn.RoslynInterpreter();
+
+        var cs = roslyn.DescribeTools(_shop.Tools);
+
+        cs.Should().Contain("/// <param name=\"units\">The units. One of \"metric\", \"imperial\". Default \"metric\".</param>")
+            .And.Contain("/// <param name=\"days\">How many days. Default 3. From 1 to 14.</param>");
+    }
+
+    [Test]
     public async Task The_code_gets_the_image_data_and_one_clear_error_message()
     {
         using var jint = new JintInterpreter();

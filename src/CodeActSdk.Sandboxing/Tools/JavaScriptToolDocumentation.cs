@@ -38,7 +38,7 @@ public static class JavaScriptToolDocumentation
                 var name = parameter.Required ? parameter.Name : (Default(parameter.Schema) is { } fallback ? $"[{parameter.Name}={fallback}]" : $"[{parameter.Name}]");
                 text.Append($" * @param {{{JsType(parameter.Schema)}}} {name}");
                 var description = parameter.Description?.TrimEnd();
-                var constraints = Constraints(parameter.Schema);
+                var constraints = ToolDescriptor.DescribeConstraints(parameter.Schema);
                 if (constraints is not null && description is { Length: > 0 } && !description.EndsWith('.') && !description.EndsWith('!') && !description.EndsWith('?'))
                 {
                     description += ".";
@@ -62,64 +62,7 @@ public static class JavaScriptToolDocumentation
     }
 
     /// <summary>The schema's default as JavaScript (JSON is), for the <c>[name=default]</c> of an optional parameter.</summary>
-    private static string? Default(JsonElement schema) =>
-        schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("default", out var value) ? value.GetRawText() : null;
-
-    /// <summary>
-    /// What the schema allows beyond the type, in words the model reads: allowed values, the default, bounds. Left out,
-    /// the model guesses them and its calls fail.
-    /// </summary>
-    private static string? Constraints(JsonElement schema)
-    {
-        if (schema.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        List<string> notes = [];
-        if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array)
-        {
-            notes.Add("One of " + string.Join(", ", values.EnumerateArray().Select(v => v.GetRawText())) + ".");
-        }
-
-        if (Default(schema) is { } fallback)
-        {
-            notes.Add($"Default {fallback}.");
-        }
-
-        var min = Bound(schema, "minimum") ?? Bound(schema, "exclusiveMinimum", " (exclusive)");
-        var max = Bound(schema, "maximum") ?? Bound(schema, "exclusiveMaximum", " (exclusive)");
-        if (min is not null && max is not null)
-        {
-            notes.Add($"From {min} to {max}.");
-        }
-        else if (min is not null)
-        {
-            notes.Add($"At least {min}.");
-        }
-        else if (max is not null)
-        {
-            notes.Add($"At most {max}.");
-        }
-
-        var minLength = Bound(schema, "minLength");
-        var maxLength = Bound(schema, "maxLength");
-        if (minLength is not null || maxLength is not null)
-        {
-            notes.Add(minLength is not null && maxLength is not null ? $"{minLength} to {maxLength} characters."
-                : minLength is not null ? $"At least {minLength} characters." : $"At most {maxLength} characters.");
-        }
-
-        if (schema.TryGetProperty("pattern", out var pattern) && pattern.ValueKind == JsonValueKind.String)
-        {
-            notes.Add($"Matches /{pattern.GetString()}/.");
-        }
-
-        return notes.Count == 0 ? null : string.Join(" ", notes);
-    }
-
-    private static string? Bound(JsonElement schema, string keyword, string suffix = "") =>
-        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetRawText() + suffix : null;
+    private static string? Default(JsonElement schema) => ToolDescriptor.DefaultJson(schema);
 
     private static string JsType(JsonElement schema)
     {
