@@ -4,6 +4,7 @@
 # beforehand except the .NET SDK (global.json names the version): the V8 backend's native V8 comes from NuGet
 # (Microsoft.ClearScript.V8.Native.linux-x64), and the PostgreSQL store's tests get a throwaway
 # server from provide-postgres.sh (Debian's postgresql package, installed if missing), stopped and deleted at the end.
+# The MCP tests' TypeScript client (tests/fixtures/mcp-client) is installed with npm ci from its package-lock.json.
 # To test against a server of your own instead, set CODEACT_POSTGRES to its connection string.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,11 @@ if [[ -z "${CODEACT_POSTGRES:-}" ]]; then
   CODEACT_POSTGRES="$(tests/provide-postgres.sh)" || { echo "Could not provide PostgreSQL for the CodeActSdk.Postgres tests (see above)." >&2; exit 1; }
 fi
 export CODEACT_POSTGRES
+
+# The MCP tests drive `codeact mcp` with the official MCP TypeScript SDK client, pinned by its package-lock.json.
+command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed for the MCP TypeScript client tests (tests/fixtures/mcp-client)." >&2; exit 1; }
+npm ci --prefix tests/fixtures/mcp-client --no-audit --no-fund --loglevel=error >/dev/null \
+  || { echo "Could not install tests/fixtures/mcp-client (npm ci); see above." >&2; exit 1; }
 
 dotnet test CodeActSdk.sln --configuration Release 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

@@ -30,6 +30,15 @@ public sealed record SandboxOptions
     /// <summary>Characters of the JSON of a returned value or final answer; a larger value is truncated with a note. Default 100,000.</summary>
     public int MaxValueChars { get; init; } = 100_000;
 
+    /// <summary>
+    /// Receives what the code prints while it runs, piece by piece, on the thread running the code (for hosts that
+    /// show progress, such as the MCP server's progress notifications). Only text kept within
+    /// <see cref="MaxOutputChars"/> is passed on, and it is in <see cref="ExecutionResult.Stdout"/> too. It must be quick
+    /// and must not throw (an exception is ignored). Sessions in a worker process (<see cref="SandboxIsolation.Process"/>)
+    /// do not call it. Default <see langword="null"/>: nothing is passed on.
+    /// </summary>
+    public Action<string>? OutputListener { get; init; }
+
     /// <summary>The host functions the code may call. Nothing else from the host is reachable.</summary>
     public IReadOnlyList<AIFunction> Tools { get; init; } = [];
 

@@ -102,7 +102,7 @@ internal sealed class JintSandbox
     {
         Options = options;
         _files = files;
-        Output = new OutputBuffer(options.MaxOutputChars);
+        Output = new OutputBuffer(options.MaxOutputChars, options.OutputListener);
         _statements.MaxStatements = (int)Math.Min(options.MaxOperations, int.MaxValue);
         foreach (var tool in tools.Tools)
         {

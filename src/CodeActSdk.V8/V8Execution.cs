@@ -26,7 +26,7 @@ internal enum V8StopReason
 /// </remarks>
 internal sealed class V8Execution(SandboxOptions options, ToolBridge tools, SandboxFileSystem files, ExecutionBudget? budget, V8ScriptEngine engine)
 {
-    public OutputBuffer Output { get; } = new(options.MaxOutputChars);
+    public OutputBuffer Output { get; } = new(options.MaxOutputChars, options.OutputListener);
 
     public List<ToolCallRecord> ToolCalls { get; } = [];
 

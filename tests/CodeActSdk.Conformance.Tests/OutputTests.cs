@@ -25,6 +25,27 @@ public class OutputTests(Backend backend) : ConformanceTest(backend)
     }
 
     [Test]
+    public async Task The_output_listener_hears_what_is_kept_as_it_is_printed()
+    {
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        var result = await RunAsync(
+            "console.log('one'); console.log('two'); console.log('0123456789'.repeat(20));",
+            "Console.WriteLine(\"one\"); Console.WriteLine(\"two\"); Console.WriteLine(new string('x', 200));",
+            new SandboxOptions { MaxOutputChars = 20, OutputListener = heard.Enqueue });
+
+        if (Backend.Name.EndsWith("-process", StringComparison.Ordinal))
+        {
+            // Sessions in a worker process print in the worker: SandboxOptions.OutputListener documents that it is not called.
+            heard.Should().BeEmpty();
+            result.Stdout.Should().StartWith("one\ntwo\n");
+            return;
+        }
+
+        string.Concat(heard).Should().Be(result.Stdout[..20], "the listener hears exactly the text kept, in order");
+    }
+
+    [Test]
     public async Task Each_execution_returns_only_its_own_output()
     {
         await using var session = await NewSessionAsync();

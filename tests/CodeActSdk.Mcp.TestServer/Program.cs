@@ -27,7 +27,7 @@ foreach (var tool in TestServerTools.Create(arraySchema: args.Contains(TestServe
 }
 
 var stdio = new StdioServerTransport(TestServerTools.ServerName);
-await using ITransport transport = args.Contains(TestServerTools.ArraySchemaFlag) ? new ArraySchemaTransport(stdio) : stdio;
+await using ITransport transport = new TaskSupportTransport(args.Contains(TestServerTools.ArraySchemaFlag) ? new ArraySchemaTransport(stdio) : stdio);
 await using var server = McpServer.Create(transport, options);
 await server.RunAsync();
 return 0;

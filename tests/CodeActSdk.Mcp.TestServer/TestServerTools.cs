@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -36,7 +37,13 @@ public static class TestServerTools
 
     /// <summary>Every tool name, in the order the server lists them.</summary>
     public static IReadOnlyList<string> Names { get; } =
-        ["get_weather", "add", "list_orders", "fail", "big", "crash", "slow", "weird-name.v2", "bad_schema", "echo"];
+        ["get_weather", "add", "list_orders", "fail", "big", "crash", "slow", "weird-name.v2", "bad_schema", "echo", "forecast", "snapshot", TaskOnlyTool];
+
+    /// <summary>The tool that <see cref="TaskSupportTransport"/> lists with <c>execution.taskSupport: "required"</c>: a plain call to it fails with -32601.</summary>
+    public const string TaskOnlyTool = "long_job";
+
+    /// <summary>The base64 of the 1×1 PNG that <c>snapshot</c> returns as image content.</summary>
+    public const string SnapshotPng = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 
     /// <summary>The weather table of <c>get_weather</c> (city → °C, conditions); any other city gets <see cref="DefaultWeather"/>.</summary>
     public static IReadOnlyDictionary<string, (int TempC, string Conditions)> Weather { get; } =
@@ -174,6 +181,35 @@ public static class TestServerTools
 
                 return new(Results.Structured(echoed));
             });
+
+        foreach (var tool in MoreTools())
+        {
+            yield return tool;
+        }
+    }
+
+    private static IEnumerable<McpServerTool> MoreTools()
+    {
+        yield return Tool(
+            "forecast",
+            "The forecast for a city over some days.",
+            """{"type":"object","properties":{"city":{"type":"string","description":"The city."},"units":{"type":"string","enum":["metric","imperial"],"default":"metric","description":"The units."},"days":{"type":"integer","minimum":1,"maximum":14,"default":3,"description":"How many days."}},"required":["city"]}""",
+            null,
+            (args, _) => new(Results.Text($"{Results.RequiredString(args, "forecast", "city")}: fine")));
+
+        yield return Tool(
+            "snapshot",
+            $"Returns a 1×1 PNG as image content.",
+            """{"type":"object","properties":{}}""",
+            null,
+            (_, _) => new(new CallToolResult { Content = [new ImageContentBlock { Data = Encoding.ASCII.GetBytes(SnapshotPng), MimeType = "image/png" }] }));
+
+        yield return Tool(
+            TaskOnlyTool,
+            "A long job that must run as an MCP task (execution.taskSupport \"required\"); a plain call fails.",
+            """{"type":"object","properties":{}}""",
+            null,
+            (_, _) => throw new McpProtocolException("Method not found: long_job must be called as a task", McpErrorCode.MethodNotFound));
     }
 
     private static TestTool Tool(

@@ -32,7 +32,7 @@ public sealed class SandboxServerTests
         var tools = await _client.ListToolsAsync();
 
         _client.ServerInfo?.Name.Should().Be("codeact");
-        tools.Select(t => t.Name).Should().Equal("execute_code", "list_sessions", "close_session");
+        tools.Select(t => t.Name).Should().Equal("execute_code", "list_sessions", "close_session", "upload_file");
         var execute = tools[0].ProtocolTool;
         execute.InputSchema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Should().Equal("backend", "code");
         execute.InputSchema.GetProperty("properties").EnumerateObject().Select(p => p.Name)
@@ -118,7 +118,7 @@ public sealed class SandboxServerTests
         var runaway = await ExecuteAsync(new() { ["backend"] = "jint", ["code"] = "while (true) {}", ["timeout_ms"] = 200 });
         var next = await ExecuteAsync(new() { ["backend"] = "jint", ["code"] = "1 + 1" });
 
-        runaway.IsError.Should().NotBe(true, "a failed execution is a normal result");
+        runaway.IsError.Should().BeTrue("code that did not complete is a failed tool call, and its result still says why");
         Structured(runaway).GetProperty("ok").GetBoolean().Should().BeFalse();
         Structured(runaway).GetProperty("status").GetString().Should().Be("Timeout");
         Structured(runaway).GetProperty("error").GetProperty("kind").GetString().Should().Be("Timeout");
@@ -152,24 +152,32 @@ public sealed class SandboxServerTests
         Structured(repeated).GetProperty("value").GetInt32().Should().Be(7);
     }
 
-    [TestCase("python", "1", "Unknown backend 'python'; use one of jint, ")]
-    [TestCase("jint", "   ", "No code given")]
+    [TestCase("python", "1", "'backend' must be one of \"jint\", \"v8\", \"csharp\" (exactly as written), but was \"python\".")]
+    [TestCase("JINT", "1", "'backend' must be one of \"jint\", \"v8\", \"csharp\" (exactly as written), but was \"JINT\".")]
     public async Task A_bad_request_is_an_error_result_that_names_the_problem(string backend, string code, string expected)
     {
         var result = await ExecuteAsync(new() { ["backend"] = backend, ["code"] = code });
 
         result.IsError.Should().BeTrue();
-        Text(result).Should().Contain(expected);
-        if (backend == "python")
-        {
-            Text(result).Should().Contain("csharp");
-        }
+        Text(result).Should().Be(expected);
     }
 
-    [TestCase("timeout_ms", -5, "'timeout_ms' must be positive, but was -5; leave it out for the default.")]
-    [TestCase("timeout_ms", "soon", "'timeout_ms' must be a whole number, but was \"soon\".")]
-    [TestCase("memory_mb", 1.5, "'memory_mb' must be a whole number, but was 1.5.")]
+    [TestCase("")]
+    [TestCase("   ")]
+    public async Task Empty_code_is_allowed_by_the_schema_and_runs(string code)
+    {
+        var result = await ExecuteAsync(new() { ["backend"] = "jint", ["code"] = code });
+
+        result.IsError.Should().NotBe(true, Text(result));
+        Structured(result).GetProperty("status").GetString().Should().Be("Completed");
+    }
+
+    [TestCase("timeout_ms", -5, "'timeout_ms' must be at least 1, but was -5; leave it out for the default.")]
+    [TestCase("timeout_ms", "soon", "'timeout_ms' must be a whole number (a JSON number, not a string) of at least 1, but was \"soon\".")]
+    [TestCase("timeout_ms", "500", "'timeout_ms' must be a whole number (a JSON number, not a string) of at least 1, but was \"500\".")]
+    [TestCase("memory_mb", 1.5, "'memory_mb' must be a whole number (a JSON number, not a string) of at least 1, but was 1.5.")]
     [TestCase("memory_gb", 1, "Unknown argument 'memory_gb' for execute_code; it takes backend, code, session_id, timeout_ms, memory_mb.")]
+    [TestCase("session_id", "", "'session_id' is empty; it must be at least 1 character long, or left out when it is optional.")]
     public async Task A_bad_limit_or_an_unknown_argument_is_an_error_result(string name, object value, string expected)
     {
         var result = await ExecuteAsync(new() { ["backend"] = "jint", ["code"] = "1", [name] = value });
@@ -193,6 +201,8 @@ public sealed class SandboxServerTests
     [TestCase("--idle-minutes", "0", "--idle-minutes must be positive")]
     [TestCase("--max-timeout-ms", "abc", "--max-timeout-ms must be a whole number, but was 'abc'")]
     [TestCase("--max-memory-mb", "-1", "--max-memory-mb must be positive")]
+    [TestCase("--max-concurrency", "0", "--max-concurrency must be positive")]
+    [TestCase("--max-code-chars", "100001", "--max-code-chars")]
     [TestCase("stray", null, "'stray'")]
     public async Task A_bad_command_line_exits_2_with_one_line_on_stderr_and_nothing_on_stdout(string option, string? value, string expected)
     {
@@ -431,5 +441,113 @@ public sealed class TestServerTests
         Text(failure).Should().Be("out of stock");
         Text(big).Length.Should().Be(3 * 1024);
         Text(weird).Should().Be("ok");
+    }
+}
+
+/// <summary>The .NET API of <see cref="SandboxMcpServer"/> for what issue #19 added: progress with output, the bounded queue, uploads.</summary>
+[NonParallelizable]
+public sealed class SandboxServerApiTests
+{
+    [TestCase("jint", "console.log('first line'); var x = 0; while (true) { x++; }")]
+    [TestCase("csharp", "Console.WriteLine(\"first line\"); var x = 0L; while (true) { x++; }")]
+    [TestCase("v8", "console.log('first line'); let x = 0; while (true) { x++; }")]
+    public async Task Progress_reports_start_and_carry_what_the_code_printed(string backend, string code)
+    {
+        if (backend == "v8" && !V8Interpreter.IsAvailable(out var reason))
+        {
+            Assert.Ignore($"V8 cannot run here: {reason}");
+        }
+
+        await using var server = Create(new SandboxMcpServerOptions { ProgressInterval = TimeSpan.FromMilliseconds(50), Sandbox = new SandboxOptions { MaxOperations = long.MaxValue / 2 } });
+        var reports = new ConcurrentQueue<SandboxExecutionProgress>();
+        var sawOutput = new TaskCompletionSource();
+        var progress = new Reporter(p =>
+        {
+            reports.Enqueue(p);
+            if (p.Output.Contains("first line", StringComparison.Ordinal))
+            {
+                sawOutput.TrySetResult();
+            }
+        });
+
+        using var stop = new CancellationTokenSource();
+        var running = server.ExecuteAsync(new SandboxExecutionRequest { Backend = backend, Code = code, Timeout = TimeSpan.FromMinutes(1) }, progress, stop.Token);
+        await sawOutput.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        await stop.CancelAsync();
+        var result = await running;
+
+        result.Status.Should().Be(ExecutionStatus.Cancelled);
+        result.Stdout.Should().Contain("first line", "the output still reaches the result");
+        reports.First().Stage.Should().Be(SandboxExecutionStage.Running);
+        reports.First().Elapsed.Should().Be(TimeSpan.Zero);
+        reports.Should().OnlyContain(r => r.Timeout == TimeSpan.FromMinutes(1));
+    }
+
+    [Test]
+    public async Task Past_the_queue_a_call_is_refused_as_busy_and_the_queued_one_runs_later()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxConcurrentExecutions = 1, MaxQueuedExecutions = 1, Sandbox = new SandboxOptions { MaxOperations = long.MaxValue / 2 } });
+        var queued = new TaskCompletionSource();
+        var first = server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "while (true) {}", SessionId = "busy", Timeout = TimeSpan.FromMinutes(1) });
+        while (server.RunningExecutions == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        var second = server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'second'" }, new Reporter(p => queued.TrySetResult()));
+        await queued.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var third = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'third'" });
+
+        await third.Should().ThrowAsync<SandboxRequestException>().WithMessage("The server is busy: 1 execution is running and 1 is waiting*Nothing ran*");
+        server.QueuedExecutions.Should().Be(1);
+        await server.CloseSessionAsync("busy");
+        (await first).Status.Should().Be(ExecutionStatus.Cancelled);
+        (await second).Value!.Value.GetString().Should().Be("second");
+    }
+
+    [Test]
+    public async Task An_uploaded_file_is_read_by_the_code_and_bad_uploads_say_why()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxUploadBytes = 16 });
+
+        var added = await server.UploadFileAsync("data", "jint", "in/n.txt", "41"u8.ToArray());
+        var read = await server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "Number(files.readText('in/n.txt')) + 1", SessionId = "data" });
+        var tooBig = () => server.UploadFileAsync("data", null, "big.txt", new byte[17]);
+        var noSession = () => server.UploadFileAsync("nobody", null, "a.txt", "a"u8.ToArray());
+        var intoOut = () => server.UploadFileAsync("data", null, "out/a.txt", "a"u8.ToArray());
+
+        added.Path.Should().Be("in/n.txt");
+        added.Size.Should().Be(2);
+        read.Value!.Value.GetInt32().Should().Be(42);
+        await tooBig.Should().ThrowAsync<SandboxRequestException>().WithMessage("The file is 17 bytes; upload_file accepts at most 16*");
+        await noSession.Should().ThrowAsync<SandboxRequestException>().WithMessage("No open session 'nobody'. Pass backend*");
+        await intoOut.Should().ThrowAsync<SandboxRequestException>().WithMessage("The file was not added to session 'data': *");
+    }
+
+    [Test]
+    public async Task Code_longer_than_the_limit_is_refused_by_the_dotnet_api_too()
+    {
+        await using var server = Create(new SandboxMcpServerOptions { MaxCodeChars = 10 });
+
+        var tooLong = () => server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "1 + 1 + 1 + 1" });
+        var emoji = await server.ExecuteAsync(new SandboxExecutionRequest { Backend = "jint", Code = "'😀😀😀😀😀😀'" });
+
+        await tooLong.Should().ThrowAsync<SandboxRequestException>().WithMessage("'code' is 13 characters long; this server accepts at most 10 (SandboxMcpServerOptions.MaxCodeChars*");
+        emoji.Status.Should().Be(ExecutionStatus.Completed, "8 characters, though 14 UTF-16 code units");
+    }
+
+    private static SandboxMcpServer Create(SandboxMcpServerOptions options) =>
+        new(
+            [
+                new SandboxBackend("jint", "JavaScript (ES2023)", () => new JintInterpreter()),
+                new SandboxBackend("csharp", "C#", () => new CodeActSdk.Roslyn.RoslynInterpreter()),
+                V8Interpreter.IsAvailable(out var reason) ? new SandboxBackend("v8", "JavaScript", () => new V8Interpreter()) : SandboxBackend.Unavailable("v8", "JavaScript", reason ?? "unavailable"),
+            ],
+            options);
+
+    /// <summary>An <see cref="IProgress{T}"/> that calls back at once, on the reporting thread.</summary>
+    private sealed class Reporter(Action<SandboxExecutionProgress> report) : IProgress<SandboxExecutionProgress>
+    {
+        public void Report(SandboxExecutionProgress value) => report(value);
     }
 }

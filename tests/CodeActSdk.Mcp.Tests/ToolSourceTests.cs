@@ -85,6 +85,47 @@ public sealed class ToolSourceTests
     }
 
     [Test]
+    public async Task A_tool_error_reaches_the_code_as_one_message_that_names_the_tool_once()
+    {
+        var result = await RunJintAsync(_shop, "var m; try { shop_fail('the warehouse is closed'); } catch (e) { m = e.message; } m");
+
+        result.Value!.Value.GetString().Should().Be("Tool 'shop_fail' failed: the MCP tool 'fail' of server 'shop' reported an error: the warehouse is closed");
+    }
+
+    [Test]
+    public void The_jsdoc_shows_enum_values_defaults_and_bounds_of_parameters()
+    {
+        using var jint = new JintInterpreter();
+
+        var js = jint.DescribeTools(_shop.Tools);
+
+        js.Should().Contain("@param {string} [units=\"metric\"] - The units. One of \"metric\", \"imperial\". Default \"metric\".")
+            .And.Contain("@param {number} [days=3] - How many days. Default 3. From 1 to 14.")
+            .And.Contain("@param {string} city - The city.");
+    }
+
+    [Test]
+    public void A_tool_that_requires_mcp_tasks_is_left_out_and_the_problem_says_so()
+    {
+        _shop.Tools.Select(t => t.Name).Should().NotContain("shop_long_job").And.Contain("shop_forecast");
+        _shop.Problems.Should().Contain(p => p.Contains("'long_job'") && p.Contains("taskSupport \"required\"") && p.Contains("left out"));
+    }
+
+    [Test]
+    public async Task An_image_result_gives_the_code_its_data_within_a_bound()
+    {
+        await using var tight = await McpToolSource.ConnectAsync([Shop()], new McpToolSourceOptions { MaxBinaryContentChars = 10 });
+
+        var image = await RunJintAsync(_shop, "var i = shop_snapshot(); [i.type, i.mimeType, i.data]");
+        var bounded = await RunJintAsync(tight, "var i = shop_snapshot(); [i.data === undefined, i.base64Length, i.note]");
+
+        image.Value!.Value.EnumerateArray().Select(e => e.GetString()).Should().Equal("image", "image/png", CodeActSdk.Mcp.TestServer.TestServerTools.SnapshotPng);
+        bounded.Value!.Value[0].GetBoolean().Should().BeTrue();
+        bounded.Value!.Value[1].GetInt32().Should().Be(CodeActSdk.Mcp.TestServer.TestServerTools.SnapshotPng.Length);
+        bounded.Value!.Value[2].GetString().Should().Contain("MaxBinaryContentChars");
+    }
+
+    [Test]
     public async Task An_oversized_result_is_an_error_not_a_flood()
     {
         await using var small = await McpToolSource.ConnectAsync([Shop()], new McpToolSourceOptions { MaxResultChars = 10_000 });
@@ -118,7 +159,7 @@ public sealed class ToolSourceTests
         ]);
 
         source.Servers.Should().Equal("shop");
-        var servers = source.Problems.Where(p => p.StartsWith("The MCP server ", StringComparison.Ordinal)).ToArray();
+        var servers = source.Problems.Where(p => p.StartsWith("The MCP server ", StringComparison.Ordinal) && p.Contains("could not be used", StringComparison.Ordinal)).ToArray();
         servers.Should().HaveCount(2);
         servers.Should().Contain(p => p.Contains("'broken'") && p.Contains("failing on start")).And.Contain(p => p.Contains("'missing'"));
         source.Tools.Should().OnlyContain(t => t.Name.StartsWith("shop_"));
@@ -183,6 +224,7 @@ public sealed class ToolSourceTests
 
             run.ExitCode.Should().Be(0, run.ToString());
             run.Stdout.Should().Contain("shop_list_orders").And.Contain("3");
+            run.Stdout.Should().NotContain("tools: orders", "the demo tool is only offered when no MCP server is given").And.NotContain(", orders,").And.NotMatchRegex("orders\\s*$");
             run.Stderr.Should().Contain("warning: The MCP server 'gone'");
         }
         finally

@@ -47,12 +47,25 @@ internal static class Backends
     /// only pays off when sessions are created again and again. Dispose the result (every backend is disposable).
     /// </summary>
     /// <exception cref="UsageException">The backend cannot run on this machine; the message says how to fix it.</exception>
-    public static ICodeInterpreter Create(string name, bool oneShot) => name switch
+    public static ICodeInterpreter Create(string name, bool oneShot) => Create(name, oneShot, oneShot ? 1 : 4, csharpMaxSourceChars: null);
+
+    /// <summary>
+    /// Creates the interpreter called <paramref name="name"/> for a server that runs up to
+    /// <paramref name="maxConcurrentExecutions"/> executions at once (the server limits them; the backend then never
+    /// makes one wait). C# accepts code of up to 200,000 UTF-16 code units, as Jint does, so that a server-wide limit
+    /// in characters holds for every backend.
+    /// </summary>
+    /// <exception cref="UsageException">The backend cannot run on this machine; the message says how to fix it.</exception>
+    public static ICodeInterpreter Create(string name, bool oneShot, int maxConcurrentExecutions) => Create(name, oneShot, maxConcurrentExecutions, csharpMaxSourceChars: 200_000);
+
+    private static ICodeInterpreter Create(string name, bool oneShot, int maxConcurrentExecutions, int? csharpMaxSourceChars) => name switch
     {
-        Jint => new JintInterpreter(new JintInterpreterOptions { WarmEngines = oneShot ? 0 : 1, MaxConcurrentExecutions = oneShot ? 1 : 4 }),
+        Jint => new JintInterpreter(new JintInterpreterOptions { WarmEngines = oneShot ? 0 : 1, MaxConcurrentExecutions = maxConcurrentExecutions }),
         V8 when !V8Interpreter.IsAvailable(out var reason) => throw new UsageException(reason ?? "The v8 backend is not available on this machine."),
-        V8 => new V8Interpreter(new V8InterpreterOptions { WarmIsolates = oneShot ? 0 : 1, MaxConcurrentExecutions = oneShot ? 1 : 4 }),
-        CSharp => new RoslynInterpreter(new RoslynInterpreterOptions { MaxConcurrentExecutions = oneShot ? 1 : 4 }),
+        V8 => new V8Interpreter(new V8InterpreterOptions { WarmIsolates = oneShot ? 0 : 1, MaxConcurrentExecutions = maxConcurrentExecutions }),
+        CSharp => new RoslynInterpreter(csharpMaxSourceChars is { } chars
+            ? new RoslynInterpreterOptions { MaxConcurrentExecutions = maxConcurrentExecutions, MaxSourceChars = chars }
+            : new RoslynInterpreterOptions { MaxConcurrentExecutions = maxConcurrentExecutions }),
         _ => throw new UsageException($"Unknown backend '{name}'; use one of {string.Join(", ", Available)}."),
     };
 }

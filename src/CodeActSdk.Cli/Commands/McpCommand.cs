@@ -6,9 +6,10 @@ using CodeActSdk.V8;
 namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
-/// <c>codeact mcp [--idle-minutes N] [--max-timeout-ms N] [--max-memory-mb N]</c>: serves the sandboxes as an MCP
-/// server over standard input and output (tools <c>execute_code</c>, <c>list_sessions</c>, <c>close_session</c>) until
-/// standard input closes or the process is stopped. Exit code 0 then, 2 for a usage error.
+/// <c>codeact mcp [--idle-minutes N] [--max-timeout-ms N] [--max-memory-mb N] [--max-concurrency N] [--max-queue N]
+/// [--max-code-chars N] [--max-operations N]</c>: serves the sandboxes as an MCP server over standard input and output
+/// (tools <c>execute_code</c>, <c>list_sessions</c>, <c>close_session</c>, <c>upload_file</c>; the artifacts as
+/// resources) until standard input closes or the process is stopped. Exit code 0 then, 2 for a usage error.
 /// </summary>
 internal static class McpCommand
 {
@@ -16,6 +17,9 @@ internal static class McpCommand
     private const int MaxIdleMinutes = 10_080;
     private const int MaxTimeoutMs = 3_600_000;
     private const int MaxMemoryMb = 65_536;
+    private const int MaxConcurrency = 1024;
+    private const int MaxQueue = 100_000;
+    private const int MaxOperationsLimit = int.MaxValue;
 
     public static Command Create()
     {
@@ -36,22 +40,68 @@ internal static class McpCommand
             $"The largest memory_mb a call may ask for; larger ones are lowered to N. Default {Number(defaults.MaxMemoryLimitBytes / (1024 * 1024))}.",
             MaxMemoryMb);
 
+        var concurrency = CliOptions.PositiveInt(
+            "--max-concurrency",
+            "N",
+            $"How many executions run at once across all sessions; further calls wait in a queue. Default {defaults.MaxConcurrentExecutions}.",
+            MaxConcurrency);
+        var queue = CliOptions.PositiveInt(
+            "--max-queue",
+            "N",
+            $"How many calls may wait for a free slot; beyond that a call is refused as busy. Default {defaults.MaxQueuedExecutions}.",
+            MaxQueue);
+        var codeChars = CliOptions.PositiveInt(
+            "--max-code-chars",
+            "N",
+            $"The longest code a call may send, in characters, for every backend; longer code is refused. Default and maximum {Number(SandboxMcpServerOptions.MaxCodeCharsLimit)}.",
+            SandboxMcpServerOptions.MaxCodeCharsLimit);
+        var operations = CliOptions.PositiveInt(
+            "--max-operations",
+            "N",
+            $"Operations (loop iterations, calls) one execution may perform before it stops with status Timeout. Default {Number(defaults.Sandbox.MaxOperations)}.",
+            MaxOperationsLimit);
+
         var command = new Command(
             "mcp",
             "Serve the sandboxes as an MCP server over standard input and output, for MCP hosts (for example with " +
             "{\"command\": \"codeact\", \"args\": [\"mcp\"]}). Tools: execute_code (run code in jint, v8 or csharp, optionally in a " +
-            "named session whose variables persist), list_sessions and close_session. Runs until standard input closes. " +
+            "named session whose variables persist), list_sessions, close_session and upload_file; files the code writes under out/ " +
+            "are returned as content and served as resources. Runs until standard input closes. " +
             "Nothing but the protocol is written to stdout. Exit code 0, or 2 for a usage error.")
         {
             idle,
             maxTimeout,
             maxMemory,
+            concurrency,
+            queue,
+            codeChars,
+            operations,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = Options(parse.GetValue(idle), parse.GetValue(maxTimeout), parse.GetValue(maxMemory));
-            await using var server = new SandboxMcpServer(CreateBackends(), options);
+            if (parse.GetValue(concurrency) is { } running)
+            {
+                options = options with { MaxConcurrentExecutions = running };
+            }
+
+            if (parse.GetValue(queue) is { } waiting)
+            {
+                options = options with { MaxQueuedExecutions = waiting };
+            }
+
+            if (parse.GetValue(codeChars) is { } chars)
+            {
+                options = options with { MaxCodeChars = chars };
+            }
+
+            if (parse.GetValue(operations) is { } ops)
+            {
+                options = options with { Sandbox = options.Sandbox with { MaxOperations = ops } };
+            }
+
+            await using var server = new SandboxMcpServer(CreateBackends(options.MaxConcurrentExecutions), options);
             try
             {
                 await server.RunStdioAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -96,7 +146,7 @@ internal static class McpCommand
     }
 
     /// <summary>The three backends; v8 is listed as unavailable (with the reason) when ClearScript's native V8 cannot be loaded.</summary>
-    private static List<SandboxBackend> CreateBackends()
+    private static List<SandboxBackend> CreateBackends(int concurrency)
     {
         const string V8Description = "JavaScript, ECMAScript 2025 in V8 14.7: let/const, arrow functions, classes, destructuring; no top-level await. Print with console.log(...).";
         return
@@ -104,14 +154,14 @@ internal static class McpCommand
             new SandboxBackend(
                 Backends.Jint,
                 "JavaScript, ECMAScript 2023 in Jint 4 (pure managed): let/const, arrow functions, classes, destructuring, Map/Set, BigInt, async/await; no top-level await. Print with console.log(...).",
-                () => Backends.Create(Backends.Jint, oneShot: false)),
+                () => Backends.Create(Backends.Jint, oneShot: false, concurrency)),
             V8Interpreter.IsAvailable(out var reason)
-                ? new SandboxBackend(Backends.V8, V8Description, () => Backends.Create(Backends.V8, oneShot: false))
+                ? new SandboxBackend(Backends.V8, V8Description, () => Backends.Create(Backends.V8, oneShot: false, concurrency))
                 : SandboxBackend.Unavailable(Backends.V8, V8Description, reason),
             new SandboxBackend(
                 Backends.CSharp,
                 "C# 12 scripting with an allow-listed API (System, collections, LINQ, text, regular expressions, System.Text.Json): top-level statements; an expression on the last line without a semicolon is the value. Print with Console.WriteLine(...).",
-                () => Backends.Create(Backends.CSharp, oneShot: false)),
+                () => Backends.Create(Backends.CSharp, oneShot: false, concurrency)),
         ];
     }
 

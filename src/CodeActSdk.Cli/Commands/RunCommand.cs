@@ -12,7 +12,7 @@ namespace CodeActSdk.Cli.Commands;
 /// <summary>
 /// <c>codeact run [--script FILE] [--max-steps N] [--backend jint] [--isolation inprocess|process] [--mcp NAME=COMMAND|NAME=URL]... [--mount NAME=DIR[:rw]]...
 /// [--upload FILE]... [--out DIR] [--require-approval TOOL]... [--approve] [--session ID [--resume] [--store PATH|CONNECTION]] "&lt;task&gt;"</c>:
-/// runs the agent on a task, with the demo <c>orders</c> and <c>send_report</c> tools and the tools of any MCP servers named, against the
+/// runs the agent on a task, with the tools of the MCP servers named (the demo <c>orders</c> and <c>send_report</c> tools when none is), against the
 /// endpoint in the environment or a scripted model, printing each step as it happens. Exit code 0 with a final answer, 1 without one (step budget, model failure, Ctrl+C), 2 for a usage or
 /// configuration error, 3 when a durable run stopped to wait for the approval of a tool call.
 /// </summary>
@@ -117,7 +117,7 @@ internal static class RunCommand
 
         var command = new Command(
             "run",
-            $"Run the CodeAct agent on a task with the demo '{OrdersTool.Name}' and '{ReportTool.Name}' tools, against the model endpoint in " +
+            $"Run the CodeAct agent on a task with the tools of the MCP servers given with --mcp (or, when none is given, the demo '{OrdersTool.Name}' and '{ReportTool.Name}' tools), against the model endpoint in " +
             $"{OpenAIEndpointOptions.BaseUrlVariable}, {OpenAIEndpointOptions.ApiKeyVariable} and {OpenAIEndpointOptions.ModelVariable}, " +
             "or a scripted model (--script). Prints each step as it happens. Exit code 0 with a final answer, 1 without one, 2 for a usage error, " +
             $"{ExitCodes.AwaitingApproval} when a durable run (--session) waits for the approval of a tool call (see --require-approval, 'codeact sessions approve').")
@@ -318,7 +318,8 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"codeact run: warning: {problem}").ConfigureAwait(false);
         }
 
-        IReadOnlyList<AIFunction> tools = [OrdersTool.Create(), ReportTool.Create(), .. mcpTools.Tools];
+        // The demo tools are there to try the agent without tools of one's own; next to the user's tools they only distract the model.
+        IReadOnlyList<AIFunction> tools = servers.Count == 0 ? [OrdersTool.Create(), ReportTool.Create()] : [.. mcpTools.Tools];
         needApproval.UnionWith(journaledApprovals.Where(name => tools.Any(t => t.Name == name)));
         tools = ToolApprovals.Require(tools, needApproval);
         var approver = approve ? new ToolApprovals.TerminalApprover(Console.In, Console.Error, Environment.UserName, Console.IsInputRedirected) : null;

@@ -70,15 +70,15 @@ internal sealed class McpBridgedTool : AIFunction
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new McpToolException($"The MCP tool '{_tool}' of server '{_server}' did not answer within {_options.CallTimeout.TotalSeconds:0.#} s.");
+            throw new McpToolException($"the MCP tool '{_tool}' of server '{_server}' did not answer within {_options.CallTimeout.TotalSeconds:0.#} s.");
         }
         catch (McpProtocolException e)
         {
-            throw new McpToolException($"The MCP server '{_server}' refused the call to '{_tool}': {e.Message}", e);
+            throw new McpToolException($"the MCP server '{_server}' refused the call to '{_tool}': {WithoutPrefix(e.Message)}", e);
         }
         catch (Exception e) when (e is not OperationCanceledException and not McpToolException)
         {
-            throw new McpToolException($"The MCP server '{_server}' could not run '{_tool}'; it may have stopped, and its tools cannot be called any more in this run: {e.Message}{_standardError.Describe()}", e);
+            throw new McpToolException($"the MCP server '{_server}' could not run '{_tool}'; it may have stopped, and its tools cannot be called any more in this run: {WithoutPrefix(e.Message)}{_standardError.Describe()}", e);
         }
 
         return Convert(result);
@@ -90,7 +90,7 @@ internal sealed class McpBridgedTool : AIFunction
         if (result.IsError == true)
         {
             var message = string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
-            throw new McpToolException($"The MCP tool '{_tool}' of server '{_server}' failed: {(message.Length == 0 ? "it gave no reason" : Shorten(message))}");
+            throw new McpToolException($"the MCP tool '{_tool}' of server '{_server}' reported an error: {(message.Length == 0 ? "it gave no reason" : Shorten(WithoutPrefix(message)))}");
         }
 
         JsonElement value;
@@ -107,21 +107,52 @@ internal sealed class McpBridgedTool : AIFunction
         var size = value.GetRawText().Length;
         if (size > _options.MaxResultChars)
         {
-            throw new McpToolException($"The result of the MCP tool '{_tool}' of server '{_server}' is {size:N0} characters of JSON; the limit is {_options.MaxResultChars:N0}. Ask the tool for less (filter or page).");
+            throw new McpToolException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the result of the MCP tool '{_tool}' of server '{_server}' is {size:N0} characters of JSON; the limit is {_options.MaxResultChars:N0}. Ask the tool for less (filter or page)."));
         }
 
         return value;
     }
 
-    private static JsonElement Describe(ContentBlock block) => block switch
+    /// <summary>
+    /// A content block as the code sees it. Images and audio carry their base64 data when it is at most
+    /// <see cref="McpToolSourceOptions.MaxBinaryContentChars"/> characters; larger ones say so instead.
+    /// </summary>
+    private JsonElement Describe(ContentBlock block) => block switch
     {
         TextContentBlock text => ParseOrString(text.Text),
-        ImageContentBlock image => JsonSerializer.SerializeToElement(new { type = "image", mimeType = image.MimeType, base64Length = image.Data.Length }),
-        AudioContentBlock audio => JsonSerializer.SerializeToElement(new { type = "audio", mimeType = audio.MimeType, base64Length = audio.Data.Length }),
+        ImageContentBlock image => Binary("image", image.MimeType, System.Text.Encoding.ASCII.GetString(image.Data.Span)),
+        AudioContentBlock audio => Binary("audio", audio.MimeType, System.Text.Encoding.ASCII.GetString(audio.Data.Span)),
         ResourceLinkBlock link => JsonSerializer.SerializeToElement(new { type = "resource_link", uri = link.Uri, name = link.Name }),
-        EmbeddedResourceBlock embedded => JsonSerializer.SerializeToElement(new { type = "resource", uri = embedded.Resource.Uri, text = (embedded.Resource as TextResourceContents)?.Text }),
+        EmbeddedResourceBlock { Resource: BlobResourceContents blob } => Binary("resource", blob.MimeType, System.Text.Encoding.ASCII.GetString(blob.Blob.Span), blob.Uri),
+        EmbeddedResourceBlock embedded => JsonSerializer.SerializeToElement(new { type = "resource", uri = embedded.Resource.Uri, mimeType = embedded.Resource.MimeType, text = (embedded.Resource as TextResourceContents)?.Text }),
         _ => JsonSerializer.SerializeToElement(new { type = block.Type }),
     };
+
+    private JsonElement Binary(string type, string? mimeType, string base64, string? uri = null) => base64.Length <= _options.MaxBinaryContentChars
+        ? JsonSerializer.SerializeToElement(new { type, uri, mimeType, data = base64, base64Length = base64.Length }, SkipNulls)
+        : JsonSerializer.SerializeToElement(new
+        {
+            type,
+            uri,
+            mimeType,
+            base64Length = base64.Length,
+            note = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The data ({base64.Length:N0} base64 characters) is larger than the {_options.MaxBinaryContentChars:N0} handed to code (McpToolSourceOptions.MaxBinaryContentChars), so it is left out."),
+        }, SkipNulls);
+
+    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The SDK's "MCP error -32603: " prefix carries nothing the code can use; the rest is the reason.</summary>
+    private static string WithoutPrefix(string message)
+    {
+        const string Prefix = "MCP error ";
+        if (!message.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        var colon = message.IndexOf(": ", Prefix.Length, StringComparison.Ordinal);
+        return colon < 0 ? message : message[(colon + 2)..];
+    }
 
     private static JsonElement ParseOrString(string text)
     {

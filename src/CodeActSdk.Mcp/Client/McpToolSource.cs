@@ -98,7 +98,16 @@ public sealed class McpToolSource : IAsyncDisposable
                 ClientInfo = new Implementation { Name = "codeact", Version = typeof(McpToolSource).Assembly.GetName().Version?.ToString(3) ?? "0" },
             }, options.LoggerFactory, limit.Token).ConfigureAwait(false);
             var tools = await client.ListToolsAsync(cancellationToken: limit.Token).ConfigureAwait(false);
-            return new Connection(config, client, [.. tools], standardError, []);
+            var needTasks = await ToolsRequiringTasksAsync(client, limit.Token).ConfigureAwait(false);
+            List<string> problems = [];
+            if (needTasks.Count > 0)
+            {
+                problems.Add(
+                    $"The MCP server {config} has tool{(needTasks.Count > 1 ? "s" : "")} {string.Join(", ", needTasks.Order(StringComparer.Ordinal).Select(n => $"'{n}'"))} " +
+                    $"that can only be called as MCP tasks (execution.taskSupport \"required\"), which this client does not support; {(needTasks.Count > 1 ? "they are" : "it is")} left out.");
+            }
+
+            return new Connection(config, client, [.. tools.Where(t => !needTasks.Contains(t.Name))], standardError, problems);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -112,6 +121,45 @@ public sealed class McpToolSource : IAsyncDisposable
             var problem = $"The MCP server {config} could not be used, so its tools are not available: {reason}{standardError.Describe()}";
             return new Connection(config, null, [], standardError, [problem]);
         }
+    }
+
+    /// <summary>
+    /// The names of the tools whose <c>execution.taskSupport</c> is <c>"required"</c>: a plain <c>tools/call</c> to them
+    /// fails (-32601), so they are not offered. The SDK's tool type does not carry the field, so the list is read raw.
+    /// </summary>
+    private static async Task<HashSet<string>> ToolsRequiringTasksAsync(McpClient client, CancellationToken cancellationToken)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var parameters = new System.Text.Json.Nodes.JsonObject();
+            if (cursor is not null)
+            {
+                parameters["cursor"] = cursor;
+            }
+
+            var response = await client.SendRequestAsync(new JsonRpcRequest { Method = RequestMethods.ToolsList, Params = parameters }, cancellationToken).ConfigureAwait(false);
+            if (response.Result is not System.Text.Json.Nodes.JsonObject result)
+            {
+                break;
+            }
+
+            foreach (var tool in (result["tools"] as System.Text.Json.Nodes.JsonArray ?? []).OfType<System.Text.Json.Nodes.JsonObject>())
+            {
+                if (tool["execution"] is System.Text.Json.Nodes.JsonObject execution
+                    && execution["taskSupport"] is System.Text.Json.Nodes.JsonValue support
+                    && support.TryGetValue<string>(out var value) && value == "required"
+                    && tool["name"] is System.Text.Json.Nodes.JsonValue name && name.TryGetValue<string>(out var toolName))
+                {
+                    names.Add(toolName);
+                }
+            }
+
+            cursor = result["nextCursor"] is System.Text.Json.Nodes.JsonValue next && next.TryGetValue<string>(out var c) ? c : null;
+        }
+        while (cursor is not null);
+        return names;
     }
 
     private static IClientTransport Transport(McpServerConfig config, StandardErrorTail standardError) => config.Url is { } url

@@ -7,15 +7,25 @@ using ModelContextProtocol.Server;
 namespace CodeActSdk.Mcp.Server;
 
 /// <summary>
-/// Serves sandboxed interpreters to MCP clients as three tools: <c>execute_code</c> (run code in a backend, in a
-/// fresh session or in a named one whose state persists), <c>list_sessions</c> and <c>close_session</c>. The same
-/// operations are available to .NET callers as <see cref="ExecuteAsync"/>, <see cref="ListSessions"/> and
+/// Serves sandboxed interpreters to MCP clients as four tools: <c>execute_code</c> (run code in a backend, in a
+/// fresh session or in a named one whose state persists), <c>list_sessions</c>, <c>close_session</c> and
+/// <c>upload_file</c>, and the files the code writes as resources. A call whose code fails (any status but
+/// Completed) is a tool error (<c>isError</c>) that still carries the structured result. The same
+/// operations are available to .NET callers as <see cref="ExecuteAsync(SandboxExecutionRequest, CancellationToken)"/>, <see cref="ListSessions"/> and
 /// <see cref="CloseSessionAsync"/>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// Thread-safe: calls may arrive concurrently. Executions in one session run one at a time (the interpreter session
-/// serialises them); different sessions run in parallel.
+/// serialises them); different sessions run in parallel, up to <see cref="SandboxMcpServerOptions.MaxConcurrentExecutions"/>
+/// at once. Further executions wait in a queue of at most <see cref="SandboxMcpServerOptions.MaxQueuedExecutions"/>;
+/// beyond it a call is refused at once with a <see cref="SandboxRequestException"/> that says the server is busy. A
+/// call waiting for its own session's previous call holds its slot meanwhile.
+/// </para>
+/// <para>
+/// Files the code writes under <c>out/</c> (artifacts) are kept, up to <see cref="SandboxMcpServerOptions.MaxStoredArtifactBytes"/>,
+/// as MCP resources <c>codeact://artifacts/{n}/out/...</c> that <c>resources/read</c> serves; <c>execute_code</c> returns
+/// small images and text inline and links to the rest. <c>upload_file</c> puts a client's file into a named session.
 /// </para>
 /// <para>
 /// A named session is created by the first <c>execute_code</c> call that names it, keeps that call's backend and
@@ -45,6 +55,8 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ITimer _sweepTimer;
     private TaskCompletionSource? _disposal;
+    private readonly ExecutionGate _slots;
+    private readonly ArtifactStore _artifacts;
     private int _inFlight;
     private int _sweeping;
 
@@ -57,7 +69,9 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(backends);
         _options = (options ?? new SandboxMcpServerOptions()).Validate();
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _logger = new ClientLogs(logger ?? (ILogger)NullLogger.Instance);
+        _slots = new ExecutionGate(_options.MaxConcurrentExecutions, _options.MaxQueuedExecutions);
+        _artifacts = new ArtifactStore(_options.MaxStoredArtifactBytes);
         foreach (var backend in backends)
         {
             ArgumentNullException.ThrowIfNull(backend, nameof(backends));
@@ -78,6 +92,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
             TimeSpan.FromMilliseconds(10).Ticks,
             TimeSpan.FromMinutes(1).Ticks));
         Tools = SandboxTools.Create(this);
+        Resources = [new ArtifactResource(_artifacts)];
         _sweepTimer = _options.TimeProvider.CreateTimer(_ => OnSweepTimer(), null, IdleSweepInterval, IdleSweepInterval);
     }
 
@@ -96,13 +111,35 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<McpServerTool> Tools { get; }
 
-    /// <summary>MCP server options that serve <see cref="Tools"/> under <see cref="SandboxMcpServerOptions.ServerName"/>.</summary>
+    /// <summary>
+    /// The MCP resources of this server: the artifacts of recent executions, as the resource template
+    /// <c>codeact://artifacts/{execution}/{path}</c>. Add them to any <see cref="McpServerOptions.ResourceCollection"/>,
+    /// or use <see cref="CreateServerOptions"/>.
+    /// </summary>
+    public IReadOnlyList<McpServerResource> Resources { get; }
+
+    /// <summary>Executions running now, across all sessions.</summary>
+    public int RunningExecutions => _slots.Running;
+
+    /// <summary>Executions waiting for a free slot now.</summary>
+    public int QueuedExecutions => _slots.Queued;
+
+    /// <summary>
+    /// MCP server options that serve <see cref="Tools"/> and <see cref="Resources"/> under
+    /// <see cref="SandboxMcpServerOptions.ServerName"/>, with the logging capability (see <see cref="RunAsync"/>).
+    /// </summary>
     public McpServerOptions CreateServerOptions()
     {
         var tools = new McpServerPrimitiveCollection<McpServerTool>();
         foreach (var tool in Tools)
         {
             tools.Add(tool);
+        }
+
+        var resources = new McpServerResourceCollection();
+        foreach (var resource in Resources)
+        {
+            resources.Add(resource);
         }
 
         return new McpServerOptions
@@ -114,6 +151,10 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
             },
             ServerInstructions = SandboxTools.Instructions(this),
             ToolCollection = tools,
+            ResourceCollection = resources,
+#pragma warning disable MCP9005 // Deprecated in the 2026-07-28 specification; still what hosts use to show a server's log (see ClientLogs).
+            Capabilities = new ServerCapabilities { Logging = new LoggingCapability() },
+#pragma warning restore MCP9005
         };
     }
 
@@ -121,7 +162,12 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     /// <param name="transport">An established transport, for example a <see cref="StdioServerTransport"/>.</param>
     /// <param name="loggerFactory">Logging of the MCP session; none by default. Over stdio, it must not write to stdout.</param>
     /// <param name="cancellationToken">Stops serving.</param>
-    /// <remarks>This does not dispose the sessions: they outlive one connection until the server is disposed.</remarks>
+    /// <remarks>
+    /// This does not dispose the sessions: they outlive one connection until the server is disposed. While connected,
+    /// the server's own log (sessions opened and closed, executions run, queued and refused) also goes to the client
+    /// as MCP logging notifications, at or above the level the client chose with <c>logging/setLevel</c>; nothing is
+    /// sent before the client chooses one.
+    /// </remarks>
     public async Task RunAsync(ITransport transport, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
@@ -129,7 +175,16 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         var server = McpServer.Create(transport, CreateServerOptions(), loggerFactory);
         await using (server.ConfigureAwait(false))
         {
-            await server.RunAsync(cancellationToken).ConfigureAwait(false);
+            var client = new ClientLogger(server);
+            ((ClientLogs)_logger).Add(client);
+            try
+            {
+                await server.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ((ClientLogs)_logger).Remove(client);
+            }
         }
     }
 
@@ -165,18 +220,29 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     /// <param name="request">The backend, the code, and optionally the session and limits.</param>
     /// <param name="cancellationToken">Stops the execution; the result then has status <see cref="ExecutionStatus.Cancelled"/>.</param>
     /// <returns>What the execution did.</returns>
-    /// <exception cref="SandboxRequestException">The request cannot be carried out (unknown backend, no code, a bad session id, limits that differ from the session's, too many sessions); nothing ran.</exception>
+    /// <exception cref="SandboxRequestException">The request cannot be carried out (unknown backend, code longer than <see cref="SandboxMcpServerOptions.MaxCodeChars"/>, a bad session id, limits that differ from the session's, too many sessions, the server is busy); nothing ran.</exception>
     /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
-    public async Task<ExecutionResult> ExecuteAsync(SandboxExecutionRequest request, CancellationToken cancellationToken = default)
+    public Task<ExecutionResult> ExecuteAsync(SandboxExecutionRequest request, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(request, progress: null, cancellationToken);
+
+    /// <summary>
+    /// Runs code as <see cref="ExecuteAsync(SandboxExecutionRequest, CancellationToken)"/> does, and reports its
+    /// progress to <paramref name="progress"/>: once when it has to wait for a slot, once when it starts, then every
+    /// <see cref="SandboxMcpServerOptions.ProgressInterval"/> with what the code printed meanwhile.
+    /// </summary>
+    /// <param name="request">The backend, the code, and optionally the session and limits.</param>
+    /// <param name="progress">Receives the reports; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">Stops the execution; the result then has status <see cref="ExecutionStatus.Cancelled"/>.</param>
+    /// <returns>What the execution did.</returns>
+    /// <exception cref="SandboxRequestException">The request cannot be carried out; nothing ran.</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public async Task<ExecutionResult> ExecuteAsync(SandboxExecutionRequest request, IProgress<SandboxExecutionProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(request.Code);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var slot = FindBackend(request.Backend);
-        if (string.IsNullOrWhiteSpace(request.Code))
-        {
-            throw new SandboxRequestException("No code given: 'code' is empty. Pass the source to run, for example \"1 + 1\".");
-        }
-
+        CheckCodeLength(request.Code);
         var timeout = ClampTimeout(request.Timeout);
         var memory = ClampMemory(request.MemoryLimitBytes);
         if (request.SessionId is not null)
@@ -185,13 +251,119 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         }
 
         await CloseIdleSessionsAsync().ConfigureAwait(false);
-        if (request.SessionId is null)
+        var run = new RunContext(progress, new OutputTail(_options.MaxProgressOutputChars), timeout);
+        IDisposable executionSlot;
+        try
         {
-            return await ExecuteOnceAsync(slot, request.Code, _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory }, cancellationToken).ConfigureAwait(false);
+            executionSlot = await _slots.EnterAsync(
+                () =>
+                {
+                    LogQueued(slot.Backend.Name, _slots.Running, _slots.Queued);
+                    progress?.Report(new SandboxExecutionProgress(SandboxExecutionStage.Queued, TimeSpan.Zero, timeout, ""));
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxRequestException)
+        {
+            LogBusy(slot.Backend.Name, _options.MaxConcurrentExecutions, _options.MaxQueuedExecutions);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return CancelledBeforeStart();
         }
 
-        return await ExecuteInSessionAsync(slot, request, timeout, memory, cancellationToken).ConfigureAwait(false);
+        using (executionSlot)
+        {
+            var result = request.SessionId is null
+                ? await ExecuteOnceAsync(slot, request.Code, _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = _options.Sandbox.OutputListener + run.Output.Write }, run, cancellationToken).ConfigureAwait(false)
+                : await ExecuteInSessionAsync(slot, request, timeout, memory, run, cancellationToken).ConfigureAwait(false);
+            LogExecuted(slot.Backend.Name, request.SessionId ?? "(fresh)", result.Status, (long)result.Duration.TotalMilliseconds);
+            return result;
+        }
     }
+
+    /// <summary>
+    /// Copies a client's file into the scratch area of the named session (created on first use, with
+    /// <paramref name="backend"/>), for the code to read at <paramref name="path"/>.
+    /// </summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="backend">The backend to create the session with when it is not open; <see langword="null"/> to require an open session.</param>
+    /// <param name="path">A relative path such as <c>sales.csv</c> or <c>in/sales.csv</c>; not under <c>out/</c>.</param>
+    /// <param name="content">The file's bytes, at most <see cref="SandboxMcpServerOptions.MaxUploadBytes"/>.</param>
+    /// <param name="cancellationToken">Stops the copy.</param>
+    /// <returns>The file as the code sees it.</returns>
+    /// <exception cref="SandboxRequestException">The session is not open and no backend was given, the file is too large, or the path is refused; nothing was added.</exception>
+    /// <exception cref="ObjectDisposedException">The server was disposed.</exception>
+    public async Task<SandboxFileInfo> UploadFileAsync(string sessionId, string? backend, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sessionId);
+        ArgumentNullException.ThrowIfNull(path);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        CheckSessionId(sessionId);
+        if (content.Length > _options.MaxUploadBytes)
+        {
+            throw new SandboxRequestException(string.Create(CultureInfo.InvariantCulture, $"The file is {content.Length:N0} bytes; upload_file accepts at most {_options.MaxUploadBytes:N0} (SandboxMcpServerOptions.MaxUploadBytes). Nothing was added."));
+        }
+
+        BackendSlot slot;
+        lock (_gate)
+        {
+            if (_sessions.TryGetValue(sessionId, out var open))
+            {
+                slot = open.Backend;
+            }
+            else if (backend is null)
+            {
+                throw new SandboxRequestException($"No open session '{sessionId}'. Pass backend to create it with this upload, or run execute_code with this session_id first.");
+            }
+            else
+            {
+                slot = FindBackend(backend);
+            }
+        }
+
+        if (backend is not null && !ReferenceEquals(FindBackend(backend), slot))
+        {
+            throw new SandboxRequestException($"Session '{sessionId}' runs the {slot.Backend.Name} backend, not {backend}; leave backend out or pass \"{slot.Backend.Name}\".");
+        }
+
+        await CloseIdleSessionsAsync().ConfigureAwait(false);
+        var named = Acquire(slot, new SandboxExecutionRequest { Backend = slot.Backend.Name, Code = "", SessionId = sessionId }, _options.Sandbox.Timeout, _options.Sandbox.MemoryLimitBytes);
+        try
+        {
+            IInterpreterSession session;
+            try
+            {
+                session = await named.Session.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The session could not be created; forget it so that the next call with this id tries again.
+                Forget(named);
+                throw;
+            }
+
+            using var stream = new MemoryStream(content.ToArray(), writable: false);
+            try
+            {
+                var added = await session.Files.AddAsync(path, stream, cancellationToken).ConfigureAwait(false);
+                LogUploaded(sessionId, added.Path, added.Size);
+                return added;
+            }
+            catch (SandboxFileException e)
+            {
+                throw new SandboxRequestException($"The file was not added to session '{sessionId}': {e.Message}", e);
+            }
+        }
+        finally
+        {
+            await ReleaseAsync(named, executed: false).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the artifacts of a result for <c>resources/read</c> and returns the URI of each (<see langword="null"/> for one too large to keep).</summary>
+    internal IReadOnlyList<string?> KeepArtifacts(ExecutionResult result) => _artifacts.Add(result.Artifacts);
 
     /// <summary>The open named sessions, oldest first.</summary>
     public IReadOnlyList<SandboxSessionInfo> ListSessions()
@@ -348,7 +520,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
 
     private bool IsDisposed => Volatile.Read(ref _disposal) is not null;
 
-    private async Task<ExecutionResult> ExecuteOnceAsync(BackendSlot slot, string code, SandboxOptions sandbox, CancellationToken cancellationToken)
+    private async Task<ExecutionResult> ExecuteOnceAsync(BackendSlot slot, string code, SandboxOptions sandbox, RunContext run, CancellationToken cancellationToken)
     {
         Enter();
         try
@@ -367,7 +539,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
 
             await using (session.ConfigureAwait(false))
             {
-                return await session.ExecuteAsync(code, linked.Token).ConfigureAwait(false);
+                return await WithProgressAsync(session.ExecuteAsync(code, linked.Token), run).ConfigureAwait(false);
             }
         }
         finally
@@ -376,7 +548,7 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         }
     }
 
-    private async Task<ExecutionResult> ExecuteInSessionAsync(BackendSlot slot, SandboxExecutionRequest request, TimeSpan timeout, long memory, CancellationToken cancellationToken)
+    private async Task<ExecutionResult> ExecuteInSessionAsync(BackendSlot slot, SandboxExecutionRequest request, TimeSpan timeout, long memory, RunContext run, CancellationToken cancellationToken)
     {
         var named = Acquire(slot, request, timeout, memory);
         var executed = false;
@@ -399,9 +571,29 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, named.Closing.Token, _stopping.Token);
-            var result = await session.ExecuteAsync(request.Code, linked.Token).ConfigureAwait(false);
-            executed = true;
-            return result;
+
+            // The session runs one call at a time anyway; taking turns here as well sends each call's output to that call.
+            try
+            {
+                await named.Turn.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                return CancelledBeforeStart();
+            }
+
+            named.Output.Current = run.Output;
+            try
+            {
+                var result = await WithProgressAsync(session.ExecuteAsync(request.Code, linked.Token), run).ConfigureAwait(false);
+                executed = true;
+                return result;
+            }
+            finally
+            {
+                named.Output.Current = null;
+                named.Turn.Release();
+            }
         }
         finally
         {
@@ -448,8 +640,9 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
                         "Close one with close_session (list_sessions shows them), or leave session_id out to run the code in a fresh session.");
                 }
 
-                var sandbox = _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory };
-                named = new NamedSession(id, slot, sandbox, now, LazySession(slot, sandbox));
+                var output = new OutputRouter();
+                var sandbox = _options.Sandbox with { Timeout = timeout, MemoryLimitBytes = memory, OutputListener = _options.Sandbox.OutputListener + output.Write };
+                named = new NamedSession(id, slot, sandbox, now, LazySession(slot, sandbox), output);
                 _sessions.Add(id, named);
                 LogSessionOpened(id, slot.Backend.Name);
             }
@@ -634,21 +827,66 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         return Math.Min(bytes, _options.MaxMemoryLimitBytes);
     }
 
+    /// <summary>The same rules as <c>session_id</c>'s schema (1 to <see cref="MaxSessionIdLength"/> code points, no control characters), for .NET callers.</summary>
     private static void CheckSessionId(string id)
     {
-        if (string.IsNullOrWhiteSpace(id))
+        var length = id.EnumerateRunes().Count();
+        if (length == 0)
         {
             throw new SandboxRequestException("session_id is empty; pass a name such as \"analysis\", or leave session_id out to run the code in a fresh session.");
         }
 
-        if (id.Length > MaxSessionIdLength)
+        if (length > MaxSessionIdLength)
         {
-            throw new SandboxRequestException($"session_id is {id.Length} characters long; use at most {MaxSessionIdLength}.");
+            throw new SandboxRequestException($"session_id is {length} characters long; use at most {MaxSessionIdLength}.");
         }
 
         if (id.Any(char.IsControl))
         {
             throw new SandboxRequestException("session_id contains control characters; use letters, digits and punctuation.");
+        }
+    }
+
+    /// <summary>The same rule as <c>code</c>'s schema (<c>maxLength</c>), for .NET callers.</summary>
+    private void CheckCodeLength(string code)
+    {
+        // Counting code points is only needed when the UTF-16 length could be over the limit.
+        var length = code.Length <= _options.MaxCodeChars ? code.Length : code.EnumerateRunes().Count();
+        if (length > _options.MaxCodeChars)
+        {
+            throw new SandboxRequestException(
+                string.Create(CultureInfo.InvariantCulture, $"'code' is {length:N0} characters long; this server accepts at most {_options.MaxCodeChars:N0} (SandboxMcpServerOptions.MaxCodeChars; codeact mcp --max-code-chars). Nothing ran: split the work over several calls in one session."));
+        }
+    }
+
+    /// <summary>Waits for <paramref name="execution"/>, reporting progress to the caller meanwhile.</summary>
+    private async Task<ExecutionResult> WithProgressAsync(Task<ExecutionResult> execution, RunContext run)
+    {
+        if (run.Progress is not { } progress)
+        {
+            return await execution.ConfigureAwait(false);
+        }
+
+        var started = _options.TimeProvider.GetTimestamp();
+        progress.Report(new SandboxExecutionProgress(SandboxExecutionStage.Running, TimeSpan.Zero, run.Timeout, run.Output.Take()));
+        using var done = new CancellationTokenSource();
+        try
+        {
+            while (true)
+            {
+                var tick = Task.Delay(_options.ProgressInterval, _options.TimeProvider, done.Token);
+                if (await Task.WhenAny(execution, tick).ConfigureAwait(false) == execution)
+                {
+                    return await execution.ConfigureAwait(false);
+                }
+
+                progress.Report(new SandboxExecutionProgress(SandboxExecutionStage.Running, _options.TimeProvider.GetElapsedTime(started), run.Timeout, run.Output.Take()));
+            }
+        }
+        finally
+        {
+            // The last tick's timer is not left to run out.
+            await done.CancelAsync().ConfigureAwait(false);
         }
     }
 
@@ -662,7 +900,22 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
 
     internal static string Mebibytes(long bytes) => (bytes / (1024 * 1024)).ToString(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Opened session {SessionId} ({Backend}).")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "Ran {Backend} code in session {SessionId}: {Status} after {DurationMs} ms.")]
+    private partial void LogExecuted(string backend, string sessionId, ExecutionStatus status, long durationMs);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Information, Message = "A {Backend} execution waits for a free slot: {Running} running, {Queued} waiting.")]
+    private partial void LogQueued(string backend, int running, int queued);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Refused a {Backend} execution: the server is busy ({MaxRunning} running and {MaxQueued} waiting).")]
+    private partial void LogBusy(string backend, int maxRunning, int maxQueued);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Uploaded {Path} ({Size} bytes) into session {SessionId}.")]
+    private partial void LogUploaded(string sessionId, string path, long size);
+
+    /// <summary>What one execution reports its progress with.</summary>
+    private sealed record RunContext(IProgress<SandboxExecutionProgress>? Progress, OutputTail Output, TimeSpan Timeout);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Opened session {SessionId} ({Backend}).")]
     private partial void LogSessionOpened(string sessionId, string backend);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Closed session {SessionId} ({Backend}) on request.")]
@@ -738,9 +991,15 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
     }
 
     /// <summary>A named session. Every field but <see cref="Disposed"/> is guarded by the server's lock.</summary>
-    private sealed class NamedSession(string id, BackendSlot backend, SandboxOptions options, DateTimeOffset createdAt, Lazy<Task<IInterpreterSession>> session)
+    private sealed class NamedSession(string id, BackendSlot backend, SandboxOptions options, DateTimeOffset createdAt, Lazy<Task<IInterpreterSession>> session, OutputRouter output)
     {
         public int Disposed;
+
+        /// <summary>Passes what the code prints to the call running now.</summary>
+        public OutputRouter Output => output;
+
+        /// <summary>Taken by the call that runs code in the session now. Never disposed: it has no wait handle.</summary>
+        public SemaphoreSlim Turn { get; } = new(1, 1);
 
         public string Id => id;
 

@@ -33,7 +33,7 @@ internal sealed class ScriptExecution
         var stackBytes = (nint)Math.Max(options.MaxRecursionDepth * ExecutionBudget.StackBytesPerLevel, 1024 * 1024);
         StackLimit = stackBase - stackBytes;
         AsyncStackLimit = stackBase - (stackBytes / 4);
-        Output = new OutputBuffer(options.MaxOutputChars);
+        Output = new OutputBuffer(options.MaxOutputChars, options.OutputListener);
         _allocatedAtLastCheck = GC.GetAllocatedBytesForCurrentThread();
     }
 

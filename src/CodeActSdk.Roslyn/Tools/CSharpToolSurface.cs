@@ -1,4 +1,3 @@
-using System.Security;
 using System.Text;
 using System.Text.Json;
 using CodeActSdk.Tools;
@@ -92,9 +91,21 @@ internal static class CSharpToolSurface
 
             group = method.Tool.Group;
             text.AppendLine($"    /// <summary>{Xml(method.Tool.Description.Trim())}</summary>");
-            foreach (var parameter in method.Parameters.Where(p => p.Parameter.Description is not null))
+            foreach (var parameter in method.Parameters)
             {
-                text.AppendLine($"    /// <param name=\"{parameter.Name.TrimStart('@')}\">{Xml(parameter.Parameter.Description!.Trim())}</param>");
+                // The description, then what the schema allows beyond the type (allowed values, default, bounds).
+                var description = parameter.Parameter.Description?.Trim();
+                var constraints = ToolDescriptor.DescribeConstraints(parameter.Parameter.Schema);
+                if (constraints is not null && description is { Length: > 0 } && !description.EndsWith('.') && !description.EndsWith('!') && !description.EndsWith('?'))
+                {
+                    description += ".";
+                }
+
+                var notes = string.Join(" ", new[] { description, constraints }.Where(n => !string.IsNullOrEmpty(n)));
+                if (notes.Length > 0)
+                {
+                    text.AppendLine($"    /// <param name=\"{parameter.Name.TrimStart('@')}\">{Xml(notes)}</param>");
+                }
             }
 
             var parameters = string.Join(", ", method.Parameters.Select(p => $"{Short(p.Type)} {p.Name}{(p.Parameter.Required ? "" : " = null")}"));
@@ -123,7 +134,12 @@ internal static class CSharpToolSurface
 
     private static string Unannotated(string type) => type.StartsWith(JsonNodeType, StringComparison.Ordinal) ? JsonNodeType : type;
 
-    private static string Xml(string text) => SecurityElement.Escape(text.ReplaceLineEndings(" ")) ?? "";
+    /// <summary>
+    /// Text for an XML doc comment's element content: only &amp;, &lt; and &gt; need escaping there, and quotes stay
+    /// quotes, as the model reads them in allowed values such as <c>One of "metric", "imperial"</c>.
+    /// </summary>
+    private static string Xml(string text) =>
+        text.ReplaceLineEndings(" ").Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 
     private static string PascalCase(string name)
     {

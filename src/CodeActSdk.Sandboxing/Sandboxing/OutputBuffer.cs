@@ -6,7 +6,9 @@ namespace CodeActSdk.Sandboxing;
 /// Captures what sandboxed code prints, up to a bound; what does not fit is counted and dropped, and the text
 /// ends with a note saying how much was dropped. Not thread-safe: one execution at a time.
 /// </summary>
-public sealed class OutputBuffer(int maxChars)
+/// <param name="maxChars">The most characters kept.</param>
+/// <param name="listener">Receives each piece of text as it is kept (see <see cref="SandboxOptions.OutputListener"/>); none by default.</param>
+public sealed class OutputBuffer(int maxChars, Action<string>? listener = null)
 {
     private readonly StringBuilder _text = new();
     private long _dropped;
@@ -25,15 +27,34 @@ public sealed class OutputBuffer(int maxChars)
         if (value.Length <= room)
         {
             _text.Append(value);
+            Notify(value);
             return;
         }
 
         if (room > 0)
         {
             _text.Append(value, 0, room);
+            Notify(value[..room]);
         }
 
         _dropped += value.Length - Math.Max(room, 0);
+    }
+
+    private void Notify(string text)
+    {
+        if (listener is null || text.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            listener(text);
+        }
+        catch (Exception)
+        {
+            // A host's listener must not change what the code sees; its failure is its own.
+        }
     }
 
     /// <summary>Returns the captured text and empties the buffer.</summary>

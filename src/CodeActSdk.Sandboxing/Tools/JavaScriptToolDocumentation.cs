@@ -35,9 +35,17 @@ public static class JavaScriptToolDocumentation
 
             foreach (var parameter in tool.Parameters)
             {
-                var name = parameter.Required ? parameter.Name : $"[{parameter.Name}]";
+                var name = parameter.Required ? parameter.Name : (Default(parameter.Schema) is { } fallback ? $"[{parameter.Name}={fallback}]" : $"[{parameter.Name}]");
                 text.Append($" * @param {{{JsType(parameter.Schema)}}} {name}");
-                text.AppendLine(parameter.Description is null ? "" : $" - {parameter.Description}");
+                var description = parameter.Description?.TrimEnd();
+                var constraints = ToolDescriptor.DescribeConstraints(parameter.Schema);
+                if (constraints is not null && description is { Length: > 0 } && !description.EndsWith('.') && !description.EndsWith('!') && !description.EndsWith('?'))
+                {
+                    description += ".";
+                }
+
+                var notes = string.Join(" ", new[] { description, constraints }.Where(n => !string.IsNullOrEmpty(n)));
+                text.AppendLine(notes.Length == 0 ? "" : $" - {notes}");
             }
 
             if (tool.ReturnSchema is { } returns)
@@ -52,6 +60,9 @@ public static class JavaScriptToolDocumentation
 
         return text.ToString().TrimEnd();
     }
+
+    /// <summary>The schema's default as JavaScript (JSON is), for the <c>[name=default]</c> of an optional parameter.</summary>
+    private static string? Default(JsonElement schema) => ToolDescriptor.DefaultJson(schema);
 
     private static string JsType(JsonElement schema)
     {

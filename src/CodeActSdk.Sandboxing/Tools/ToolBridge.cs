@@ -122,8 +122,9 @@ public sealed class ToolBridge
                 budget.Halt(halt.Status, halt.Error.Kind, halt.Error.Message);
             }
 
+            // Said once: a tool's exception gives the reason, the bridge names the tool.
             var hint = inner is ArgumentException or JsonException ? $" Its parameters are {tool.Signature}." : "";
-            throw new ToolCallException($"Tool '{tool.Name}' failed: {inner.Message}{hint}");
+            throw new ToolCallException(inner is ToolCallException own ? own.Message : $"Tool '{tool.Name}' failed: {inner.Message}{hint}");
         }
     }
 

@@ -76,6 +76,70 @@ public sealed record ToolDescriptor(
         var identifier = new string(chars);
         return identifier.Length == 0 || char.IsAsciiDigit(identifier[0]) ? "_" + identifier : identifier;
     }
+
+    /// <summary>
+    /// What a parameter's schema allows beyond its type, in sentences the model reads in the tool documentation of
+    /// every language: allowed values, the default, numeric bounds, lengths and pattern. Left out, the model guesses
+    /// them and its calls fail.
+    /// </summary>
+    /// <param name="schema">The parameter's JSON schema.</param>
+    /// <returns>For example <c>One of "metric", "imperial". Default "metric".</c>; <see langword="null"/> when the schema says nothing more.</returns>
+    public static string? DescribeConstraints(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        List<string> notes = [];
+        if (schema.TryGetProperty("enum", out var values) && values.ValueKind == JsonValueKind.Array)
+        {
+            notes.Add("One of " + string.Join(", ", values.EnumerateArray().Select(v => v.GetRawText())) + ".");
+        }
+
+        if (DefaultJson(schema) is { } fallback)
+        {
+            notes.Add($"Default {fallback}.");
+        }
+
+        var min = Bound(schema, "minimum") ?? Bound(schema, "exclusiveMinimum", " (exclusive)");
+        var max = Bound(schema, "maximum") ?? Bound(schema, "exclusiveMaximum", " (exclusive)");
+        if (min is not null && max is not null)
+        {
+            notes.Add($"From {min} to {max}.");
+        }
+        else if (min is not null)
+        {
+            notes.Add($"At least {min}.");
+        }
+        else if (max is not null)
+        {
+            notes.Add($"At most {max}.");
+        }
+
+        var minLength = Bound(schema, "minLength");
+        var maxLength = Bound(schema, "maxLength");
+        if (minLength is not null || maxLength is not null)
+        {
+            notes.Add(minLength is not null && maxLength is not null ? $"{minLength} to {maxLength} characters."
+                : minLength is not null ? $"At least {minLength} characters." : $"At most {maxLength} characters.");
+        }
+
+        if (schema.TryGetProperty("pattern", out var pattern) && pattern.ValueKind == JsonValueKind.String)
+        {
+            notes.Add($"Matches /{pattern.GetString()}/.");
+        }
+
+        return notes.Count == 0 ? null : string.Join(" ", notes);
+    }
+
+    private static string? Bound(JsonElement schema, string keyword, string suffix = "") =>
+        schema.TryGetProperty(keyword, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetRawText() + suffix : null;
+
+    /// <summary>The schema's <c>default</c> as JSON text, or <see langword="null"/> when it has none.</summary>
+    /// <param name="schema">The parameter's JSON schema.</param>
+    public static string? DefaultJson(JsonElement schema) =>
+        schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("default", out var value) ? value.GetRawText() : null;
 }
 
 /// <summary>One parameter of a tool.</summary>
