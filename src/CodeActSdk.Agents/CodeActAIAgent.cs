@@ -138,7 +138,7 @@ public sealed class CodeActAIAgent : AIAgent
             var steps = 0;
             await foreach (var step in _agent.RunStreamingAsync(request, cancellationToken).ConfigureAwait(false))
             {
-                steps++;
+                steps += step.Depth == 0 ? 1 : 0; // a sub-agent's steps are shown, not counted
                 List<AIContent> contents = [AgentResponses.StepContent(step)];
                 if (step.Usage is { } usage)
                 {
