@@ -146,7 +146,7 @@ public sealed class CodeActAIAgent : AIAgent
                 }
 
                 yield return Update(contents, responseId, messageId, step, null);
-                if (step.Outcome is not null)
+                if (step.Outcome is not null && step.Depth == 0)
                 {
                     yield return Update([.. AgentResponses.Ending(step, steps, request.DurableSessionId)], responseId, messageId, step, ChatFinishReason.Stop);
                 }

@@ -201,7 +201,9 @@ public sealed partial class CodeActAgent : IDisposable
 
     /// <summary>
     /// Runs <paramref name="request"/>, yielding each step as soon as it has finished (and, in a durable run, been
-    /// journaled). The last step has <see cref="AgentStep.Outcome"/> set. Between steps the host may add files through
+    /// journaled). The run's last step has <see cref="AgentStep.Outcome"/> set. Steps of sub-agents the code called
+    /// (<see cref="AgentTool"/>) are yielded too, as they finish and before the step that called them, with
+    /// <see cref="AgentStep.Depth"/> above the run's and their own outcomes. Between steps the host may add files through
     /// <see cref="AgentSession.Files"/>, and the model is told. Stopping the enumeration early ends the run and disposes
     /// the session it made.
     /// </summary>
