@@ -63,6 +63,13 @@ public sealed record JournalEntry
     /// <summary>The model's whole answer, for <see cref="JournalEntryKind.ModelTurn"/>.</summary>
     public string? ModelText { get; init; }
 
+    /// <summary>
+    /// How the model handed over its code, for <see cref="JournalEntryKind.ModelTurn"/>: the <c>CodeFormat</c>'s name
+    /// (<c>Json</c>, <c>ToolCall</c>), from which <see cref="ModelText"/> is read again on resume; <see langword="null"/> for
+    /// fenced code blocks (and in journals written before formats existed).
+    /// </summary>
+    public string? ModelTurnFormat { get; init; }
+
     /// <summary>The call, for <see cref="JournalEntryKind.ToolCall"/>.</summary>
     public JournaledToolCall? ToolCall { get; init; }
 

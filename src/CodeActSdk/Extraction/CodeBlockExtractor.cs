@@ -63,6 +63,20 @@ public static class CodeBlockExtractor
         return blocks;
     }
 
+    /// <summary>
+    /// The blocks of a turn that run in <paramref name="language"/>, in order: those tagged with one of its fence tags,
+    /// and untagged ones; blank blocks never run.
+    /// </summary>
+    /// <param name="blocks">The turn's blocks.</param>
+    /// <param name="language">The interpreter's language.</param>
+    /// <returns>The blocks to run.</returns>
+    public static IReadOnlyList<CodeBlock> SelectRunnable(IReadOnlyList<CodeBlock> blocks, CodeLanguage language)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(language);
+        return [.. blocks.Where(b => !string.IsNullOrWhiteSpace(b.Code) && (b.Tag.Length == 0 || language.Matches(b.Tag)))];
+    }
+
     private readonly record struct Fence(char Character, int Length, int Indentation, string Tag);
 
     private static bool TryReadOpeningFence(string line, out Fence fence)
