@@ -19,7 +19,7 @@ def tool(cls, text, calls, expected):
 SUM = "const total = [3, 4, 5].reduce((a, b) => a + b, 0);\nconsole.log(total);"
 FIN = "final_answer(total);"
 CSV = "const rows = files.readCsv('data/sales.csv');\nconst byRegion = {};\nfor (const r of rows) {\n  byRegion[r.region] = (byRegion[r.region] ?? 0) + Number(r.amount);\n}\nconsole.log(byRegion);"
-TPL = "const report = `\n" + F + "\n| region | total |\n" + F + "\n`;\nconsole.log(report.split('\\n').length);"
+TPL = "const report = `\n\\`\\`\\`\n| region | total |\n\\`\\`\\`\n`;\nconsole.log(report.split('\\n').length);"
 FN = "function median(xs) {\n  const s = [...xs].sort((a, b) => a - b);\n  const m = Math.floor(s.length / 2);\n  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;\n}\nconsole.log(median([5, 1, 4, 2]));"
 
 # ---------------- fenced ----------------
@@ -30,6 +30,7 @@ fenced("prose around code", f"The total is known from the last observation.\n\n{
 fenced("several blocks", f"First the data:\n{F}js\n{CSV}\n{F}\nThen the total:\n{F}js\n{SUM}\n{F}", [CSV, SUM])
 fenced("several blocks", f"{F}js\n{FN}\n{F}\n\n{F}js\n{FIN}\n{F}", [FN, FIN])
 fenced("several blocks", f"Step one defines it, step two uses it.\n\n1. Define:\n{F}javascript\nconst xs = [1, 2, 3];\n{F}\n2. Use:\n{F}javascript\nconsole.log(xs.length);\n{F}", ["const xs = [1, 2, 3];", "console.log(xs.length);"])
+fenced("several blocks", f"{F}js\n{CSV}\n{F}\nThen the total of it:\n{F}\n{SUM}\n{F}", [CSV, SUM])
 fenced("output block after code", f"{F}js\n{SUM}\n{F}\nExpected output:\n{F}\n12\n{F}", [SUM])
 fenced("output block after code", f"Running this:\n{F}javascript\n{FN}\n{F}\nshould print\n{F}\n3\n{F}\nwhich is the median.", [FN])
 fenced("output block after code", f"{F}js\n{SUM}\n{F}\nOutput:\n{F}text\n12\n{F}", [SUM])
@@ -42,8 +43,10 @@ fenced("tag variants", f"{F} js\n{FIN}\n{F}", [FIN])
 fenced("tag variants", f"{F}{{.js}}\n{SUM}\n{F}", [SUM])
 fenced("fence inside a string", f"I build the Markdown table in a template literal.\n{F}js\n{TPL}\n{F}", [TPL])
 fenced("fence inside a string", f"{F}js\nconst fence = '{F}';\nconsole.log(fence.length);\n{F}", ["const fence = '" + F + "';\nconsole.log(fence.length);"])
-fenced("fence inside a string", f"{F}js\nconst doc = `Use a block:\n{F}js\nx()\n{F}\nand run it.`;\nconsole.log(doc.length);\n{F}",
-       ["const doc = `Use a block:\n" + F + "js\nx()\n" + F + "\nand run it.`;\nconsole.log(doc.length);"])
+fenced("fence inside a string", f"{F}js\nconst doc = ['Use a block:', '{F}js', 'x()', '{F}'].join('\\n');\nconsole.log(doc.length);\n{F}",
+       ["const doc = ['Use a block:', '" + F + "js', 'x()', '" + F + "'].join('\\n');\nconsole.log(doc.length);"])
+fenced("fence inside a comment", f"{F}js\n/* Example of the reply format:\n{F}\nfinal_answer(x)\n{F}\n*/\nconsole.log(1);\n{F}",
+       ["/* Example of the reply format:\n" + F + "\nfinal_answer(x)\n" + F + "\n*/\nconsole.log(1);"])
 fenced("fence inside a string", f"````js\n{TPL}\n````", [TPL])
 fenced("tildes", f"~~~js\n{SUM}\n~~~", [SUM])
 fenced("tildes", f"Using tildes:\n~~~~javascript\n{FN}\n~~~~\nok", [FN])

@@ -144,7 +144,29 @@ public static class CodeFormats
     {
         ModelTurn Broken(string why) => new(text, []) { Format = CodeFormat.Json, FormatError = why + """ Answer with exactly one JSON object {"thought": "...", "code": "..."}, the code as a JSON string (newlines written as \n).""" };
 
-        var json = LocateJson(text);
+        var trimmed = text.Trim().TrimStart('\uFEFF');
+        string? json = null;
+        if (trimmed.Length > 0 && trimmed[0] is '{' or '[' or '"')
+        {
+            json = trimmed;
+        }
+        else if (CodeBlockExtractor.Extract(trimmed) is { Count: > 0 } fenced)
+        {
+            if (fenced.FirstOrDefault(b => b.Code.TrimStart().StartsWith('{')) is { } jsonBlock)
+            {
+                json = jsonBlock.Code;
+            }
+            else
+            {
+                // The model ignored the response format and answered in Markdown: its fenced code is still its code.
+                return new ModelTurn(text, fenced) { Format = CodeFormat.Json };
+            }
+        }
+        else if (trimmed.IndexOf('{', StringComparison.Ordinal) is var brace and >= 0)
+        {
+            json = trimmed[brace..];
+        }
+
         if (json is null)
         {
             return Broken("Your answer holds no JSON object, so nothing ran.");
@@ -153,7 +175,7 @@ public static class CodeFormats
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, LenientJson);
+            document = ParseFirstValue(json);
         }
         catch (JsonException e)
         {
@@ -164,6 +186,12 @@ public static class CodeFormats
         using (document)
         {
             var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.String && root.GetString() is { } inner && inner.TrimStart().StartsWith('{'))
+            {
+                // The object encoded as a JSON string (encoded twice).
+                return ParseJson(inner) with { Text = text };
+            }
+
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return Broken($"Your answer is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object, so nothing ran.");
@@ -191,35 +219,90 @@ public static class CodeFormats
         }
     }
 
-    /// <summary>The JSON object in an answer: the whole answer, the first fenced block, or from the first brace on.</summary>
-    private static string? LocateJson(string text)
+    /// <summary>
+    /// Parses the first JSON value of <paramref name="json"/>, ignoring what follows it (prose after the object). A value
+    /// whose strings hold raw line breaks or tabs, which models often write, is read as if they were escaped.
+    /// </summary>
+    /// <exception cref="JsonException">The text does not start with a complete JSON value, even so.</exception>
+    private static JsonDocument ParseFirstValue(string json)
     {
-        var trimmed = text.Trim().TrimStart('\uFEFF');
-        if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
+        try
         {
-            return trimmed;
+            return ParseFirstValueStrict(json);
+        }
+        catch (JsonException) when (EscapeControlCharacters(json) is { } repaired && !ReferenceEquals(repaired, json))
+        {
+            try
+            {
+                return ParseFirstValueStrict(repaired);
+            }
+            catch (JsonException)
+            {
+                // Report the error of the text as the model wrote it.
+            }
+
+            throw;
+        }
+    }
+
+    private static JsonDocument ParseFirstValueStrict(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        if (!reader.Read())
+        {
+            throw new JsonException("The answer is empty.", null, 0, 0);
         }
 
-        if (CodeBlockExtractor.Extract(trimmed).FirstOrDefault(b => b.Code.TrimStart().StartsWith('{')) is { } fenced)
+        reader.Skip();
+        return JsonDocument.Parse(bytes.AsMemory(0, (int)reader.BytesConsumed), LenientJson);
+    }
+
+    /// <summary>The text with raw control characters inside JSON strings escaped; the same instance when there are none.</summary>
+    private static string EscapeControlCharacters(string json)
+    {
+        StringBuilder? repaired = null;
+        var inString = false;
+        for (var i = 0; i < json.Length; i++)
         {
-            return fenced.Code;
+            var c = json[i];
+            if (inString && c == '\\' && i + 1 < json.Length)
+            {
+                repaired?.Append(c).Append(json[i + 1]);
+                i++;
+                continue;
+            }
+
+            if (c == '"')
+            {
+                inString = !inString;
+            }
+            else if (inString && c < ' ')
+            {
+                repaired ??= new StringBuilder(json, 0, i, json.Length + 16);
+                repaired.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => $"\\u{(int)c:x4}" });
+                continue;
+            }
+
+            repaired?.Append(c);
         }
 
-        var start = trimmed.IndexOf('{', StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return null;
-        }
-
-        var end = trimmed.LastIndexOf('}');
-        return end > start ? trimmed[start..(end + 1)] : trimmed[start..];
+        return repaired?.ToString() ?? json;
     }
 
     private static string ShortJsonMessage(JsonException e)
     {
         var message = e.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+        foreach (var marker in (string[])[" Path:", " LineNumber:"])
+        {
+            var cut = message.IndexOf(marker, StringComparison.Ordinal);
+            if (cut > 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        return message.TrimEnd('.', ' ');
     }
 
     private static string ToolJournal(string text, IReadOnlyList<FunctionCallContent> calls) => JsonSerializer.Serialize(
