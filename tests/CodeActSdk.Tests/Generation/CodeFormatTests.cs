@@ -180,6 +180,26 @@ public sealed class CodeFormatTests : AgentTestBase
     }
 
     [Test]
+    public async Task Memory_policies_keep_the_tool_calling_transcript_valid()
+    {
+        string[] turns = [.. Enumerable.Range(1, 5).Select(i => Js($"var s{i} = 'x'.repeat(2500); console.log(s{i});")), Js("final_answer(s5.length);")];
+        foreach (IChatReducer policy in new IChatReducer[] { new TokenBudgetMemoryPolicy(1200), new SlidingWindowMemoryPolicy(2) })
+        {
+            Client = new ScriptedChatClient(turns);
+            var agent = new CodeActAgent(Interpreter, new ChatClientCodeGenerator(Client, CodeFormat.ToolCall), new CodeActOptions(), memoryPolicy: policy);
+
+            var result = await agent.RunAsync("Print long strings.");
+
+            result.FinalAnswerText.Should().Be("2500");
+            foreach (var sent in Client.ReceivedMessages)
+            {
+                IsValidToolTranscript(sent).Should().BeTrue($"{policy.GetType().Name} sends a valid transcript");
+                sent.Where(m => m.Role == ChatRole.Tool).All(m => m.Contents.OfType<FunctionResultContent>().Any()).Should().BeTrue("a tool message answers a call");
+            }
+        }
+    }
+
+    [Test]
     public async Task The_builder_chooses_the_format_with_one_call()
     {
         var services = new ServiceCollection();
