@@ -123,7 +123,8 @@ public sealed record JournaledToolCall(string Name, JsonElement Arguments, JsonE
 /// <param name="Executions">What each code block did, compared when the step is replayed.</param>
 /// <param name="Outcome">How the run ended with this step, or null when it went on.</param>
 /// <param name="FinalAnswer">The answer, when the step gave one.</param>
-public sealed record JournaledStep(string Observation, IReadOnlyList<JournaledExecution> Executions, AgentOutcome? Outcome = null, JsonElement? FinalAnswer = null);
+/// <param name="AnswerMismatches">In a typed run, why the step's answer was not taken (each <c>path: what is wrong</c>); null otherwise.</param>
+public sealed record JournaledStep(string Observation, IReadOnlyList<JournaledExecution> Executions, AgentOutcome? Outcome = null, JsonElement? FinalAnswer = null, IReadOnlyList<string>? AnswerMismatches = null);
 
 /// <summary>What one code block did, in the terms a replay must reproduce.</summary>
 /// <param name="Status">How it ended.</param>

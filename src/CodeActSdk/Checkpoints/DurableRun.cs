@@ -192,6 +192,12 @@ internal sealed class DurableRun : IAsyncDisposable
             }
             else if (!SameJson(finalAnswer, journaled.FinalAnswer))
             {
+                if (journaled.AnswerMismatches is { Count: > 0 } && journaled.FinalAnswer is null)
+                {
+                    // Not a replay that went otherwise: a typed run resumed without its answer type.
+                    throw new JournalDivergenceException($"Session '{Session.Id}' asked for a typed answer, and step {number}'s answer was sent back as not matching it ({journaled.AnswerMismatches[0]}). Resume it with the same answer type: RunAsync<T>(AgentRunRequest.Resume(\"{Session.Id}\")).");
+                }
+
                 why = $"step {number} gave a different final answer";
             }
         }

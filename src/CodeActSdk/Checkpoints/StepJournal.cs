@@ -51,7 +51,7 @@ internal sealed class StepJournal : IAgentStepMiddleware
             return step with { Outcome = journaled.Outcome ?? step.Outcome, Replayed = true };
         }
 
-        await durable.RecordStepAsync(number, new JournaledStep(step.Observation, [.. step.Executions.Select(JournaledExecution.From)], step.Outcome, step.FinalAnswer)).ConfigureAwait(false);
+        await durable.RecordStepAsync(number, new JournaledStep(step.Observation, [.. step.Executions.Select(JournaledExecution.From)], step.Outcome, step.FinalAnswer, step.AnswerMismatches.Count == 0 ? null : [.. step.AnswerMismatches.Select(m => m.ToString())])).ConfigureAwait(false);
         return step;
     }
 

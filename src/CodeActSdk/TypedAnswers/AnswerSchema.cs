@@ -52,13 +52,19 @@ public sealed class AnswerSchema
     /// <summary>
     /// Checks <paramref name="answer"/> against the schema and, when it matches, reads it into <see cref="Type"/>.
     /// Property names are matched without regard to case when <see cref="SerializerOptions"/> read them so; a required
-    /// property whose schema admits <c>null</c> may be left out.
+    /// property whose schema admits <c>null</c> may be left out; an object or array passed as its JSON text (code that
+    /// called <c>final_answer(JSON.stringify(value))</c>) is read as the value it holds when the type is not a string.
     /// </summary>
     /// <param name="answer">The value the code passed to <c>final_answer</c>.</param>
     /// <returns>What did not match (empty when the answer is good) and the value read, when it is.</returns>
     public AnswerCheck Check(JsonElement answer)
     {
         var mismatches = new List<SchemaMismatch>();
+        if (answer.ValueKind == JsonValueKind.String && Unstringified(answer.GetString()!) is { } parsed && !Matches(answer))
+        {
+            answer = parsed;
+        }
+
         JsonSchemaChecker.Check(answer, Schema, "$", SerializerOptions.PropertyNameCaseInsensitive, mismatches);
         if (mismatches.Count > 0)
         {
@@ -79,6 +85,33 @@ public sealed class AnswerSchema
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
         {
             return new AnswerCheck([new SchemaMismatch("$", $"cannot be read as {TypeName}: {FirstSentence(e.Message)}")], null);
+        }
+    }
+
+    private bool Matches(JsonElement value)
+    {
+        var probe = new List<SchemaMismatch>();
+        JsonSchemaChecker.Check(value, Schema, "$", SerializerOptions.PropertyNameCaseInsensitive, probe);
+        return probe.Count == 0;
+    }
+
+    /// <summary>The object or array a string holds as JSON text, or null when it holds none.</summary>
+    private static JsonElement? Unstringified(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.Length < 2 || !(trimmed[0] == '{' && trimmed[^1] == '}' || trimmed[0] == '[' && trimmed[^1] == ']'))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(trimmed);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -99,6 +99,36 @@ public sealed class TypedAnswerTests : AgentTestBase
     }
 
     [Test]
+    public async Task An_answer_passed_as_its_json_text_is_read_as_the_value()
+    {
+        var result = await CreateAgent([Js(Good.Replace("final_answer(", "final_answer(JSON.stringify(", StringComparison.Ordinal).Replace(");", "));", StringComparison.Ordinal))]).RunAsync<Order>("Summarise the order.");
+
+        result.Answer.Customer.Should().Be("Ada");
+    }
+
+    [Test]
+    public async Task A_durable_typed_run_resumed_without_its_type_says_how_to_resume_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("codeact-typed-").FullName;
+        try
+        {
+            using var store = new SqliteCheckpointStore(Path.Combine(folder, "sessions.db"));
+            var crashed = () => CreateAgent([Js(Bad)], checkpoints: store).RunAsync<Order>(AgentRunRequest.Durable("typed-3", "Summarise the order."));
+            await crashed.Should().ThrowAsync<InvalidOperationException>();
+            (await store.ReadAsync("typed-3")).Entries.Single(e => e.Kind == JournalEntryKind.StepCompleted).Completed!.AnswerMismatches
+                .Should().Equal("$.total: expected integer, got string \"12\"", "$.lines[0]: missing required property 'quantity' (integer)", "$.note: expected string or null, got number 3", "$: missing required property 'customer' (string)");
+
+            var untyped = () => CreateAgent([Js(Good)], checkpoints: store).RunAsync(AgentRunRequest.Resume("typed-3"));
+
+            await untyped.Should().ThrowAsync<JournalDivergenceException>().WithMessage("Session 'typed-3' asked for a typed answer, and step 1's answer was sent back as not matching it ($.total: expected integer, got string \"12\"). Resume it with the same answer type*");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task A_plain_value_type_is_checked_too()
     {
         var result = await CreateAgent([Js("final_answer(2.5);"), Js("final_answer(385);")]).RunAsync<int>("Sum the squares of 1 to 10.");
