@@ -40,11 +40,16 @@ public static class JavaScriptTypeDocumentation
             text.AppendLine($" * @typedef {{{TypeOf(schema)}}} {typeName}");
         }
 
+        if (schema.GetRawText().Contains("\"integer\"", StringComparison.Ordinal))
+        {
+            text.AppendLine(" * (integer: a number without a fractional part)");
+        }
+
         text.Append(" */");
         return text.ToString();
     }
 
-    /// <summary>The TypeScript-like type of <paramref name="schema"/>: <c>string|null</c>, <c>{a: number, b?: string}[]</c>, <c>"S"|"M"</c>.</summary>
+    /// <summary>The TypeScript-like type of <paramref name="schema"/>: <c>string|null</c>, <c>{a: integer, b?: string}[]</c>, <c>"S"|"M"</c>; a whole number is <c>integer</c>.</summary>
     /// <param name="schema">A JSON schema.</param>
     /// <returns>The type, <c>*</c> when the schema does not constrain it.</returns>
     public static string TypeOf(JsonElement schema)
@@ -79,7 +84,6 @@ public static class JavaScriptTypeDocumentation
 
     private static string Single(string? type, JsonElement schema) => type switch
     {
-        "integer" => "number",
         "array" when schema.TryGetProperty("items", out var items) => Wrap(TypeOf(items)) + "[]",
         "array" => "Array",
         "object" => ObjectType(schema),

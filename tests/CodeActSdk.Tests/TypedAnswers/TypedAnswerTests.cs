@@ -30,9 +30,10 @@ public sealed class TypedAnswerTests : AgentTestBase
             /**
              * @typedef {Object} Order
              * @property {string} customer
-             * @property {number} total
-             * @property {{sku: string, quantity: number}[]} lines
+             * @property {integer} total
+             * @property {{sku: string, quantity: integer}[]} lines
              * @property {string|null} note
+             * (integer: a number without a fractional part)
              */
             """.ReplaceLineEndings("\n"));
     }
