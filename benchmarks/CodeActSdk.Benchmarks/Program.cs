@@ -51,7 +51,8 @@ public static class Program
                   or isolation (extra: sessions in worker processes against in-process, for jint, v8 and csharp;
                   V8 needs nothing more), hostile (extra: how far past
                   a 2 s time limit hostile scripts are stopped, and how), parse (extra: parse cost at the source cap) or
-                  compile-cost (extra: C# compile time at each compile-cost limit, and how fast code past it is refused);
+                  compile-cost (extra: C# compile time at each compile-cost limit, and how fast code past it is refused),
+                  parse-failures (extra: parse failures per 1,000 model answers of benchmarks/corpus for each code format);
                   N samples (default 200).
               dotnet run -c Release --project benchmarks/CodeActSdk.Benchmarks -- bdn --filter '*'
                   Any BenchmarkDotNet argument works after 'bdn', e.g. --filter '*ToolBridge*', --filter '*CallPreview*' or --list flat.

@@ -21,4 +21,11 @@ public enum AgentOutcome
     /// with the decision (<c>AgentRunRequest.Resume(sessionId, decision)</c>) and it continues from its journal.
     /// </summary>
     AwaitingApproval,
+
+    /// <summary>
+    /// The run asked for a typed answer (<c>RunAsync&lt;T&gt;</c>) and the code's answer did not match the type's JSON
+    /// schema more times than <c>CodeActOptions.MaxAnswerRetries</c> allows; <c>AgentResult.AnswerMismatches</c> says what
+    /// did not match, and the last step's observation says it in words.
+    /// </summary>
+    AnswerRejected,
 }

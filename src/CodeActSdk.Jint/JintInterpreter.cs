@@ -57,7 +57,10 @@ public sealed class JintInterpreter : ICodeInterpreter, IAsyncDisposable, IDispo
         - There is no require, import, fetch, process, timers or network: only the standard built-ins, the files object described below and the tools.
         - When you have the answer, call final_answer(value) in code; it ends the step.
 
-        """ + JavaScriptFiles.Documentation);
+        """ + JavaScriptFiles.Documentation)
+    {
+        TypeDescriber = JavaScriptTypeDocumentation.Render,
+    };
 
     /// <summary>
     /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>

@@ -62,7 +62,10 @@ public sealed class RoslynInterpreter : ICodeInterpreter, IAsyncDisposable, IDis
             - await works (Task.Delay, Task.WhenAll); the tools are ordinary synchronous methods.
             - When you have the answer, call final_answer(value) in code; it ends the step.
             {Sandbox.Files.Documentation}
-            """);
+            """)
+        {
+            TypeDescriber = CSharpTypeDocumentation.Render,
+        };
     }
 
     /// <inheritdoc />

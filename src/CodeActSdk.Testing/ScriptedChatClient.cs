@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
 namespace CodeActSdk.Testing;
@@ -24,7 +26,14 @@ namespace CodeActSdk.Testing;
 /// final_answer(s);
 /// ```
 /// </code>
-/// <para>The client ignores the messages it is sent, apart from recording them in <see cref="ReceivedMessages"/>.
+/// <para>A turn is rendered in the format the request asks for, so that one script drives every code format: when
+/// the chat options carry a JSON-schema response format with a <c>code</c> property, a turn holding fenced code is
+/// answered as the JSON object <c>{"thought": prose, "code": code}</c>; when they offer a function named
+/// <c>execute_code</c>, it is answered with its prose and one <see cref="FunctionCallContent"/> of that function per code
+/// block (call ids <c>call_{turn}_{block}</c>). A turn without a fence (or whose fences are all tagged <c>json</c>), or
+/// one that already holds tool calls, is sent as written, so a script can also hold the broken answers a real model gives.</para>
+/// <para>The client ignores the messages it is sent, apart from recording them in <see cref="ReceivedMessages"/>
+/// (and the options in <see cref="ReceivedOptions"/>).
 /// The usage it reports is an estimate (about four characters per token), not a count by any real tokenizer.
 /// It is thread-safe: concurrent calls each take a different turn.</para>
 /// </remarks>
@@ -35,6 +44,7 @@ public sealed class ScriptedChatClient : IChatClient
 
     private readonly ChatMessage[] _turns;
     private readonly List<IReadOnlyList<ChatMessage>> _received = [];
+    private readonly List<ChatOptions?> _receivedOptions = [];
     private readonly Lock _lock = new();
     private int _next;
 
@@ -101,6 +111,18 @@ public sealed class ScriptedChatClient : IChatClient
             lock (_lock)
             {
                 return [.. _received];
+            }
+        }
+    }
+
+    /// <summary>The chat options of every call so far, in call order (<see langword="null"/> when a call had none).</summary>
+    public IReadOnlyList<ChatOptions?> ReceivedOptions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _receivedOptions];
             }
         }
     }
@@ -180,7 +202,8 @@ public sealed class ScriptedChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(messages);
         cancellationToken.ThrowIfCancellationRequested();
         var sent = messages.ToList();
-        var turn = TakeTurn(sent);
+        var (turn, number) = TakeTurn(sent, options);
+        turn = Render(turn, number, options);
         var calls = turn.Contents.OfType<FunctionCallContent>().Any();
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, [.. turn.Contents]))
         {
@@ -241,7 +264,7 @@ public sealed class ScriptedChatClient : IChatClient
     {
     }
 
-    private ChatMessage TakeTurn(List<ChatMessage> sent)
+    private (ChatMessage Turn, int Number) TakeTurn(List<ChatMessage> sent, ChatOptions? options)
     {
         lock (_lock)
         {
@@ -252,8 +275,47 @@ public sealed class ScriptedChatClient : IChatClient
             }
 
             _received.Add(sent);
-            return _turns[_next++];
+            _receivedOptions.Add(options);
+            _next++;
+            return (_turns[_next - 1], _next);
         }
+    }
+
+    private static readonly Regex Fence = new(@"^[ \t]*(`{3,}|~{3,})[^\n]*\n(?<code>.*?)\n?[ \t]*\1[ \t]*$", RegexOptions.Multiline | RegexOptions.Singleline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    /// <summary>Renders a scripted turn in the format the request asks for (see the remarks of <see cref="ScriptedChatClient"/>).</summary>
+    private static ChatMessage Render(ChatMessage turn, int number, ChatOptions? options)
+    {
+        var wantsJson = options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema }
+            && schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object && properties.TryGetProperty("code", out _);
+        var wantsCall = options?.Tools?.Any(t => t.Name == "execute_code") == true;
+        if ((!wantsJson && !wantsCall) || turn.Contents.Any(c => c is not TextContent))
+        {
+            return turn;
+        }
+
+        var text = turn.Text;
+        var blocks = Fence.Matches(text);
+        if (blocks.All(b => b.Value.TrimStart(' ', '\t', '`', '~').StartsWith("json", StringComparison.OrdinalIgnoreCase)))
+        {
+            return turn;
+        }
+
+        var prose = Fence.Replace(text, "").Trim();
+        var codes = blocks.Select(b => b.Groups["code"].Value).ToList();
+        if (wantsJson)
+        {
+            return new ChatMessage(ChatRole.Assistant, JsonSerializer.Serialize(new Dictionary<string, string> { ["thought"] = prose, ["code"] = string.Join("\n", codes) }));
+        }
+
+        var contents = new List<AIContent>();
+        if (prose.Length > 0)
+        {
+            contents.Add(new TextContent(prose));
+        }
+
+        contents.AddRange(codes.Select((code, i) => new FunctionCallContent($"call_{number}_{i + 1}", "execute_code", new Dictionary<string, object?> { ["code"] = code })));
+        return new ChatMessage(ChatRole.Assistant, contents);
     }
 
     // About four characters per token: a rough estimate for demos, not a tokenizer's count.

@@ -106,7 +106,10 @@ public sealed class V8Interpreter : ICodeInterpreter, IAsyncDisposable, IDisposa
         - There is no require, import, fetch, process, Buffer or timers (setTimeout): only the ECMAScript built-ins, the files object described below and the tools.
         - When you have the answer, call final_answer(value) in code; it ends the step.
 
-        """ + JavaScriptFiles.Documentation);
+        """ + JavaScriptFiles.Documentation)
+    {
+        TypeDescriber = JavaScriptTypeDocumentation.Render,
+    };
 
     /// <summary>
     /// Returns this interpreter when it is of type <paramref name="serviceType"/>, and its <see cref="WorkerBackend"/>

@@ -9,7 +9,7 @@ public abstract class AgentTestBase
 {
     protected JintInterpreter Interpreter { get; private set; } = null!;
 
-    protected ScriptedChatClient Client { get; private set; } = null!;
+    protected ScriptedChatClient Client { get; set; } = null!;
 
     [OneTimeSetUp]
     public void CreateInterpreter() => Interpreter = new JintInterpreter();

@@ -17,10 +17,10 @@ namespace CodeActSdk.Benchmarks.Harness;
 public static class HarnessRunner
 {
     private static readonly string[] AllFigures = ["pool", "sustained", "cold", "memory", "agent"];
-    private static readonly string[] ExtraFigures = ["execute", "churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "approval", "context", "delegation", "isolation", "hostile", "parse", "compile-cost"];
+    private static readonly string[] ExtraFigures = ["execute", "churn", "memory-policies", "journal-sqlite", "journal-postgres", "resume", "approval", "context", "delegation", "isolation", "hostile", "parse", "compile-cost", "parse-failures"];
 
     // Figures that run no Jint sandbox, so they skip its warm-up.
-    private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres", "compile-cost"];
+    private static readonly string[] WithoutInterpreter = ["journal-sqlite", "journal-postgres", "compile-cost", "parse-failures"];
     private static readonly TimeSpan RefillPause = TimeSpan.FromMilliseconds(5);
 
     public static async Task<int> RunAsync(string[] args)
@@ -75,6 +75,9 @@ public static class HarnessRunner
                     break;
                 case "agent":
                     await AgentOverheadAsync(n).ConfigureAwait(false);
+                    break;
+                case "parse-failures":
+                    await ParseFailureFigures.RunAsync().ConfigureAwait(false);
                     break;
                 case "execute":
                     await AwaitedExecutionFigures.RunAsync(n).ConfigureAwait(false);

@@ -50,6 +50,7 @@ public static class JournalCodec
         ArgumentNullException.ThrowIfNull(entry);
         var payload = entry.Kind switch
         {
+            JournalEntryKind.ModelTurn when entry.ModelTurnFormat is { } format => JsonSerializer.Serialize(new { modelText = entry.ModelText ?? throw Missing(entry, nameof(entry.ModelText)), format }, Json),
             JournalEntryKind.ModelTurn => JsonSerializer.Serialize(new { modelText = entry.ModelText ?? throw Missing(entry, nameof(entry.ModelText)) }, Json),
             JournalEntryKind.ToolCall => JsonSerializer.Serialize(entry.ToolCall ?? throw Missing(entry, nameof(entry.ToolCall)), Json),
             JournalEntryKind.StepCompleted => JsonSerializer.Serialize(entry.Completed ?? throw Missing(entry, nameof(entry.Completed)), Json),
@@ -125,7 +126,11 @@ public static class JournalCodec
             using var payload = JsonDocument.Parse(row.Payload);
             entry = entry.Kind switch
             {
-                JournalEntryKind.ModelTurn => entry with { ModelText = payload.RootElement.GetProperty("modelText").GetString() },
+                JournalEntryKind.ModelTurn => entry with
+                {
+                    ModelText = payload.RootElement.GetProperty("modelText").GetString(),
+                    ModelTurnFormat = payload.RootElement.TryGetProperty("format", out var format) ? format.GetString() : null,
+                },
                 JournalEntryKind.ToolCall => entry with { ToolCall = payload.Deserialize<JournaledToolCall>(Json) },
                 JournalEntryKind.ApprovalRequested => entry with { ApprovalRequest = payload.Deserialize<JournaledApprovalRequest>(Json) },
                 JournalEntryKind.Decision => entry with { Decision = payload.Deserialize<JournaledDecision>(Json) },

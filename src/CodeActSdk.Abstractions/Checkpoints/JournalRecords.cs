@@ -63,6 +63,13 @@ public sealed record JournalEntry
     /// <summary>The model's whole answer, for <see cref="JournalEntryKind.ModelTurn"/>.</summary>
     public string? ModelText { get; init; }
 
+    /// <summary>
+    /// How the model handed over its code, for <see cref="JournalEntryKind.ModelTurn"/>: the <c>CodeFormat</c>'s name
+    /// (<c>Json</c>, <c>ToolCall</c>), from which <see cref="ModelText"/> is read again on resume; <see langword="null"/> for
+    /// fenced code blocks (and in journals written before formats existed).
+    /// </summary>
+    public string? ModelTurnFormat { get; init; }
+
     /// <summary>The call, for <see cref="JournalEntryKind.ToolCall"/>.</summary>
     public JournaledToolCall? ToolCall { get; init; }
 
@@ -118,7 +125,8 @@ public sealed record JournaledToolCall(string Name, JsonElement Arguments, JsonE
 /// <param name="Executions">What each code block did, compared when the step is replayed.</param>
 /// <param name="Outcome">How the run ended with this step, or null when it went on.</param>
 /// <param name="FinalAnswer">The answer, when the step gave one.</param>
-public sealed record JournaledStep(string Observation, IReadOnlyList<JournaledExecution> Executions, AgentOutcome? Outcome = null, JsonElement? FinalAnswer = null);
+/// <param name="AnswerMismatches">In a typed run, why the step's answer was not taken (each <c>path: what is wrong</c>); null otherwise.</param>
+public sealed record JournaledStep(string Observation, IReadOnlyList<JournaledExecution> Executions, AgentOutcome? Outcome = null, JsonElement? FinalAnswer = null, IReadOnlyList<string>? AnswerMismatches = null);
 
 /// <summary>What one code block did, in the terms a replay must reproduce.</summary>
 /// <param name="Status">How it ended.</param>

@@ -139,6 +139,9 @@ internal sealed class StepPrinter(TextWriter output, bool color, bool tokensAreE
             case AgentOutcome.AnsweredWithoutCode:
                 output.WriteLine(Paint("Final answer (the model's text, not computed in code): ", Bold) + last.ModelText.Trim());
                 break;
+            case AgentOutcome.AnswerRejected:
+                output.WriteLine(Paint($"Stopped: the answer did not match its type ({string.Join("; ", last.AnswerMismatches)}).", Red));
+                break;
             default:
                 output.WriteLine(Paint(
                     $"Stopped: no final answer after {Plural(_steps, "step")}, the step budget (raise it with --max-steps).",

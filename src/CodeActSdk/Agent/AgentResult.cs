@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace CodeActSdk;
 
 /// <summary>The result of a run: how it ended, the answer, every step and the totals.</summary>
-public sealed record AgentResult
+public record AgentResult
 {
     /// <summary>How the run ended.</summary>
     public required AgentOutcome Outcome { get; init; }
@@ -45,6 +45,12 @@ public sealed record AgentResult
     /// session with the decision (<see cref="AgentRunRequest.Resume(string, ApprovalDecision)"/>). Otherwise <see langword="null"/>.
     /// </summary>
     public ApprovalRequest? PendingApproval { get; init; }
+
+    /// <summary>
+    /// In a typed run that ended with <see cref="AgentOutcome.AnswerRejected"/>, what its last answer did not match
+    /// (path, expected type, missing property); otherwise empty.
+    /// </summary>
+    public IReadOnlyList<SchemaMismatch> AnswerMismatches { get; init; } = [];
 
     /// <summary>Whether the run produced an answer (by <c>final_answer</c> or, when allowed, in prose).</summary>
     public bool Succeeded => Outcome is AgentOutcome.FinalAnswer or AgentOutcome.AnsweredWithoutCode;

@@ -76,6 +76,14 @@ public sealed record AgentRunRequest
     /// <summary>The decision a resume brings for the approval its session waits for (<see cref="Resume(string, ApprovalDecision)"/>); otherwise <see langword="null"/>.</summary>
     public ApprovalDecision? Decision { get; private init; }
 
+    /// <summary>
+    /// The type the final answer must have, checked against its JSON schema (a mismatch goes back to the model as an
+    /// observation it can fix, up to <see cref="CodeActOptions.MaxAnswerRetries"/> times); <see langword="null"/> (the
+    /// default) accepts any answer. <see cref="CodeActAgent.RunAsync{T}(AgentRunRequest, CancellationToken)"/> sets it.
+    /// A durable typed run is resumed with the same type.
+    /// </summary>
+    public AnswerSchema? AnswerSchema { get; init; }
+
     /// <summary>What the agent should do; <see langword="null"/> when a durable session is resumed (its journal holds it).</summary>
     public string? Task { get; }
 

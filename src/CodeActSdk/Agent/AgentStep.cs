@@ -88,4 +88,19 @@ public sealed record AgentStep
 
     /// <summary>Whether the step was replayed from a durable session's journal when a durable session was resumed (<see cref="AgentRunRequest.Resume(string)"/>) rather than run live.</summary>
     public bool Replayed { get; init; }
+
+    /// <summary>
+    /// The model's turn as the generator returned it (or as a resume rebuilt it from the journal): its code blocks, its
+    /// format and the messages it adds to the conversation.
+    /// </summary>
+    public ModelTurn? Turn { get; init; }
+
+    /// <summary>
+    /// In a typed run (<see cref="CodeActAgent.RunAsync{T}(AgentRunRequest, CancellationToken)"/>), the final answer read
+    /// into the answer type, once it matched; otherwise <see langword="null"/>.
+    /// </summary>
+    public object? Answer { get; init; }
+
+    /// <summary>In a typed run, what the answer of this step did not match (the step then gave no answer); otherwise empty.</summary>
+    public IReadOnlyList<SchemaMismatch> AnswerMismatches { get; init; } = [];
 }

@@ -53,6 +53,7 @@ public sealed partial class CodeActAgent : IDisposable
     private readonly AgentStepHandler _step;
     private readonly IToolApprover? _toolApprover;
     private readonly KnowledgeTools? _knowledge;
+    private readonly int _maxAnswerRetries;
 
     /// <summary>Creates an agent; this is the constructor dependency injection uses.</summary>
     /// <param name="interpreter">The sandbox backend that runs the model's code.</param>
@@ -139,6 +140,7 @@ public sealed partial class CodeActAgent : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _toolApprover = toolApprover;
+        _maxAnswerRetries = options.MaxAnswerRetries;
 
         Language = interpreter.Language ?? throw new ArgumentException("The interpreter's Language is null.", nameof(interpreter));
         IReadOnlyList<AIFunction> hostTools = [.. options.Sandbox.Tools, .. tools ?? []];
@@ -154,7 +156,8 @@ public sealed partial class CodeActAgent : IDisposable
 
         IReadOnlyList<AIFunction> documented = [.. hostTools, .. own];
         var toolDocumentation = catalog is not null ? catalog.Render(own) : documented.Count == 0 ? "" : interpreter.DescribeTools(documented);
-        SystemPrompt = SystemPromptBuilder.Build(Language, toolDocumentation, options.MaxObservationChars, options.Instructions);
+        CodeFormat = generator.GetService(typeof(CodeFormat)) as CodeFormat? ?? CodeFormat.Fenced;
+        SystemPrompt = SystemPromptBuilder.Build(Language, toolDocumentation, options.MaxObservationChars, options.Instructions, CodeFormat);
         _modelId = (generator.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata)?.DefaultModelId;
         _instrumentation = new CodeActInstrumentation(meterFactory);
 
@@ -165,6 +168,7 @@ public sealed partial class CodeActAgent : IDisposable
                 .. hostLayers,
                 new StepTelemetry(_name, Language, _instrumentation, _logger),
                 new ObservationComposition(options.MaxObservationChars, options.LargeOutputChars, options.ShowStateDigest, options.StateDigestEntries),
+                TypedAnswerCheck.Instance,
             ],
             innermost.InvokeAsync);
     }
@@ -182,6 +186,9 @@ public sealed partial class CodeActAgent : IDisposable
     /// </summary>
     public IReadOnlyList<AIFunction> Tools { get; }
 
+    /// <summary>How the model hands over its code, as the generator announces it (<c>GetService(typeof(CodeFormat))</c>); <see cref="CodeFormat.Fenced"/> when it does not say.</summary>
+    public CodeFormat CodeFormat { get; }
+
     /// <summary>The system prompt every run starts with.</summary>
     public string SystemPrompt { get; }
 
@@ -198,6 +205,54 @@ public sealed partial class CodeActAgent : IDisposable
     /// <exception cref="CheckpointException">A durable run's store failed, its session exists (<see cref="CheckpointConflictException"/>) or was not found, is leased by another host, or its journal is damaged or does not replay; the message says which.</exception>
     public Task<AgentResult> RunAsync(AgentRunRequest request, CancellationToken cancellationToken = default) =>
         CollectAsync(RunCoreAsync(Check(request), cancellationToken));
+
+    /// <summary>
+    /// Runs <paramref name="request"/> for an answer of type <typeparamref name="T"/>: the model is shown the type in the
+    /// language's idiom (a JSDoc typedef in JavaScript, a record in C#), and the value the code passes to
+    /// <c>final_answer</c> is checked against the type's JSON schema. A mismatch goes back to the model as an observation
+    /// that says what is wrong (path, expected type, missing property), up to <see cref="CodeActOptions.MaxAnswerRetries"/>
+    /// times; the next one ends the run with <see cref="AgentOutcome.AnswerRejected"/>.
+    /// </summary>
+    /// <typeparam name="T">The answer's type, for example a record; read with <see cref="AIJsonUtilities.DefaultOptions"/> unless the request's <see cref="AgentRunRequest.AnswerSchema"/> says otherwise.</typeparam>
+    /// <param name="request">The task, and the session or durable session to run it in. A durable typed run is resumed with the same <typeparamref name="T"/>.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The whole run and its <see cref="AgentResult{T}.Answer"/>.</returns>
+    /// <exception cref="ArgumentException">The request's <see cref="AgentRunRequest.AnswerSchema"/> is for another type, or as for <see cref="RunAsync(AgentRunRequest, CancellationToken)"/>.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="RunAsync(AgentRunRequest, CancellationToken)"/>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <exception cref="CheckpointException">As for <see cref="RunAsync(AgentRunRequest, CancellationToken)"/>.</exception>
+    public async Task<AgentResult<T>> RunAsync<T>(AgentRunRequest request, CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(Typed<T>(request), cancellationToken).ConfigureAwait(false);
+        return new AgentResult<T>(result, result.Outcome == AgentOutcome.FinalAnswer && result.Steps[^1].Answer is T answer ? answer : default);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="request"/> for an answer of type <typeparamref name="T"/> (see
+    /// <see cref="RunAsync{T}(AgentRunRequest, CancellationToken)"/>), yielding each step as soon as it has finished; the
+    /// last step's <see cref="AgentStep.Answer"/> holds the answer as a <typeparamref name="T"/>.
+    /// </summary>
+    /// <typeparam name="T">The answer's type.</typeparam>
+    /// <param name="request">The task, and the session or durable session to run it in.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The steps, in order.</returns>
+    /// <exception cref="ArgumentException">The request's <see cref="AgentRunRequest.AnswerSchema"/> is for another type, or as for <see cref="RunStreamingAsync(AgentRunRequest, CancellationToken)"/>.</exception>
+    /// <exception cref="InvalidOperationException">As for <see cref="RunStreamingAsync(AgentRunRequest, CancellationToken)"/>.</exception>
+    public IAsyncEnumerable<AgentStep> RunStreamingAsync<T>(AgentRunRequest request, CancellationToken cancellationToken = default) =>
+        RunStreamingAsync(Typed<T>(request), cancellationToken);
+
+    private static AgentRunRequest Typed<T>(AgentRunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.AnswerSchema is { } schema)
+        {
+            return schema.Type == typeof(T)
+                ? request
+                : throw new ArgumentException($"The request's AnswerSchema is for {schema.Type.Name}, but the run asks for {typeof(T).Name}. Leave AnswerSchema null or make it for {typeof(T).Name}.", nameof(request));
+        }
+
+        return request with { AnswerSchema = AnswerSchema.For<T>() };
+    }
 
     /// <summary>
     /// Runs <paramref name="request"/>, yielding each step as soon as it has finished (and, in a durable run, been
@@ -371,6 +426,7 @@ public sealed partial class CodeActAgent : IDisposable
             Plan = last.Plan,
             Artifacts = artifacts,
             PendingApproval = last.PendingApproval,
+            AnswerMismatches = outcome == AgentOutcome.AnswerRejected ? last.AnswerMismatches : [],
         };
     }
 
@@ -416,7 +472,9 @@ public sealed partial class CodeActAgent : IDisposable
         {
             var task = request.Task ?? durable!.Session.Task;
             var topics = _knowledge is null ? null : await _knowledge.ListAsync(cancellationToken).ConfigureAwait(false);
-            var taskMessage = string.Join("\n\n", new[] { task, session.SkillList, topics, session.Notice.ForTask() }.Where(p => p is not null));
+            var typedAnswer = request.AnswerSchema is { } answerSchema ? new TypedAnswerRun(answerSchema, _maxAnswerRetries, Language) : null;
+            var answerType = request.AnswerSchema is { } schema ? SystemPromptBuilder.DescribeAnswer(Language, schema) : null;
+            var taskMessage = string.Join("\n\n", new[] { task, answerType, session.SkillList, topics, session.Notice.ForTask() }.Where(p => p is not null));
             var history = new List<ChatMessage> { new(ChatRole.System, SystemPrompt), new(ChatRole.User, taskMessage) };
             long? inputTokens = null;
             long? outputTokens = null;
@@ -425,7 +483,7 @@ public sealed partial class CodeActAgent : IDisposable
                 // Sub-agents called by the step's code report their steps here; they are streamed while the step runs.
                 var nested = Channel.CreateUnbounded<AgentStep>(new UnboundedChannelOptions { SingleReader = true });
                 var scope = new StepScope(new StepApprovals(number, durable, _toolApprover, _time), request.Depth, nested.Writer);
-                var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext, scope);
+                var context = new AgentStepContext(session, history, number, _maxSteps, _generator, durable, runContext, scope, typedAnswer);
                 var running = RunStepAsync(context, scope, nested.Writer, runActivity, cancellationToken);
                 // The channel is completed when the step ends, so waiting on it never outlives the step.
                 while (await nested.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -440,9 +498,17 @@ public sealed partial class CodeActAgent : IDisposable
 
                 inputTokens = Sum(inputTokens, step.Usage?.InputTokenCount);
                 outputTokens = Sum(outputTokens, step.Usage?.OutputTokenCount);
-                history.Add(new ChatMessage(ChatRole.Assistant, step.ModelText));
+                // The turn says how it joins the conversation: a tool call's observation is the call's result.
+                var turn = step.Turn is { Messages: not null } shaped ? shaped : new ModelTurn(step.ModelText, []);
+                history.AddRange(turn.AssistantMessages);
                 if (step.Outcome is { } outcome)
                 {
+                    if (turn.CallIds.Count > 0)
+                    {
+                        // Every call gets its result, so that the conversation stays a valid tool-calling transcript.
+                        history.Add(turn.ObservationMessage(step.Observation));
+                    }
+
                     runActivity?.SetTag(CodeActTags.Outcome, outcome.ToString());
                     runActivity?.SetTag(CodeActTags.StepCount, number);
                     runActivity?.SetTag(CodeActTags.InputTokens, inputTokens);
@@ -453,7 +519,7 @@ public sealed partial class CodeActAgent : IDisposable
                     yield break;
                 }
 
-                history.Add(new ChatMessage(ChatRole.User, "Observation:\n" + step.Observation));
+                history.Add(turn.ObservationMessage(step.Observation));
                 yield return new RunEvent(step, [], []);
             }
         }

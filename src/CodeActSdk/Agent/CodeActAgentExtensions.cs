@@ -80,4 +80,37 @@ public static class CodeActAgentExtensions
         ArgumentNullException.ThrowIfNull(agent);
         return agent.RunAsync(decision is null ? AgentRunRequest.Resume(sessionId) : AgentRunRequest.Resume(sessionId, decision), cancellationToken);
     }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> in a new session for an answer of type <typeparamref name="T"/>, checked
+    /// against the type's JSON schema (see <see cref="CodeActAgent.RunAsync{T}(AgentRunRequest, CancellationToken)"/>).
+    /// </summary>
+    /// <typeparam name="T">The answer's type, for example a record.</typeparam>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The whole run and its typed <see cref="AgentResult{T}.Answer"/>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public static Task<AgentResult<T>> RunAsync<T>(this CodeActAgent agent, string task, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.RunAsync<T>(new AgentRunRequest(task), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the agent on <paramref name="task"/> for an answer of type <typeparamref name="T"/>, yielding each step as soon
+    /// as it has finished; the last step's <see cref="AgentStep.Answer"/> holds the answer.
+    /// </summary>
+    /// <typeparam name="T">The answer's type.</typeparam>
+    /// <param name="agent">The agent.</param>
+    /// <param name="task">What the agent should do, as the user would say it.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    /// <returns>The steps, in order.</returns>
+    /// <exception cref="ArgumentException"><paramref name="task"/> is empty.</exception>
+    public static IAsyncEnumerable<AgentStep> RunStreamingAsync<T>(this CodeActAgent agent, string task, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return agent.RunStreamingAsync<T>(new AgentRunRequest(task), cancellationToken);
+    }
 }

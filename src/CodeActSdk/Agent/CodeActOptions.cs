@@ -77,4 +77,18 @@ public sealed class CodeActOptions
     /// for example the model id, the temperature or stop sequences.
     /// </summary>
     public ChatOptions? ChatOptions { get; set; }
+
+    /// <summary>
+    /// How the default <see cref="ChatClientCodeGenerator"/> asks the model for code: fenced blocks in prose, a JSON
+    /// object <c>{thought, code}</c> (structured output) or a call of <c>execute_code(code)</c> (native tool calling).
+    /// Default <see cref="CodeFormat.Fenced"/>, which works with any chat model.
+    /// </summary>
+    public CodeFormat CodeFormat { get; set; } = CodeFormat.Fenced;
+
+    /// <summary>
+    /// In a typed run (<see cref="CodeActAgent.RunAsync{T}(AgentRunRequest, CancellationToken)"/>), how many answers that
+    /// do not match the type are sent back to the model to fix; the next one ends the run with
+    /// <see cref="AgentOutcome.AnswerRejected"/>. Between 0 and 20. Default 2 (three attempts in all).
+    /// </summary>
+    public int MaxAnswerRetries { get; set; } = 2;
 }

@@ -48,6 +48,16 @@ public sealed class CodeActOptionsValidator : IValidateOptions<CodeActOptions>
             failures.Add($"CodeActOptions.LargeOutputChars must be 0 (off) or positive (was {options.LargeOutputChars}).");
         }
 
+        if (options.MaxAnswerRetries is < 0 or > 20)
+        {
+            failures.Add($"CodeActOptions.MaxAnswerRetries must be between 0 and 20 (was {options.MaxAnswerRetries}).");
+        }
+
+        if (!Enum.IsDefined(options.CodeFormat))
+        {
+            failures.Add($"CodeActOptions.CodeFormat must be Fenced, Json or ToolCall (was {(int)options.CodeFormat}).");
+        }
+
         if (!Enum.IsDefined(options.WhenNoCode))
         {
             failures.Add($"CodeActOptions.WhenNoCode must be AskForCode or AcceptAsFinalAnswer (was {(int)options.WhenNoCode}).");

@@ -17,6 +17,7 @@ internal sealed class DurableRun : IAsyncDisposable
     private readonly ICheckpointLease _lease;
     private readonly TimeProvider _time;
     private readonly Dictionary<int, string> _turns = [];
+    private readonly Dictionary<int, string> _turnFormats = [];
     private readonly Dictionary<int, Queue<JournaledToolCall>> _toolCalls = [];
     private readonly Dictionary<int, JournaledStep> _completed = [];
     private readonly Dictionary<string, (JournaledApprovalRequest Request, int Step, DateTimeOffset At)> _approvalRequests = new(StringComparer.Ordinal);
@@ -44,6 +45,11 @@ internal sealed class DurableRun : IAsyncDisposable
             {
                 case JournalEntryKind.ModelTurn:
                     _turns[entry.Step] = entry.ModelText!;
+                    if (entry.ModelTurnFormat is { } format)
+                    {
+                        _turnFormats[entry.Step] = format;
+                    }
+
                     break;
                 case JournalEntryKind.ToolCall:
                     (_toolCalls.TryGetValue(entry.Step, out var calls) ? calls : _toolCalls[entry.Step] = new()).Enqueue(entry.ToolCall!);
@@ -106,6 +112,9 @@ internal sealed class DurableRun : IAsyncDisposable
 
     /// <summary>The journaled model turn of <paramref name="step"/>, or null when the model must be asked.</summary>
     public string? JournaledTurn(int step) => _turns.GetValueOrDefault(step);
+
+    /// <summary>The format of the journaled model turn of <paramref name="step"/> (<see cref="JournalEntry.ModelTurnFormat"/>); null for fenced code.</summary>
+    public string? JournaledTurnFormat(int step) => _turnFormats.GetValueOrDefault(step);
 
     /// <summary>The journaled outcome of <paramref name="step"/>, or null when it has not finished before.</summary>
     public JournaledStep? JournaledStep(int step) => _completed.GetValueOrDefault(step);
@@ -183,6 +192,12 @@ internal sealed class DurableRun : IAsyncDisposable
             }
             else if (!SameJson(finalAnswer, journaled.FinalAnswer))
             {
+                if (journaled.AnswerMismatches is { Count: > 0 } && journaled.FinalAnswer is null)
+                {
+                    // Not a replay that went otherwise: a typed run resumed without its answer type.
+                    throw new JournalDivergenceException($"Session '{Session.Id}' asked for a typed answer, and step {number}'s answer was sent back as not matching it ({journaled.AnswerMismatches[0]}). Resume it with the same answer type: RunAsync<T>(AgentRunRequest.Resume(\"{Session.Id}\")).");
+                }
+
                 why = $"step {number} gave a different final answer";
             }
         }
@@ -207,8 +222,8 @@ internal sealed class DurableRun : IAsyncDisposable
 
     private static string Preview(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
-    public Task RecordTurnAsync(int step, string text) =>
-        (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text });
+    public Task RecordTurnAsync(int step, string text, string? format = null) =>
+        (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ModelTurn, Step = step, ModelText = text, ModelTurnFormat = format });
 
     public Task RecordToolCallAsync(JournaledToolCall call) =>
         (Task)AppendAsync(new JournalEntry { Sequence = 0, Kind = JournalEntryKind.ToolCall, Step = CurrentStep, ToolCall = call });

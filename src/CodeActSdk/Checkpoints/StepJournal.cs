@@ -29,7 +29,7 @@ internal sealed class StepJournal : IAgentStepMiddleware
         var journaled = durable.JournaledStep(number);
         if (durable.JournaledTurn(number) is { } text)
         {
-            context.Turn = new ModelTurn(text, CodeBlockExtractor.Extract(text), null);
+            context.Turn = CodeFormats.Restore(durable.JournaledTurnFormat(number), text);
         }
         else
         {
@@ -51,17 +51,19 @@ internal sealed class StepJournal : IAgentStepMiddleware
             return step with { Outcome = journaled.Outcome ?? step.Outcome, Replayed = true };
         }
 
-        await durable.RecordStepAsync(number, new JournaledStep(step.Observation, [.. step.Executions.Select(JournaledExecution.From)], step.Outcome, step.FinalAnswer)).ConfigureAwait(false);
+        await durable.RecordStepAsync(number, new JournaledStep(step.Observation, [.. step.Executions.Select(JournaledExecution.From)], step.Outcome, step.FinalAnswer, step.AnswerMismatches.Count == 0 ? null : [.. step.AnswerMismatches.Select(m => m.ToString())])).ConfigureAwait(false);
         return step;
     }
 
     /// <summary>Journals the model's turn before its code runs.</summary>
     private sealed class RecordingGenerator(ICodeGenerator inner, DurableRun durable, int step) : ICodeGenerator
     {
+        public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
+
         public async Task<ModelTurn> GenerateAsync(IReadOnlyList<ChatMessage> messages, CodeLanguage language, CancellationToken cancellationToken = default)
         {
             var turn = await inner.GenerateAsync(messages, language, cancellationToken).ConfigureAwait(false);
-            await durable.RecordTurnAsync(step, turn.Text).ConfigureAwait(false);
+            await durable.RecordTurnAsync(step, turn.JournalText, turn.Format == CodeFormat.Fenced ? null : turn.Format.ToString()).ConfigureAwait(false);
             return turn;
         }
     }

@@ -102,6 +102,20 @@ public sealed class CodeActBuilder : ICodeActBuilder
     }
 
     /// <summary>
+    /// Uses <paramref name="chatClient"/> as the agent's model, asking it for code in <paramref name="format"/>: fenced
+    /// blocks, a JSON object <c>{thought, code}</c> (structured output) or a call of <c>execute_code(code)</c> (native
+    /// tool calling). Sets <see cref="CodeActOptions.CodeFormat"/>.
+    /// </summary>
+    /// <param name="chatClient">The chat client.</param>
+    /// <param name="format">How the model hands over its code.</param>
+    /// <returns>This builder.</returns>
+    public CodeActBuilder UseChatClient(IChatClient chatClient, CodeFormat format)
+    {
+        UseChatClient(chatClient);
+        return Configure(options => options.CodeFormat = format);
+    }
+
+    /// <summary>
     /// Uses the code generator that <paramref name="factory"/> creates instead of the default
     /// <see cref="ChatClientCodeGenerator"/> over the registered chat client; for example to wrap it in a decorator.
     /// </summary>

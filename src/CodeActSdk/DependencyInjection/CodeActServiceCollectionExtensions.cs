@@ -52,7 +52,8 @@ public static class CodeActServiceCollectionExtensions
             ?? services.GetService<IChatClient>()
             ?? throw new InvalidOperationException(
                 "No chat client is registered for the CodeAct agent. Call builder.UseChatClient(...) in AddCodeAct, register an IChatClient, or call builder.UseCodeGenerator(...).");
-        return new ChatClientCodeGenerator(chatClient, services.GetRequiredService<IOptions<CodeActOptions>>().Value.ChatOptions);
+        var options = services.GetRequiredService<IOptions<CodeActOptions>>().Value;
+        return new ChatClientCodeGenerator(chatClient, options.CodeFormat, options.ChatOptions);
     }
 
     private static CodeActAgent CreateAgent(IServiceProvider services)

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace CodeActSdk;
 
@@ -12,13 +13,23 @@ namespace CodeActSdk;
 /// A fence is a line made of optional indentation and at least three backticks or three tildes, followed by an
 /// optional info string. The block's tag is the first word of the info string, lower-cased, so
 /// <c>```JS title="x"</c> has the tag <c>js</c>. A block is closed by a line holding the same fence character
-/// at least as many times, and nothing else. When the answer ends inside a block, the rest of the answer is the
+/// at least as many times, and nothing else but punctuation or a marker such as <c>&lt;end_code&gt;</c>. When the answer ends inside a block, the rest of the answer is the
 /// block's code, because a model cut off by a stop sequence or a token limit often omits the closing fence.
+/// </para>
+/// <para>
+/// A bare fence after a tagged block, introduced by the line before it as what the code prints ("Expected output:",
+/// "should print"), gets the tag <see cref="OutputTag"/>, so that the agent does not run a model's sample output.
 /// </para>
 /// <para>The extractor holds no state and is safe to use from any number of threads.</para>
 /// </remarks>
-public static class CodeBlockExtractor
+public static partial class CodeBlockExtractor
 {
+    /// <summary>
+    /// The tag given to a bare fence that follows a tagged block and that the line before it introduces as output
+    /// ("Output:", "should print", "Expected result:"): it shows what the code prints, so it does not run.
+    /// </summary>
+    public const string OutputTag = "output";
+
     /// <summary>Returns the code blocks of <paramref name="text"/>, in the order they appear.</summary>
     /// <param name="text">The model's answer. <see langword="null"/> or empty gives no blocks.</param>
     /// <returns>The blocks found; empty when the answer has no fence.</returns>
@@ -32,13 +43,27 @@ public static class CodeBlockExtractor
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
         var blocks = new List<CodeBlock>();
         var index = 0;
+        var lastProse = "";
         while (index < lines.Length)
         {
             if (!TryReadOpeningFence(lines[index], out var fence))
             {
+                if (!string.IsNullOrWhiteSpace(lines[index]))
+                {
+                    lastProse = lines[index];
+                }
+
                 index++;
                 continue;
             }
+
+            // A bare fence that the prose introduces as what the code above prints ("Expected output:") is output.
+            if (fence.Tag.Length == 0 && blocks.Any(b => b.Tag.Length > 0) && IntroducesOutput().IsMatch(lastProse))
+            {
+                fence = fence with { Tag = OutputTag };
+            }
+
+            lastProse = "";
 
             var code = new StringBuilder();
             var first = true;
@@ -63,7 +88,24 @@ public static class CodeBlockExtractor
         return blocks;
     }
 
+    /// <summary>
+    /// The blocks of a turn that run in <paramref name="language"/>, in order: those tagged with one of its fence tags,
+    /// and untagged ones; blank blocks never run.
+    /// </summary>
+    /// <param name="blocks">The turn's blocks.</param>
+    /// <param name="language">The interpreter's language.</param>
+    /// <returns>The blocks to run.</returns>
+    public static IReadOnlyList<CodeBlock> SelectRunnable(IReadOnlyList<CodeBlock> blocks, CodeLanguage language)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(language);
+        return [.. blocks.Where(b => !string.IsNullOrWhiteSpace(b.Code) && (b.Tag.Length == 0 || language.Matches(b.Tag)))];
+    }
+
     private readonly record struct Fence(char Character, int Length, int Indentation, string Tag);
+
+    [GeneratedRegex(@"\b(output|outputs|prints|printed|(should|will|would)\s+(print|show|output|return|give)|expected\s+result|result\s*:)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex IntroducesOutput();
 
     private static bool TryReadOpeningFence(string line, out Fence fence)
     {
@@ -107,7 +149,15 @@ public static class CodeBlockExtractor
         }
 
         var length = CountRun(line, indentation, fence.Character);
-        return length >= fence.Length && string.IsNullOrWhiteSpace(line[(indentation + length)..]);
+        if (length < fence.Length)
+        {
+            return false;
+        }
+
+        // Nothing may follow, except a marker some prompts ask for (```<end_code>) or punctuation (```.): text that
+        // cannot start an info string, so the line cannot open a block.
+        var rest = line[(indentation + length)..].Trim();
+        return rest.Length == 0 || !(char.IsLetterOrDigit(rest[0]) || rest[0] is '{' or '_' or '-' or '+' or '#' || rest[0] == fence.Character);
     }
 
     /// <summary>The first word of the info string, lower case, without Pandoc-style braces or a trailing comma.</summary>

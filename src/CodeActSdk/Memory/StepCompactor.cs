@@ -25,7 +25,23 @@ internal static class StepCompactor
             text = shortened;
         }
 
-        return changed ? new ChatMessage(message.Role, text) { AuthorName = message.AuthorName } : message;
+        // A tool result whose call was compacted away too reads as a user message: a tool message must answer a call.
+        return changed ? new ChatMessage(message.Role == ChatRole.Tool ? ChatRole.User : message.Role, text) { AuthorName = message.AuthorName } : message;
+    }
+
+    /// <summary>
+    /// <paramref name="message"/> with its text replaced by <paramref name="text"/>. The results of function calls keep
+    /// their call ids (the first carries the text), so that the call they answer, still in the history, stays answered.
+    /// </summary>
+    public static ChatMessage WithText(ChatMessage message, string text)
+    {
+        var results = message.Contents.OfType<FunctionResultContent>().ToList();
+        if (results.Count == 0)
+        {
+            return new ChatMessage(message.Role, text) { AuthorName = message.AuthorName };
+        }
+
+        return new ChatMessage(message.Role, [new FunctionResultContent(results[0].CallId, text), .. results.Skip(1)]) { AuthorName = message.AuthorName };
     }
 
     /// <summary>

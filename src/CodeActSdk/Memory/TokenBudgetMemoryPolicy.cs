@@ -132,10 +132,12 @@ public sealed class TokenBudgetMemoryPolicy : IChatReducer
             var observation = result[^1];
             var allowed = budget - (total - estimator.Estimate(observation)) - estimator.TokensPerMessage;
             var maxChars = Math.Max(Options.MinLatestObservationChars, estimator.CharsFor(allowed));
-            var text = StepCompactor.EssentialText(observation, out var changed);
+            var results = observation.Contents.OfType<FunctionResultContent>().ToList();
+            var text = results.Count > 0 ? results[0].Result?.ToString() ?? "" : StepCompactor.EssentialText(observation, out _);
+            var changed = results.Count == 0 && !observation.Contents.All(c => c is TextContent);
             if (text.Length > maxChars || changed)
             {
-                result[^1] = new ChatMessage(observation.Role, StepCompactor.CutMiddle(text, maxChars)) { AuthorName = observation.AuthorName };
+                result[^1] = StepCompactor.WithText(observation, StepCompactor.CutMiddle(text, maxChars));
             }
         }
 

@@ -16,16 +16,25 @@ public static class SystemPromptBuilder
     /// <param name="maxObservationChars">The observation limit, so that the model knows to print summaries.</param>
     /// <param name="instructions">The host's extra instructions, appended at the end; optional.</param>
     /// <returns>The system prompt.</returns>
-    public static string Build(CodeLanguage language, string toolDocumentation, int maxObservationChars, string? instructions = null)
+    public static string Build(CodeLanguage language, string toolDocumentation, int maxObservationChars, string? instructions = null) =>
+        Build(language, toolDocumentation, maxObservationChars, instructions, CodeFormat.Fenced);
+
+    /// <summary>Builds the system prompt for a model that hands over its code in <paramref name="format"/>.</summary>
+    /// <param name="language">The language of the interpreter, from <see cref="ICodeInterpreter.Language"/>.</param>
+    /// <param name="toolDocumentation">The tools' documentation, from <see cref="ICodeInterpreter.DescribeTools"/>; empty when there are no tools.</param>
+    /// <param name="maxObservationChars">The observation limit, so that the model knows to print summaries.</param>
+    /// <param name="instructions">The host's extra instructions, appended at the end; optional.</param>
+    /// <param name="format">How each answer hands over its code (the generator's <see cref="CodeFormat"/>).</param>
+    /// <returns>The system prompt.</returns>
+    public static string Build(CodeLanguage language, string toolDocumentation, int maxObservationChars, string? instructions, CodeFormat format)
     {
         ArgumentNullException.ThrowIfNull(language);
-        var fence = language.FenceTags.Count > 0 ? language.FenceTags[0] : "";
         var prompt = new StringBuilder();
 
-        prompt.AppendLine($"You are an agent that solves tasks by writing {language.Name} code and running it. Each of your answers must contain one ```{fence} code block.");
+        prompt.AppendLine($"You are an agent that solves tasks by writing {language.Name} code and running it. {CodeFormats.HowToAnswer(format, language)}");
         prompt.AppendLine();
         prompt.AppendLine("## How a step works");
-        prompt.AppendLine($"1. Think briefly about the next step, then write the code in a ```{fence} block.");
+        prompt.AppendLine($"1. {CodeFormats.WriteTheCode(format, language)}");
         prompt.AppendLine($"2. The code runs in a sandboxed {language.Name} interpreter. What it prints, the value of its last expression and any error come back to you in the next message, which starts with \"Observation:\".");
         prompt.AppendLine("3. Read the observation and continue with the next step.");
         prompt.AppendLine();
@@ -44,7 +53,7 @@ public static class SystemPromptBuilder
             prompt.AppendLine(language.Guidance.Trim());
         }
 
-        prompt.AppendLine($"Write code only in ```{fence} blocks; blocks in other languages are not run.");
+        prompt.AppendLine(CodeFormats.WhereCodeGoes(format, language));
         prompt.AppendLine();
         prompt.AppendLine("## Tools");
         if (string.IsNullOrWhiteSpace(toolDocumentation))
@@ -65,5 +74,20 @@ public static class SystemPromptBuilder
         }
 
         return prompt.ToString().TrimEnd();
+    }
+
+    /// <summary>
+    /// Describes the type a typed run's answer must have, for the task message: the declaration in the language's idiom
+    /// (<see cref="CodeLanguage.DescribeType"/>: a JSDoc typedef for JavaScript, a record for C#) and how it is checked.
+    /// </summary>
+    /// <param name="language">The interpreter's language.</param>
+    /// <param name="schema">The answer's type and schema.</param>
+    /// <returns>The section, starting with <c>[answer type]</c>.</returns>
+    public static string DescribeAnswer(CodeLanguage language, AnswerSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(language);
+        ArgumentNullException.ThrowIfNull(schema);
+        return $"[answer type] Pass the answer to final_answer(...) as a value of type {schema.TypeName}. It is checked against this type; a value that does not match is sent back to you with what is wrong.\n"
+            + language.DescribeType(schema.TypeName, schema.Schema);
     }
 }

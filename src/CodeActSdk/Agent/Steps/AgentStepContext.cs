@@ -17,8 +17,9 @@ public sealed class AgentStepContext
     private ICodeGenerator _generator;
     private IInterpreterSession _interpreter;
 
-    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity, StepScope scope)
+    internal AgentStepContext(AgentSession session, IReadOnlyList<ChatMessage> history, int number, int maxSteps, ICodeGenerator generator, DurableRun? durable, ActivityContext runActivity, StepScope scope, TypedAnswerRun? typedAnswer = null)
     {
+        TypedAnswer = typedAnswer;
         Scope = scope;
         Session = session;
         History = history;
@@ -73,6 +74,12 @@ public sealed class AgentStepContext
     /// a step); the model is then not asked and the memory policy not applied. <see langword="null"/> otherwise.
     /// </summary>
     public ModelTurn? Turn { get; set; }
+
+    /// <summary>The type the run's final answer must have (<see cref="AgentRunRequest.AnswerSchema"/>); <see langword="null"/> when any answer is accepted.</summary>
+    public AnswerSchema? AnswerSchema => TypedAnswer?.Schema;
+
+    /// <summary>The typed run's answer check, or null.</summary>
+    internal TypedAnswerRun? TypedAnswer { get; }
 
     /// <summary>What the step's tools reach: its approvals (and the request it stopped at) and its sub-agents' runs.</summary>
     internal StepScope Scope { get; }

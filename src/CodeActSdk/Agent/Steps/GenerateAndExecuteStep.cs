@@ -23,7 +23,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             modelDuration = time.GetElapsedTime(modelStarted);
         }
 
-        var runnable = turn.CodeBlocks.Where(b => IsRunnable(b) && (b.Tag.Length == 0 || language.Matches(b.Tag))).ToList();
+        var runnable = CodeBlockExtractor.SelectRunnable(turn.CodeBlocks, language);
         var executions = new List<ExecutionResult>();
         var executionDuration = TimeSpan.Zero;
         JsonElement? finalAnswer = null;
@@ -57,6 +57,11 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
 
             observation = ObservationFormatter.Format(executions, runnable.Count - executions.Count);
         }
+        else if (turn.FormatError is { } formatError)
+        {
+            // The answer broke its format (invalid JSON, a call of an unknown function, ...): the model can fix it.
+            observation = formatError;
+        }
         else if (turn.CodeBlocks.FirstOrDefault(b => IsRunnable(b) && b.Tag.Length > 0) is { } foreign)
         {
             observation = $"Your code block was tagged '{foreign.Tag}'; this sandbox runs only {language.Name} ({language.Dialect}). Write the code in a ```{FenceTag} block.";
@@ -68,7 +73,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
         }
         else
         {
-            observation = $"Your answer had no code block, so nothing ran. Write {language.Name} code in a ```{FenceTag} block; when you have the answer, call final_answer(value) in the code.";
+            observation = CodeFormats.NoCode(turn.Format, language);
         }
 
         var pending = context.Scope.Approvals.Pending;
@@ -100,6 +105,7 @@ internal sealed class GenerateAndExecuteStep(CodeLanguage language, IChatReducer
             Approvals = context.Scope.Approvals.Decided,
             PendingApproval = pending,
             Delegations = context.Scope.Delegations,
+            Turn = turn,
         };
     }
 
