@@ -99,8 +99,8 @@ public sealed class ToolSourceTests
 
         var js = jint.DescribeTools(_shop.Tools);
 
-        js.Should().Contain("@param {string} [units=\"metric\"] - The units. One of \"metric\", \"imperial\". Default \"metric\".")
-            .And.Contain("@param {number} [days=3] - How many days. Default 3. From 1 to 14.")
+        js.Should().Contain("@param {string} [units=\"metric\"] - The units. One of \"metric\", \"imperial\".")
+            .And.Contain("@param {number} [days=3] - How many days. From 1 to 14.")
             .And.Contain("@param {string} city - The city.");
     }
 

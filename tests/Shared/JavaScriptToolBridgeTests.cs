@@ -170,7 +170,7 @@ public abstract class JavaScriptToolBridgeTests : JavaScriptBackendTest
              */
             function add(a, b) {}
             """.ReplaceLineEndings("\n"));
-        docs.Should().Contain("@param {number} [limit]").And.Contain("function orders(region, limit) {}");
+        docs.Should().Contain("@param {number} [limit=10]").And.NotContain("Default 10", "the signature shows the default").And.Contain("function orders(region, limit) {}");
     }
 
     [Test]

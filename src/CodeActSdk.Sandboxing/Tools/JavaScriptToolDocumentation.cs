@@ -38,7 +38,7 @@ public static class JavaScriptToolDocumentation
                 var name = parameter.Required ? parameter.Name : (Default(parameter.Schema) is { } fallback ? $"[{parameter.Name}={fallback}]" : $"[{parameter.Name}]");
                 text.Append($" * @param {{{JsType(parameter.Schema)}}} {name}");
                 var description = parameter.Description?.TrimEnd();
-                var constraints = ToolDescriptor.DescribeConstraints(parameter.Schema);
+                var constraints = ToolDescriptor.DescribeConstraints(parameter.Schema, withDefault: false); // the signature shows it: [name=default]
                 if (constraints is not null && description is { Length: > 0 } && !description.EndsWith('.') && !description.EndsWith('!') && !description.EndsWith('?'))
                 {
                     description += ".";

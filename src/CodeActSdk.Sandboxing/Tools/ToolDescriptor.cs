@@ -83,8 +83,9 @@ public sealed record ToolDescriptor(
     /// them and its calls fail.
     /// </summary>
     /// <param name="schema">The parameter's JSON schema.</param>
+    /// <param name="withDefault">Whether to say the default; a language whose signatures show it (JSDoc's <c>[units="metric"]</c>) leaves it out.</param>
     /// <returns>For example <c>One of "metric", "imperial". Default "metric".</c>; <see langword="null"/> when the schema says nothing more.</returns>
-    public static string? DescribeConstraints(JsonElement schema)
+    public static string? DescribeConstraints(JsonElement schema, bool withDefault = true)
     {
         if (schema.ValueKind != JsonValueKind.Object)
         {
@@ -97,7 +98,7 @@ public sealed record ToolDescriptor(
             notes.Add("One of " + string.Join(", ", values.EnumerateArray().Select(v => v.GetRawText())) + ".");
         }
 
-        if (DefaultJson(schema) is { } fallback)
+        if (withDefault && DefaultJson(schema) is { } fallback)
         {
             notes.Add($"Default {fallback}.");
         }
