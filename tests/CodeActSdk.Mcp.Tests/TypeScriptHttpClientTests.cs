@@ -1,3 +1,9 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using CodeActSdk.Tests.Shared;
+
 namespace CodeActSdk.Mcp.Tests;
 
 /// <summary>
@@ -56,6 +62,70 @@ public sealed class TypeScriptHttpClientTests
         finally
         {
             File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task Without_tokens_a_loopback_server_serves_local_programs_but_not_web_pages()
+    {
+        var start = new ProcessStartInfo(TestEnvironment.DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.Environment.Remove("CODEACT_MCP_TOKENS");
+        foreach (var arg in new[] { ServerProcess.CodeActDll, "mcp", "--http", "127.0.0.1:0" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
+        try
+        {
+            // A safety net, not a timing assertion: the server prints its endpoint once it listens.
+            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            string? line;
+            Match endpoint;
+            do
+            {
+                line = await process.StandardError.ReadLineAsync(guard.Token);
+                line.Should().NotBeNull("the server prints its endpoint on stderr before anything else ends");
+                endpoint = Regex.Match(line!, @"at (http://\S+) \(no tokens: loopback only\)");
+            }
+            while (!endpoint.Success);
+
+            using var http = new HttpClient();
+            const string Initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""";
+            HttpRequestMessage Request(string? origin)
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Groups[1].Value) { Content = new StringContent(Initialize, Encoding.UTF8, "application/json") };
+                request.Headers.Accept.ParseAdd("application/json");
+                request.Headers.Accept.ParseAdd("text/event-stream");
+                if (origin is not null)
+                {
+                    request.Headers.Add("Origin", origin);
+                }
+
+                return request;
+            }
+
+            using var local = await http.SendAsync(Request(origin: null), guard.Token);
+            local.StatusCode.Should().Be(HttpStatusCode.OK, "a local program needs no token");
+            (await local.Content.ReadAsStringAsync(guard.Token)).Should().Contain("\"serverInfo\"");
+
+            using var page = await http.SendAsync(Request("https://evil.example"), guard.Token);
+            page.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await page.Content.ReadAsStringAsync(guard.Token)).Should().Contain("Requests from the web origin 'https://evil.example' are refused");
+
+            using var localPage = await http.SendAsync(Request("http://localhost:3000"), guard.Token);
+            localPage.StatusCode.Should().Be(HttpStatusCode.OK, "a page served from this machine is a local program");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
         }
     }
 }
