@@ -25,7 +25,11 @@ public sealed class TypeScriptClientTests
     [TestCase("sessions-run-in-parallel", LongLoops)]
     [TestCase("a-full-queue-refuses-a-call", LongLoops + " --max-concurrency 1 --max-queue 1")]
     [TestCase("schema-and-validation-agree", "")]
-    public async Task The_typescript_sdk_client_sees_the_server_behave(string scenario, string options)
+    public Task The_typescript_sdk_client_sees_the_server_behave(string scenario, string options) =>
+        RunScenarioAsync("scenarios.mjs", scenario, options);
+
+    /// <summary>Runs one scenario of a script in tests/fixtures/mcp-client against codeact.dll, failing the test unless it ends with "SCENARIO: ok".</summary>
+    internal static async Task RunScenarioAsync(string script, string scenario, string options)
     {
         var folder = FixtureFolder();
 
@@ -38,7 +42,7 @@ public sealed class TypeScriptClientTests
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var arg in new[] { "scenarios.mjs", scenario, TestEnvironment.DotnetHost(), ServerProcess.CodeActDll }
+        foreach (var arg in new[] { script, scenario, TestEnvironment.DotnetHost(), ServerProcess.CodeActDll }
                      .Concat(options.Split(' ', StringSplitOptions.RemoveEmptyEntries)))
         {
             start.ArgumentList.Add(arg);

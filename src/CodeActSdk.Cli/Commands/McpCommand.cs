@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CodeActSdk.Cli.Http;
 using CodeActSdk.Mcp.Server;
 using CodeActSdk.V8;
 
@@ -7,9 +8,10 @@ namespace CodeActSdk.Cli.Commands;
 
 /// <summary>
 /// <c>codeact mcp [--idle-minutes N] [--max-timeout-ms N] [--max-memory-mb N] [--max-concurrency N] [--max-queue N]
-/// [--max-code-chars N] [--max-operations N]</c>: serves the sandboxes as an MCP server over standard input and output
-/// (tools <c>execute_code</c>, <c>list_sessions</c>, <c>close_session</c>, <c>upload_file</c>; the artifacts as
-/// resources) until standard input closes or the process is stopped. Exit code 0 then, 2 for a usage error.
+/// [--max-code-chars N] [--max-operations N] [--http ADDRESS [--tokens-file PATH] [--max-request-kb N]]</c>: serves the
+/// sandboxes as an MCP server over standard input and output, or over Streamable HTTP with <c>--http</c> (tools
+/// <c>execute_code</c>, <c>list_sessions</c>, <c>close_session</c>, <c>upload_file</c>; the artifacts as resources) until
+/// standard input closes (stdio) or the process is stopped. Exit code 0 then, 2 for a usage error.
 /// </summary>
 internal static class McpCommand
 {
@@ -20,6 +22,10 @@ internal static class McpCommand
     private const int MaxConcurrency = 1024;
     private const int MaxQueue = 100_000;
     private const int MaxOperationsLimit = int.MaxValue;
+
+    /// <summary>The default request size limit over HTTP: room for a 10 MiB upload as base64 in its JSON-RPC request.</summary>
+    private const int DefaultMaxRequestKb = 16 * 1024;
+    private const int MaxRequestKbLimit = 1024 * 1024;
 
     public static Command Create()
     {
@@ -61,12 +67,32 @@ internal static class McpCommand
             $"Operations (loop iterations, calls) one execution may perform before it stops with status Timeout. Default {Number(defaults.Sandbox.MaxOperations)}.",
             MaxOperationsLimit);
 
+        var http = new Option<string?>("--http")
+        {
+            HelpName = "ADDRESS",
+            Description =
+                $"Serve MCP over Streamable HTTP at http://ADDRESS{HttpAddress.EndpointPath} instead of stdio, for example 127.0.0.1:8080 (port 0 picks a free one; " +
+                "the bound endpoint is printed on stderr). Bearer tokens come from the CODEACT_MCP_TOKENS environment variable and --tokens-file " +
+                "(entries NAME=TOKEN, separated by commas or new lines); without tokens only a loopback address is allowed. " +
+                "Each token has its own sessions; one token cannot reach another's.",
+        };
+        var tokensFile = CliOptions.ExistingFile(
+            "--tokens-file",
+            "PATH",
+            "With --http: a file of bearer tokens, one NAME=TOKEN per line (# starts a comment), in addition to CODEACT_MCP_TOKENS.",
+            "tokens file");
+        var maxRequest = CliOptions.PositiveInt(
+            "--max-request-kb",
+            "N",
+            $"With --http: the largest request body, in KiB; larger requests are refused with 413. Default {Number(DefaultMaxRequestKb)}.",
+            MaxRequestKbLimit);
+
         var command = new Command(
             "mcp",
-            "Serve the sandboxes as an MCP server over standard input and output, for MCP hosts (for example with " +
+            "Serve the sandboxes as an MCP server over standard input and output (or Streamable HTTP with --http), for MCP hosts (for example with " +
             "{\"command\": \"codeact\", \"args\": [\"mcp\"]}). Tools: execute_code (run code in jint, v8 or csharp, optionally in a " +
             "named session whose variables persist), list_sessions, close_session and upload_file; files the code writes under out/ " +
-            "are returned as content and served as resources. Runs until standard input closes. " +
+            "are returned as content and served as resources. Runs until standard input closes (or, with --http, until stopped). " +
             "Nothing but the protocol is written to stdout. Exit code 0, or 2 for a usage error.")
         {
             idle,
@@ -76,6 +102,9 @@ internal static class McpCommand
             queue,
             codeChars,
             operations,
+            http,
+            tokensFile,
+            maxRequest,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -99,6 +128,25 @@ internal static class McpCommand
             if (parse.GetValue(operations) is { } ops)
             {
                 options = options with { Sandbox = options.Sandbox with { MaxOperations = ops } };
+            }
+
+            if (parse.GetValue(http) is { } address)
+            {
+                var file = parse.GetValue(tokensFile);
+                var tokens = BearerTokens.Parse(
+                    Environment.GetEnvironmentVariable(BearerTokens.EnvironmentVariable),
+                    file is null ? null : await File.ReadAllTextAsync(file.FullName, cancellationToken).ConfigureAwait(false),
+                    file?.Name);
+                var limit = (parse.GetValue(maxRequest) ?? DefaultMaxRequestKb) * 1024L;
+                var serverOptions = options;
+                await using var host = new McpHttpHost(HttpAddress.Parse(address), tokens, limit, () => new SandboxMcpServer(CreateBackends(serverOptions.MaxConcurrentExecutions), serverOptions));
+                await host.RunAsync(Console.Error, cancellationToken).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            if (parse.GetValue(tokensFile) is not null || parse.GetValue(maxRequest) is not null)
+            {
+                throw new UsageException("--tokens-file and --max-request-kb apply to --http only; add --http ADDRESS, or leave them out for stdio.");
             }
 
             await using var server = new SandboxMcpServer(CreateBackends(options.MaxConcurrentExecutions), options);

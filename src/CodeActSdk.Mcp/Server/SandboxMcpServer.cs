@@ -175,16 +175,30 @@ public sealed partial class SandboxMcpServer : IAsyncDisposable
         var server = McpServer.Create(transport, CreateServerOptions(), loggerFactory);
         await using (server.ConfigureAwait(false))
         {
-            var client = new ClientLogger(server);
-            ((ClientLogs)_logger).Add(client);
-            try
-            {
-                await server.RunAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                ((ClientLogs)_logger).Remove(client);
-            }
+            await RunSessionAsync(server, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs an MCP session that a host created with <see cref="CreateServerOptions"/> (for example a session of the
+    /// Streamable HTTP transport of ModelContextProtocol.AspNetCore), until it ends or <paramref name="cancellationToken"/>
+    /// is cancelled, sending the server's own log to its client as <see cref="RunAsync"/> does.
+    /// </summary>
+    /// <param name="session">The session; the caller owns and disposes it.</param>
+    /// <param name="cancellationToken">Stops serving.</param>
+    public async Task RunSessionAsync(McpServer session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var client = new ClientLogger(session);
+        ((ClientLogs)_logger).Add(client);
+        try
+        {
+            await session.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ((ClientLogs)_logger).Remove(client);
         }
     }
 
