@@ -19,7 +19,7 @@ internal sealed class ApprovalGate(AIFunction tool, SessionScope scope) : Delega
     {
         var approvals = scope.Current?.Approvals
             ?? throw new InvalidOperationException($"'{Name}' needs a person's approval, and it was called outside a run of the agent, where nobody can give it.");
-        var json = JsonSerializer.SerializeToElement(arguments.ToDictionary(a => a.Key, a => a.Value), AIJsonUtilities.DefaultOptions);
+        var json = JournaledTool.ArgumentsJson(arguments);
         var decision = await approvals.DecideCallAsync(Name, json, cancellationToken).ConfigureAwait(false);
         if (decision is null)
         {

@@ -12,7 +12,7 @@ internal sealed class JournaledTool(AIFunction tool, DurableRun run) : Delegatin
 {
     protected override async ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken)
     {
-        var argumentsJson = JsonSerializer.SerializeToElement(arguments.ToDictionary(a => a.Key, a => a.Value), AIJsonUtilities.DefaultOptions);
+        var argumentsJson = ArgumentsJson(arguments);
         if (run.TryTakeJournaledCall(out var journaled))
         {
             if (journaled.Name != Name || !JsonElement.DeepEquals(journaled.Arguments, argumentsJson))
@@ -50,4 +50,8 @@ internal sealed class JournaledTool(AIFunction tool, DurableRun run) : Delegatin
         await run.RecordToolCallAsync(new JournaledToolCall(Name, argumentsJson, resultJson)).ConfigureAwait(false);
         return resultJson;
     }
+
+    /// <summary>A call's arguments as the journal records them, and as a replay and an approval request compare them.</summary>
+    internal static JsonElement ArgumentsJson(AIFunctionArguments arguments) =>
+        JsonSerializer.SerializeToElement(arguments.ToDictionary(a => a.Key, a => a.Value), AIJsonUtilities.DefaultOptions);
 }
